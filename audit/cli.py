@@ -1,0 +1,165 @@
+"""The `timeaudit` command line: a thin shell over the functions the dashboard calls.
+
+Every expected problem is an `AuditError`; it is caught in one place (`main`), printed as
+one line on stderr and exits with status 2. Warnings about skipped events are printed as
+``warning: …`` lines and do not change the exit status.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+
+from audit import schema as s
+from audit.config import Config, load_config
+from audit.errors import AuditError, CalendarWarning
+from audit.period import Period, resolve_period, resolve_zone
+from audit.spreadsheet import safe_frame
+
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the shared options resolve to: configuration, period and sources."""
+
+    config: Config
+    period: Period
+    ics: tuple[str, ...]
+    urls: tuple[str, ...]
+    use_cache: bool
+
+    def read_events(self) -> pl.DataFrame:
+        from connectors.sources import Sources, read_sources  # noqa: PLC0415 - fast --help
+
+        sources = Sources(ics=self.ics, urls=self.urls)
+        if not sources:
+            raise AuditError("no calendar given: name one with --ics FILE or --url LINK")
+        return read_sources(sources, period=self.period, config=self.config,
+                            use_cache=self.use_cache, progress=_progress)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def source_options(command: Callable) -> Callable:
+    """--ics / --url: the calendars to read (repeatable)."""
+    command = click.option("--url", "urls", multiple=True, metavar="URL",
+                           help="An ICS link (http, https or webcal). Repeatable.")(command)
+    command = click.option("--ics", "ics", multiple=True, metavar="PATH",
+                           help="An .ics file. Repeatable.")(command)
+    return command
+
+
+def period_options(command: Callable) -> Callable:
+    """--week / --from / --to / --tz / --config / --no-cache, resolved into a `Context`."""
+
+    @click.option("--no-cache", is_flag=True, help="Read calendars again; ignore the cache.")
+    @click.option("--tz", "tz", metavar="ZONE",
+                  help="Audit time zone (IANA name); default: timezone of the config.")
+    @click.option("--to", "end", metavar="DATE", help="Last day, exclusive (YYYY-MM-DD).")
+    @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD).")
+    @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47.")
+    @click.option("--config", "config_path", metavar="FILE",
+                  help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
+    @functools.wraps(command)
+    def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
+                config_path: str | None, week: str | None, start: str | None,
+                end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
+        config = load_config(config_path)
+        if tz:
+            resolve_zone(tz)
+            config = replace(config, timezone=tz)
+        period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
+                                week_start=config.week_start)
+        context = Context(config, period, ics, urls, use_cache=not no_cache)
+        return command(context, **kwargs)
+
+    return wrapper
+
+
+def _iso_instants(frame: pl.DataFrame) -> pl.DataFrame:
+    instants = [c for c, t in frame.schema.items() if t == s.UTC_INSTANT]
+    return frame.with_columns(pl.col(instants).dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def write_frame(frame: pl.DataFrame, fmt: str) -> None:
+    """Rows to stdout as CSV (spreadsheet-safe) or JSON (a list of objects)."""
+    frame = _iso_instants(frame)
+    if fmt == "json":
+        click.echo(frame.write_json())
+    else:
+        click.echo(safe_frame(frame).write_csv(), nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="timeaudit")
+def cli() -> None:
+    """timeaudit: where your calendar time went, against your boundaries and focus."""
+
+
+@cli.command()
+@source_options
+@period_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+def events(context: Context, fmt: str) -> None:
+    """The occurrences in the period, one row each (SPEC §3 columns)."""
+    write_frame(context.read_events(), fmt)
+
+
+@cli.command()
+@click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
+def dashboard(streamlit_args: tuple[str, ...]) -> None:
+    """Open the dashboard (Streamlit) in the browser."""
+    import subprocess  # noqa: PLC0415
+
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise AuditError(f"{app}: the dashboard is not there (run from a source checkout)")
+    command = [sys.executable, "-m", "streamlit", "run", str(app), *streamlit_args]
+    sys.exit(subprocess.call(command))  # noqa: S603 - our interpreter, our app
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `timeaudit` script."""
+    with warnings.catch_warnings():
+        # Calendar warnings are for the person: one line each, whatever filters are set.
+        warnings.simplefilter("always", CalendarWarning)
+        warnings.showwarning = _show_warning
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        cli.main(args=argv, prog_name="timeaudit", standalone_mode=False)
+    except AuditError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The words of classification (SPEC §5): domains, quadrants and the shape of overrides."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import polars as pl
+
+
+class Domain(StrEnum):
+    WORK = "work"
+    LIFE = "life"
+    INTEGRATED = "integrated"  # deliberately serves both: a walking 1:1, a team lunch
+    UNCLASSIFIED = "unclassified"
+
+
+class Quadrant(StrEnum):
+    DO = "do"  # urgent and important
+    SCHEDULE = "schedule"  # important, not urgent
+    DELEGATE = "delegate"  # urgent, not important
+    ELIMINATE = "eliminate"  # neither
+    UNCLASSIFIED = "unclassified"  # urgent or important unknown
+
+
+# What a rule, a calendar default or an override may set; "unclassified" is only an outcome.
+DOMAINS: tuple[str, ...] = (Domain.WORK, Domain.LIFE, Domain.INTEGRATED)
+
+EVENT_SCOPE = "event"
+SERIES_SCOPE = "series"
+
+# Manual overrides as `classify_events` takes them and `store.load_overrides` returns them:
+# one row per (scope, key); key is an event_id (scope "event") or a series_id ("series");
+# a null attribute is not overridden.
+OVERRIDE_SCHEMA = pl.Schema(
+    {
+        "scope": pl.String,
+        "key": pl.String,
+        "domain": pl.String,
+        "urgent": pl.Boolean,
+        "important": pl.Boolean,
+    }
+)

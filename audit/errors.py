@@ -1,0 +1,62 @@
+"""The errors timeaudit shows to a person: expected, one line, no traceback.
+
+The CLI catches :class:`AuditError` in one place, prints ``str(error)`` and exits 2.
+Everything else is a bug and is allowed to crash loudly.
+"""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    """An expected problem with the user's input or environment."""
+
+
+class InvalidCalendar(AuditError):
+    """A calendar that cannot be read: carries the source and, when known, line and UID."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        line: int | None = None,
+        uid: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.uid = uid
+        where = source if line is None else f"{source}, line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(AuditError):
+    """A bad configuration key or value: carries the key and the file."""
+
+    def __init__(self, message: str, *, key: str | None = None, file: str | None = None) -> None:
+        self.message = message
+        self.key = key
+        self.file = file
+        where = file or "configuration"
+        prefix = f"{where}: {key}: " if key else f"{where}: "
+        super().__init__(prefix + message)
+
+
+class UsageError(AuditError):
+    """A bad command-line value (week, dates, time zone)."""
+
+
+class ConnectorError(AuditError):
+    """A calendar service or URL failed."""
+
+
+class AuthError(ConnectorError):
+    """Credentials are missing, expired or revoked."""
+
+
+class RateLimited(ConnectorError):
+    """The service kept refusing requests after the retries."""
+
+
+class CalendarWarning(UserWarning):
+    """Something in a calendar was skipped or assumed; the calendar was still read."""

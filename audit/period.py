@@ -1,0 +1,128 @@
+"""The audit period: local dates in the audit time zone, ``from`` inclusive, ``to`` exclusive.
+
+SPEC §9: ``--from``/``--to`` are local dates; ``--week 2026-W47`` is an ISO week (which
+always starts on Monday); the default is the last complete week that starts on the
+configured ``week_start`` day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from audit.config import WEEKDAYS
+from audit.errors import UsageError
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+
+
+def resolve_zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``, or a `UsageError` that says so."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        raise UsageError(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or "
+            "America/New_York"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates [start, end) in the zone ``timezone``."""
+
+    start: date
+    end: date
+    timezone: str
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise UsageError(f"empty period: --to {self.end} is not after --from {self.start}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return resolve_zone(self.timezone)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC instants: local midnight of ``start`` and of ``end``."""
+        return local_midnight(self.start, self.zone), local_midnight(self.end, self.zone)
+
+    def previous(self) -> Period:
+        length = self.end - self.start
+        return Period(self.start - length, self.start, self.timezone)
+
+    def next(self) -> Period:
+        length = self.end - self.start
+        return Period(self.end, self.end + length, self.timezone)
+
+
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    """The UTC instant of local midnight starting ``day`` (the first instant of the day).
+
+    A zone whose clocks jump over midnight (e.g. America/Santiago) has no 00:00; the day
+    then starts at the first instant after the gap, which `fold=0` resolution gives.
+    """
+    local = datetime(day.year, day.month, day.day, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    # datetime maps a non-existent local time forward by the gap with fold=0 semantics
+    # only after a round trip; normalise so the instant is on `day` locally.
+    if instant.astimezone(zone).date() < day:
+        instant += timedelta(hours=1)
+    return instant
+
+
+def parse_week(text: str, timezone: str) -> Period:
+    """``2026-W47`` → the ISO week Monday..Sunday."""
+    match = _WEEK.match(text.strip())
+    if not match:
+        raise UsageError(f"bad week {text!r}: write it as YYYY-Www, e.g. 2026-W47")
+    year, week = int(match[1]), int(match[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise UsageError(f"bad week {text!r}: {year} has no week {week}") from None
+    return Period(monday, monday + timedelta(days=7), timezone)
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"bad date for {option}: {text!r} (write YYYY-MM-DD)") from None
+
+
+def week_containing(day: date, timezone: str, week_start: str = "monday") -> Period:
+    """The week (starting on ``week_start``) that contains ``day``."""
+    offset = (day.weekday() - WEEKDAYS.index(week_start)) % 7
+    first = day - timedelta(days=offset)
+    return Period(first, first + timedelta(days=7), timezone)
+
+
+def last_complete_week(timezone: str, week_start: str = "monday",
+                       now: datetime | None = None) -> Period:
+    """The most recent full week that ended before today (local date in ``timezone``)."""
+    zone = resolve_zone(timezone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    return week_containing(today, timezone, week_start).previous()
+
+
+def resolve_period(*, timezone: str, week: str | None = None, start: str | None = None,
+                   end: str | None = None, week_start: str = "monday",
+                   now: datetime | None = None) -> Period:
+    """The period the CLI options describe (SPEC §9)."""
+    resolve_zone(timezone)
+    if week and (start or end):
+        raise UsageError("give either --week or --from/--to, not both")
+    if week:
+        return parse_week(week, timezone)
+    if start or end:
+        if not (start and end):
+            raise UsageError("--from and --to go together")
+        return Period(parse_date(start, "--from"), parse_date(end, "--to"), timezone)
+    return last_complete_week(timezone, week_start, now)

@@ -1,0 +1,122 @@
+"""The normalized event frame (SPEC §3), defined once: column names, dtypes, a validator.
+
+One row is one *occurrence*: recurring series are expanded over the requested window.
+
+Time semantics:
+
+* ``start`` and ``end`` are UTC instants (``Datetime("us", "UTC")``); ``end`` is
+  exclusive, and ``end >= start`` always holds (a timed event with neither DTEND nor
+  DURATION has zero length).
+* All-day events (``all_day = True``) start at local midnight of their first day and end
+  at local midnight of the day after their last day, *in the audit time zone*; so a
+  one-day event on a 23-hour DST day is 23 hours long.
+* Floating times (no zone) are wall-clock times in the audit time zone.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SOURCE = "source"
+CALENDAR = "calendar"
+EVENT_ID = "event_id"
+SERIES_ID = "series_id"
+TITLE = "title"
+DESCRIPTION = "description"
+LOCATION = "location"
+START = "start"
+END = "end"
+ALL_DAY = "all_day"
+STATUS = "status"
+RESPONSE = "response"
+BUSY = "busy"
+KIND = "kind"
+ATTENDEES = "attendees"
+ORGANIZER = "organizer"
+ATTENDEE_DOMAINS = "attendee_domains"
+CATEGORIES = "categories"
+COLOR = "color"
+CREATED = "created"
+
+UTC_INSTANT = pl.Datetime("us", "UTC")
+
+EVENT_SCHEMA = pl.Schema(
+    {
+        SOURCE: pl.String,
+        CALENDAR: pl.String,
+        EVENT_ID: pl.String,
+        SERIES_ID: pl.String,
+        TITLE: pl.String,
+        DESCRIPTION: pl.String,
+        LOCATION: pl.String,
+        START: UTC_INSTANT,
+        END: UTC_INSTANT,
+        ALL_DAY: pl.Boolean,
+        STATUS: pl.String,
+        RESPONSE: pl.String,
+        BUSY: pl.Boolean,
+        KIND: pl.String,
+        ATTENDEES: pl.Int32,
+        ORGANIZER: pl.String,
+        ATTENDEE_DOMAINS: pl.List(pl.String),
+        CATEGORIES: pl.List(pl.String),
+        COLOR: pl.String,
+        CREATED: UTC_INSTANT,
+    }
+)
+
+COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names())
+
+STATUSES = frozenset({"confirmed", "tentative", "cancelled"})
+RESPONSES = frozenset({"organizer", "accepted", "tentative", "declined", "needs_action", "none"})
+KINDS = frozenset({"event", "focus", "out_of_office", "working_location"})
+
+# Columns that must never be null; the rest are nullable as SPEC §3 says.
+REQUIRED = (SOURCE, CALENDAR, EVENT_ID, TITLE, START, END, ALL_DAY, STATUS, RESPONSE, BUSY,
+            KIND, ATTENDEES, ATTENDEE_DOMAINS, CATEGORIES)
+
+
+def empty_events() -> pl.DataFrame:
+    """An event frame with no rows."""
+    return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+def validate_events(frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a connector's output against SPEC §3 and return it unchanged.
+
+    Raises ``ValueError`` naming the first problem: this guards the border between
+    connectors and the engine, so a failure here is a bug in a connector.
+    """
+    if frame.schema != EVENT_SCHEMA:
+        expected = dict(EVENT_SCHEMA.items())
+        actual = dict(frame.schema.items())
+        missing = [c for c in expected if c not in actual]
+        extra = [c for c in actual if c not in expected]
+        wrong = [f"{c}: {actual[c]} (want {expected[c]})"
+                 for c in expected if c in actual and actual[c] != expected[c]]
+        order = list(actual) != list(expected) and not (missing or extra or wrong)
+        raise ValueError(
+            "event frame does not match SPEC §3: "
+            + "; ".join(
+                part for part in (
+                    f"missing {missing}" if missing else "",
+                    f"unexpected {extra}" if extra else "",
+                    f"wrong types {wrong}" if wrong else "",
+                    "columns out of order" if order else "",
+                ) if part
+            )
+        )
+    if frame.height == 0:
+        return frame
+    problems = frame.select(
+        *(pl.col(c).null_count().alias(f"null {c}") for c in REQUIRED),
+        (pl.col(END) < pl.col(START)).sum().alias("end before start"),
+        (~pl.col(STATUS).is_in(sorted(STATUSES))).sum().alias("unknown status"),
+        (~pl.col(RESPONSE).is_in(sorted(RESPONSES))).sum().alias("unknown response"),
+        (~pl.col(KIND).is_in(sorted(KINDS))).sum().alias("unknown kind"),
+        (pl.col(ATTENDEES) < 0).sum().alias("negative attendees"),
+    ).row(0, named=True)
+    bad = {name: n for name, n in problems.items() if n}
+    if bad:
+        raise ValueError(f"event frame violates SPEC §3: {bad}")
+    return frame

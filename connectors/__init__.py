@@ -1,0 +1,1 @@
+"""Calendar connectors: each turns a source into the normalized event frame (SPEC §3)."""

@@ -1,0 +1,89 @@
+"""On-disk cache of read occurrences (Parquet), so a calendar is parsed once per change.
+
+Entries live under the platformdirs user cache dir (``XDG_CACHE_HOME`` moves it), keyed
+by the content hash of the calendar bytes plus everything that changes the frame: the
+source name, time zone, window, owner e-mails and the versions of this code and of the
+parsing libraries. A changed file has a new hash, so stale entries are never read; old
+ones are pruned by age.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import platformdirs
+import polars as pl
+
+from audit import __version__
+from audit.schema import EVENT_SCHEMA
+
+# Bump when the mapping from ICS to the frame changes.
+FORMAT = 3
+MAX_ENTRIES = 256
+
+
+def cache_dir() -> Path:
+    return platformdirs.user_cache_path("timeaudit", appauthor=False) / "ics"
+
+
+def _library_versions() -> str:
+    return ",".join(version(name) for name in ("icalendar", "recurring-ical-events",
+                                               "x-wr-timezone", "polars"))
+
+
+_LIBRARIES = _library_versions()
+
+
+def key_for(data: bytes, *, source: str, calendar: str | None, zone: str, start: datetime,
+            end: datetime, owners: frozenset[str]) -> str:
+    digest = hashlib.sha256(data)
+    digest.update(
+        json.dumps([FORMAT, __version__, _LIBRARIES, source, calendar, zone,
+                    start.isoformat(), end.isoformat(), sorted(owners)]).encode()
+    )
+    return digest.hexdigest()
+
+
+def load(key: str) -> tuple[pl.DataFrame, list[str]] | None:
+    path = cache_dir() / f"{key}.parquet"
+    try:
+        frame = pl.read_parquet(path)
+        messages = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None  # missing or damaged: read the calendar again
+    if frame.schema != EVENT_SCHEMA:
+        return None
+    return frame, messages
+
+
+def store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
+    """Write an entry atomically; a cache that cannot be written is not an error."""
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _atomic_write(directory / f"{key}.json", json.dumps(messages).encode())
+        with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
+            frame.write_parquet(tmp.name, compression="zstd")
+        os.replace(tmp.name, directory / f"{key}.parquet")
+        _prune(directory)
+    except OSError:
+        return
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
+
+
+def _prune(directory: Path) -> None:
+    entries = sorted(directory.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-MAX_ENTRIES]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".json").unlink(missing_ok=True)

@@ -1,0 +1,42 @@
+"""Shared fixtures: the real-world ICS corpus, our own small ICS files, isolated state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = ROOT.parent / "shared" / "ics-corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's cache, config or data directories."""
+    base = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(base / name.lower()))
+    from connectors import ics  # noqa: PLC0415
+
+    ics.clear_memory_cache()
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """``../shared/ics-corpus``: skipped with a reason when absent, a failure under CI."""
+    if not CORPUS.is_dir():
+        message = (f"the shared ICS corpus is not at {CORPUS}; it sits beside the repository "
+                   "in the project workspace (clone it there to run these tests)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " — under CI=true its absence is a failure")
+        pytest.skip(message)
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def ics_data() -> Path:
+    """Our own small ICS files, named after what they show: ``ics_data / "x.ics"``."""
+    return DATA / "ics"
