@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 import polars as pl
 
+from audit.domains import DOMAINS
 from audit.errors import ConfigError
+from audit.schema import KINDS, RESPONSES
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -153,9 +155,6 @@ class Config:
 CONFIG_FILE_NAME = "timeaudit.toml"
 DEFAULT_RULES_FILE = "default_rules.toml"
 
-_DOMAIN_VALUES = ("work", "life", "integrated")  # = audit.domains.DOMAINS, without the import
-_KINDS = ("event", "focus", "out_of_office", "working_location")  # SPEC §3 `kind`
-_RESPONSES = ("organizer", "accepted", "tentative", "declined", "needs_action", "none")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -356,7 +355,7 @@ def _choice(options: Sequence[str], what: str) -> Parser:
 
 
 _weekday = _choice(WEEKDAYS, "a weekday")
-_domain = _choice(_DOMAIN_VALUES, "a domain")
+_domain = _choice(tuple(map(str, DOMAINS)), "a domain")
 
 
 def _list_of(item: Parser, *, single_ok: bool = False) -> Parser:
@@ -510,8 +509,8 @@ _RULE: dict[str, Parser] = {
     "calendar": _glob,
     "source": _glob,
     "categories": _list_of(_nonempty, single_ok=True),
-    "kind": _choice(_KINDS, "an event kind"),
-    "response": _choice(_RESPONSES, "a response"),
+    "kind": _choice(sorted(KINDS), "an event kind"),
+    "response": _choice(sorted(RESPONSES), "a response"),
     "organizer": _glob,
     "external": _boolean,
     "min_attendees": _number(integer=True),

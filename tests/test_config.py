@@ -193,7 +193,8 @@ BAD_CONFIGS = [
      'focus.min_block_minutes: expected a whole number, got "120"'),
     ("[focus]\nmin_block_minutes = 0\n", "focus.min_block_minutes: 0 must be above 0"),
     ("[urgency]\nshort_notice_hours = -1\n", "urgency.short_notice_hours: -1 must be at least 0"),
-    ('[counting]\ninclude_free = "no"\n', 'counting.include_free: expected true or false, got "no"'),
+    ('[counting]\ninclude_free = "no"\n',
+     'counting.include_free: expected true or false, got "no"'),
     ('[boundaries]\nno_meeting_days = ["wensday"]\n',
      'boundaries.no_meeting_days[1]: "wensday" is not a weekday; did you mean wednesday?'),
     ('[[boundaries.protected]]\nname = "Dinner"\n',
@@ -213,7 +214,8 @@ BAD_CONFIGS = [
     ('[[calendars]]\nsource = "ics:family.ics"\n',
      "calendars[1].domain: missing: every [[calendars]] entry needs a domain"),
     ("rules = {}\n", "rules: expected an array of tables ([[rules]]), got a table"),
-    ('[[rules]]\ntitle = "x"\ndomain = "life"\n', "rules[1].name: missing: every rule needs a name"),
+    ('[[rules]]\ntitle = "x"\ndomain = "life"\n',
+     "rules[1].name: missing: every rule needs a name"),
     ('[[rules]]\nname = "Kids"\ntitle = "kids"\n',
      'rules[1]: rule "Kids" sets nothing; give it a domain, urgent or important'),
     ('[[rules]]\nname = "A"\ntitel = "x"\ndomain = "life"\n',
@@ -256,13 +258,15 @@ def test_error_names_an_explicit_file_as_given(tmp_path: Path) -> None:
 def test_malformed_toml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_text(tmp_path, 'week_start = "monday"\ntimezone = Europe/Berlin\n')
-    assert str(caught.value) == "timeaudit.toml: not valid TOML: Invalid value (at line 2, column 12)"
+    assert str(caught.value) == (
+        "timeaudit.toml: not valid TOML: Invalid value (at line 2, column 12)")
 
 
 def test_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.toml")
-    assert str(caught.value) == f"{tmp_path / 'nope.toml'}: cannot read the file: No such file or directory"
+    missing = tmp_path / "nope.toml"
+    assert str(caught.value) == f"{missing}: cannot read the file: No such file or directory"
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
