@@ -25,14 +25,15 @@ def load_sample_week() -> tuple[str, pl.DataFrame]:
     period = last_complete_week(config.timezone, config.week_start)
     events = read_sources(Sources(ics=sorted(SAMPLE.glob("*.ics"))), period=period,
                           config=config)
-    label = f"{period.start:%d %b} – {period.end:%d %b %Y} ({period.timezone})"
+    last = period.days[-1]
+    label = f"{period.start:%d %b} – {last:%d %b %Y} ({period.timezone})"
     return label, events
 
 
 def render_events(events: pl.DataFrame) -> None:
     st.dataframe(
         events.select("calendar", "title", "start", "end", "all_day", "response", "attendees"),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
 
 
