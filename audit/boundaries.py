@@ -1,0 +1,279 @@
+"""Boundaries (SPEC §7): working windows per local day, and work that crosses them.
+
+Interpretations (also in the docs):
+
+* A day's window is ``working_hours`` of its weekday in the audit zone
+  (``period.timezone``); a range that wraps ("22:00-06:00") ends on the next day.
+  Wall-clock times are converted with `audit.accounting.to_instant`, so DST days are
+  right (a time in the spring gap is the first instant after it).
+* Days off: an all-day event that is ``out_of_office`` or whose title matches
+  ``days_off.title_pattern`` makes every day it covers non-working, whether it is marked
+  free or tentative — but not when it is cancelled or the owner declined it (a declined
+  "Company offsite" is not the owner's day off).
+* Timed ``out_of_office`` events (any length, not cancelled, not declined) are removed
+  from the windows; several together may cover the whole window, and then the day is
+  non-working. Work inside the removed part counts as outside the window.
+* Each minute of work outside the windows gets exactly one of ``non_working_day``,
+  ``late_night``, ``after_hours``, decided by the local date of that minute (the piece's
+  date from §6 accounting): work at 01:00 on a Saturday is ``non_working_day`` even though
+  Friday's late-night range reaches into it.
+* ``protected_time`` counts every protected block on its configured weekdays (a block
+  that wraps belongs to the day it starts on), on working and non-working days alike.
+* ``no_meeting_day``: any counted work meeting (attendees ≥ 1) on a ``no_meeting_days``
+  weekday, working or not; minutes = its attributed minutes that day.
+* ``long_day``: per local date, first work start → last work end (elapsed time, so
+  08:00-20:00 on the 23-h DST day is 11 h); the row names the work event that ends last
+  (ties → the larger event_id), because that is the one that made the day long.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from audit.accounting import (
+    ATTRIBUTED_MINUTES,
+    DATE,
+    DOMAIN,
+    NEXT,
+    PIECE_END,
+    PIECE_START,
+    K,
+    T,
+    boundary_points,
+    counted_points,
+    is_meeting,
+    lookup,
+    minutes_between,
+    period_days,
+    share,
+    split_days,
+    stretches,
+    sweep,
+    to_instant,
+)
+from audit.config import WEEKDAYS, Config, TimeRange
+from audit.domains import Domain
+from audit.period import Period
+from audit.schema import ALL_DAY, CALENDAR, END, EVENT_ID, KIND, RESPONSE, START, STATUS, TITLE
+
+WINDOW_START = "window_start"
+WINDOW_END = "window_end"
+WORKING = "working"
+REASON = "reason"
+TYPE = "type"
+MINUTES = "minutes"
+
+# The first three partition work time outside the windows; the last three come on top.
+VIOLATION_TYPES = ("non_working_day", "late_night", "after_hours",
+                   "protected_time", "no_meeting_day", "long_day")
+
+VIOLATION_SCHEMA = pl.Schema({DATE: pl.Date, TYPE: pl.String, MINUTES: pl.Float64,
+                              EVENT_ID: pl.String, TITLE: pl.String, CALENDAR: pl.String})
+
+def _weekday_numbers(names: tuple[str, ...]) -> list[int]:
+    """Polars weekday numbers (Monday = 1) of weekday names."""
+    return [WEEKDAYS.index(name) + 1 for name in names]
+
+
+def _wall_clock_interval(tz: str, start_time: pl.Expr, end_time: pl.Expr) -> list[pl.Expr]:
+    """Start and end instants of a local "HH:MM-HH:MM" range on the row's ``date``."""
+    day = pl.col(DATE)
+    end_day = pl.when(end_time <= start_time).then(day.dt.offset_by("1d")).otherwise(day)
+    return [
+        to_instant(day.dt.combine(start_time), tz, ambiguous="earliest").alias("start"),
+        to_instant(end_day.dt.combine(end_time), tz, ambiguous="latest").alias("end"),
+    ]
+
+
+def daily_intervals(period: Period, time_range: TimeRange,
+                    weekdays: tuple[str, ...] = WEEKDAYS) -> pl.LazyFrame:
+    """``date, start, end``: the range on every listed weekday of the period.
+
+    Starts one day early, so a range that wraps midnight also covers the period's first
+    morning::
+
+        Sun 22:00 [======== late night ========) Mon 06:00
+                          Mon 00:00 = period start
+    """
+    return (
+        period_days(period, before=1)
+        .filter(pl.col(DATE).dt.weekday().is_in(_weekday_numbers(weekdays)))
+        .select(DATE, *_wall_clock_interval(period.timezone, pl.lit(time_range.start),
+                                            pl.lit(time_range.end)))
+    )
+
+
+def _not_refused() -> pl.Expr:
+    return (pl.col(STATUS) != "cancelled") & (pl.col(RESPONSE) != "declined")
+
+
+def working_windows(config: Config, period: Period,
+                    events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The working windows of every local date of the period.
+
+    ::
+
+        hours     09:00 [=========================) 17:30
+        OOO               12:00 [=====) 14:00
+        windows   09:00 [=======)       [=========) 17:30   two rows, working = true
+
+    Columns: ``date``, ``window_start``, ``window_end`` (UTC), ``working`` and ``reason``.
+    A working day has one row per window interval (reason null); a non-working day has
+    one row with null window and ``reason`` = "no working hours", "day off" or
+    "out of office". Sorted by date and window start.
+    """
+    tz = period.timezone
+    ranges = [config.working_hours.get(day) for day in WEEKDAYS]
+    weekly = pl.LazyFrame(
+        {
+            "_weekday": list(range(1, 8)),
+            "_from": [r.start if r else None for r in ranges],
+            "_to": [r.end if r else None for r in ranges],
+        },
+        schema={"_weekday": pl.Int8, "_from": pl.Time, "_to": pl.Time},
+    )
+    days = (
+        period_days(period).select(DATE)
+        .with_columns(pl.col(DATE).dt.weekday().cast(pl.Int8).alias("_weekday"))
+        .join(weekly, on="_weekday", how="left")
+    )
+    planned = days.filter(pl.col("_from").is_not_null()).select(
+        DATE, *_wall_clock_interval(tz, pl.col("_from"), pl.col("_to"))
+    )
+    events = events.lazy()
+    day_off_events = events.filter(
+        pl.col(ALL_DAY) & _not_refused()
+        & ((pl.col(KIND) == "out_of_office")
+           | pl.col(TITLE).str.contains(config.days_off.title_pattern))
+    )
+    days_off = split_days(day_off_events.select(START, END), period).select(DATE).unique()
+    first_instant, last_instant = period.utc_bounds()
+    away = events.filter(
+        ~pl.col(ALL_DAY) & _not_refused() & (pl.col(KIND) == "out_of_office")
+        # a window that wraps midnight may end on the day after the period
+        & (pl.col(END) > first_instant) & (pl.col(START) < last_instant + timedelta(days=1))
+    )
+    segments = sweep(
+        [boundary_points(planned, "start", "end", "_w", labels=[DATE]),
+         boundary_points(away, START, END, "_o")],
+        ["_w", "_o"], labels=[DATE],
+    )
+    remaining = (
+        stretches(segments, (pl.col("_w") > 0) & (pl.col("_o") == 0), DATE)
+        .filter(pl.col("_inside"))
+        .group_by("_run")
+        .agg(pl.col(DATE).first(), pl.col(T).min().alias(WINDOW_START),
+             pl.col(NEXT).max().alias(WINDOW_END))
+        .drop("_run")
+    )
+    status = (
+        days.select(DATE, pl.col("_from").is_not_null().alias("_hours"))
+        .join(days_off.with_columns(pl.lit(True).alias("_off")), on=DATE, how="left")
+        .join(remaining.select(DATE).unique().with_columns(pl.lit(True).alias("_left")),
+              on=DATE, how="left")
+        .with_columns(
+            pl.when(~pl.col("_hours")).then(pl.lit("no working hours"))
+            .when(pl.col("_off").fill_null(False)).then(pl.lit("day off"))
+            .when(pl.col("_left").is_null()).then(pl.lit("out of office"))
+            .otherwise(pl.lit(None, pl.String)).alias(REASON)
+        )
+    )
+    working = remaining.join(status.filter(pl.col(REASON).is_null()), on=DATE, how="semi")
+    off = status.filter(pl.col(REASON).is_not_null())
+    return (
+        pl.concat(
+            [
+                working.select(DATE, WINDOW_START, WINDOW_END, pl.lit(True).alias(WORKING),
+                               pl.lit(None, pl.String).alias(REASON)),
+                off.select(DATE, pl.lit(None, pl.Datetime("us", "UTC")).alias(WINDOW_START),
+                           pl.lit(None, pl.Datetime("us", "UTC")).alias(WINDOW_END),
+                           pl.lit(False).alias(WORKING), REASON),
+            ]
+        )
+        .sort(DATE, WINDOW_START)
+        .collect()
+    )
+
+
+def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                    config: Config, period: Period) -> pl.DataFrame:
+    """Boundary violations of work time (§7), one row per (date, type, event piece).
+
+    Minutes are attributed minutes (§6) of the part of a work piece that crosses a
+    boundary. Every boundary is one more ±1 level in the same sweep as the overlap split,
+    so the share of any clipped sub-interval is a difference of prefix sums::
+
+        window    [=====================)               09:00-17:30
+        work A                    [===========)         17:00-18:00
+        life B                       [===========)      17:15-18:15
+        k                          1  2   2    1
+                                        |     |   outside: 17:30-18:00, shared by A and B
+        A: after_hours = G(18:00) - G(17:30) = 30 min / 2 = 15 min
+
+    ``attributed`` is the output of `audit.accounting.attribute_time` (all counted pieces,
+    every domain: they all take their share of an overlap); ``windows`` of
+    `working_windows`. Columns: ``date, type, minutes, event_id, title, calendar``; rows
+    with zero minutes are left out; sorted by date, type, event_id.
+    """
+    pieces = attributed.lazy()
+    bounds = config.boundaries
+    windows_lf = windows.lazy()
+    inside = windows_lf.filter(pl.col(WORKING))
+    protected = [daily_intervals(period, block.time, block.days) for block in bounds.protected]
+    points = [
+        counted_points(pieces),
+        boundary_points(inside, WINDOW_START, WINDOW_END, "_w"),
+        boundary_points(daily_intervals(period, bounds.late_night), "start", "end", "_l"),
+        *(boundary_points(block, "start", "end", "_p") for block in protected),
+    ]
+    levels = [K, "_w", "_l", "_p"]
+    outside = pl.col("_w").fill_null(0) == 0
+    late = pl.col("_l").fill_null(0) > 0
+    curve = share(
+        sweep(points, levels),
+        {"_late": outside & late, "_after": outside & ~late,
+         "_protected": pl.col("_p").fill_null(0) > 0},
+    )
+    day_working = windows_lf.group_by(DATE).agg(pl.col(WORKING).any().alias("_working"))
+    work = (
+        lookup(pieces.filter(pl.col(DOMAIN) == Domain.WORK), curve,
+               ["_late", "_after", "_protected"])
+        .join(day_working, on=DATE, how="left")
+        # A date without a row in ``windows`` has no window: non-working (§7).
+        .with_columns(pl.col("_working").fill_null(False))
+    )
+    working = pl.col("_working")
+    no_meeting = is_meeting() & pl.col(DATE).dt.weekday().is_in(
+        _weekday_numbers(bounds.no_meeting_days))
+    crossing = work.select(
+        DATE, EVENT_ID, TITLE, CALENDAR,
+        pl.when(~working).then(pl.col(ATTRIBUTED_MINUTES)).otherwise(0.0)
+        .alias("non_working_day"),
+        pl.when(working).then(pl.col("_late")).otherwise(0.0).alias("late_night"),
+        pl.when(working).then(pl.col("_after")).otherwise(0.0).alias("after_hours"),
+        pl.col("_protected").alias("protected_time"),
+        pl.when(no_meeting).then(pl.col(ATTRIBUTED_MINUTES)).otherwise(0.0)
+        .alias("no_meeting_day"),
+    ).unpivot(on=list(VIOLATION_TYPES[:5]), index=[DATE, EVENT_ID, TITLE, CALENDAR],
+              variable_name=TYPE, value_name=MINUTES)
+    last = [PIECE_END, EVENT_ID]
+    long_days = (
+        work.group_by(DATE)
+        .agg(
+            minutes_between(pl.col(PIECE_START).min(), pl.col(PIECE_END).max()).alias("_span"),
+            *(pl.col(c).sort_by(last).last() for c in (EVENT_ID, TITLE, CALENDAR)),
+        )
+        .select(DATE, pl.lit("long_day").alias(TYPE),
+                (pl.col("_span") - bounds.max_workday_hours * 60).alias(MINUTES),
+                EVENT_ID, TITLE, CALENDAR)
+    )
+    return (
+        pl.concat([crossing.select(VIOLATION_SCHEMA.names()), long_days], how="vertical_relaxed")
+        .filter(pl.col(MINUTES) > 0)
+        .cast(dict(VIOLATION_SCHEMA.items()))
+        .sort(DATE, TYPE, EVENT_ID)
+        .collect()
+    )
+
