@@ -8,21 +8,26 @@ one line on stderr and exits with status 2. Warnings about skipped events are pr
 from __future__ import annotations
 
 import functools
+import json
+import re
 import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
 
 from audit import schema as s
 from audit.config import Config, load_config
-from audit.errors import AuditError, CalendarWarning
+from audit.errors import AuditError, CalendarWarning, UsageError
 from audit.period import Period, resolve_period, resolve_zone
 from audit.spreadsheet import safe_frame
+
+if TYPE_CHECKING:
+    from audit.engine import Audit
 
 EXIT_USAGE = 2
 
@@ -45,6 +50,13 @@ class Context:
             raise AuditError("no calendar given: name one with --ics FILE or --url LINK")
         return read_sources(sources, period=self.period, config=self.config,
                             use_cache=self.use_cache, progress=_progress)
+
+    def run_audit(self) -> Audit:
+        """The audit of the period, with the manual overrides of the local store."""
+        from audit.engine import run_audit  # noqa: PLC0415 - fast --help
+        from audit.store import load_overrides  # noqa: PLC0415
+
+        return run_audit(self.read_events(), self.config, self.period, load_overrides())
 
 
 def _progress(message: str) -> None:
@@ -112,9 +124,93 @@ def cli() -> None:
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
-def events(context: Context, fmt: str) -> None:
-    """The occurrences in the period, one row each (SPEC §3 columns)."""
-    write_frame(context.read_events(), fmt)
+@click.option("--raw", is_flag=True,
+              help="Only the calendar columns (SPEC §3), without classification.")
+def events(context: Context, fmt: str, raw: bool) -> None:
+    """The occurrences in the period, classified, with the reason for each attribute."""
+    if raw:
+        write_frame(context.read_events(), fmt)
+        return
+    audit = context.run_audit()
+    frame = audit.minutes_per_event().rename({"attributed_minutes": "minutes"})
+    write_frame(frame, fmt)
+
+
+@cli.command()
+@source_options
+@period_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def report(context: Context, fmt: str) -> None:
+    """The period's figures: domains, quadrants, focus, boundary violations, days."""
+    from audit.report import build_report, render_table  # noqa: PLC0415
+
+    result = build_report(context.run_audit())
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(result), nl=False)
+
+
+@cli.command()
+@source_options
+@period_options
+@click.option("--out", "out_dir", required=True, metavar="DIR",
+              help="Folder for summary.csv, violations.csv and events.csv.")
+@click.option("--privacy", type=click.Choice(["strict", "standard", "full"]),
+              default="standard", show_default=True,
+              help="strict: summary only; standard: life titles become \"Personal\", no "
+                   "locations; full: titles and locations kept. Descriptions never.")
+def export(context: Context, out_dir: str, privacy: str) -> None:
+    """Write the CSV export to share with your manager."""
+    from audit.export import write_export  # noqa: PLC0415
+
+    for path in write_export(context.run_audit(), out_dir, privacy):
+        click.echo(str(path))
+
+
+_ORIGINAL_START = re.compile(r"^(?P<series>.+)@\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
+
+
+@cli.command()
+@click.argument("event_id", required=False)
+@click.option("--series", is_flag=True,
+              help="Apply to all occurrences of the series (EVENT_ID may be any occurrence's "
+                   "id or the series_id).")
+@click.option("--domain", type=click.Choice(["work", "life", "integrated"]))
+@click.option("--urgent/--not-urgent", default=None)
+@click.option("--important/--not-important", default=None)
+@click.option("--clear", is_flag=True, help="Remove the override instead of setting it.")
+@click.option("--list", "list_all", is_flag=True, help="List every override.")
+def classify(event_id: str | None, series: bool, domain: str | None, urgent: bool | None,
+             important: bool | None, clear: bool, list_all: bool) -> None:
+    """Override the classification of one occurrence (or a whole series).
+
+    Overrides win over every rule, are kept in the local store and survive re-reads.
+    """
+    from audit import store  # noqa: PLC0415
+
+    if list_all:
+        frame = store.list_overrides()
+        click.echo(frame.with_columns(pl.col("updated_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                   .write_csv(), nl=False)
+        return
+    if not event_id:
+        raise UsageError("name the occurrence: timeaudit classify EVENT_ID … (or --list)")
+    key = {"event_id": event_id}
+    if series:
+        match = _ORIGINAL_START.match(event_id)
+        key = {"series_id": match["series"] if match else event_id}
+    if clear:
+        removed = store.clear_override(**key)
+        click.echo("override removed" if removed else "there was no override")
+        return
+    if domain is None and urgent is None and important is None:
+        raise UsageError("say what to set: --domain, --urgent/--not-urgent or "
+                         "--important/--not-important (or --clear)")
+    store.set_override(**key, domain=domain, urgent=urgent, important=important)
+    scope = "all occurrences of " + key["series_id"] if series else event_id
+    click.echo(f"override saved for {scope}")
 
 
 @cli.command()

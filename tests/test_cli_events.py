@@ -28,7 +28,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_events_json_has_utc_instants(capsys: pytest.CaptureFixture[str], ics_data: Path) -> None:
     code, out, err = run(capsys, "events", "--ics", str(ics_data / "event_duration.ics"),
                          "--from", "2026-11-16", "--to", "2026-11-23", "--tz", "Europe/Berlin",
-                         "--format", "json")
+                         "--format", "json", "--raw")
     assert (code, err) == (0, "")
     rows = json.loads(out)
     assert [(r["start"], r["end"], r["title"]) for r in rows] == [
@@ -37,6 +37,17 @@ def test_events_json_has_utc_instants(capsys: pytest.CaptureFixture[str], ics_da
         "source", "calendar", "event_id", "series_id", "title", "description", "location",
         "start", "end", "all_day", "status", "response", "busy", "kind", "attendees",
         "organizer", "attendee_domains", "categories", "color", "created"]
+
+
+def test_events_are_classified_with_a_reason(capsys: pytest.CaptureFixture[str],
+                                             ics_data: Path) -> None:
+    code, out, _ = run(capsys, "events", "--ics", str(ics_data / "event_duration.ics"),
+                       "--week", "2026-W47", "--tz", "Europe/Berlin", "--format", "json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["domain"] == "work"  # the default pack's "Professional learning" rule
+    assert row["reason"].startswith("domain: ")
+    assert (row["counted"], row["minutes"]) == (True, 90.0)
 
 
 def test_events_csv(capsys: pytest.CaptureFixture[str], ics_data: Path) -> None:

@@ -1,0 +1,136 @@
+"""The CSV export a person shares with their manager (SPEC §9), private life kept private.
+
+Privacy levels:
+
+* ``strict`` — ``summary.csv`` only (hours per day and for the week, no events at all);
+* ``standard`` (default) — also ``violations.csv`` and ``events.csv``, where every
+  life-domain occurrence is called "Personal", carries no reason (a rule's name, such as
+  "Therapy", would say what the title hides) and a hashed id instead of its UID;
+  locations, descriptions, organizers and attendee domains are dropped for every
+  occurrence;
+* ``full`` — titles, locations and reasons kept; descriptions never leave the machine.
+
+Every text cell is neutralized for spreadsheets (`audit.spreadsheet`). Files are UTF-8
+with a header row; dates are ISO, times are local ISO-8601 with offset.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
+from audit.engine import Audit
+from audit.errors import AuditError
+from audit.report import DOMAINS, QUADRANTS, day_table, quadrant_column, target_hours
+from audit.spreadsheet import safe_frame
+
+PRIVACY_LEVELS = ("strict", "standard", "full")
+PERSONAL = "Personal"
+FILES = ("summary.csv", "violations.csv", "events.csv")
+
+
+def summary_frame(audit: Audit) -> pl.DataFrame:
+    """One row per day and a ``week`` row: hours per domain and quadrant, focus, violations."""
+    days = day_table(audit)
+    quadrants = [quadrant_column(q) for q in QUADRANTS]
+    hours = [*DOMAINS, *quadrants, "focus_minutes", "working_minutes", "meeting_minutes"]
+    names = {**{c: c for c in [*DOMAINS, *quadrants]}, "focus_minutes": "focus",
+             "working_minutes": "working", "meeting_minutes": "meetings"}
+    total = days.select(pl.exclude(DATE).sum()).with_columns(pl.lit("week").alias(DATE))
+    rows = pl.concat([days.with_columns(pl.col(DATE).cast(pl.String)),
+                      total.select(days.columns)], how="vertical")
+    return rows.select(
+        pl.col(DATE).alias("date"),
+        *[(pl.col(c) / 60).round(2).alias(names[c]) for c in hours],
+        pl.when(pl.col("working_minutes") > 0)
+        .then((pl.col("focus_minutes") / pl.col("working_minutes")).round(2))
+        .otherwise(0.0).alias("focus_coverage"),
+        pl.col("violation_minutes").round(0).cast(pl.Int64),
+    ).with_columns(
+        # the focus target applies to the whole period, not to a day
+        pl.when(pl.col("date") == "week").then(round(target_hours(audit), 2))
+        .otherwise(None).alias("focus_target"),
+    )
+
+
+def violations_frame(audit: Audit) -> pl.DataFrame:
+    """The rows of SPEC §7 (only work time violates, so titles are work titles)."""
+    return audit.violations.with_columns(
+        pl.col("minutes").round(0).cast(pl.Int64),
+        pl.col(DATE).cast(pl.String),
+    ).select("date", "type", "minutes", "event_id", "title", "calendar")
+
+
+def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
+    """Classified occurrences with their minutes in the period, redacted for ``privacy``."""
+    zone = audit.period.timezone
+    frame = audit.minutes_per_event()
+    life = pl.col("domain") == "life"
+    columns = [
+        pl.col("start").dt.convert_time_zone(zone).dt.date().cast(pl.String).alias("date"),
+        pl.col("start").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
+        pl.col("end").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
+        "all_day", "calendar",
+        # A UID can be as telling as a title ("therapy-2026@…"): personal ones are hashed.
+        (pl.when(life).then(pl.lit("personal-") + pl.col("event_id").hash(seed=7).cast(pl.String))
+         .otherwise(pl.col("event_id")).alias("event_id")
+         if privacy != "full" else pl.col("event_id")),
+        (pl.when(life).then(pl.lit(PERSONAL)).otherwise(pl.col("title")).alias("title")
+         if privacy != "full" else pl.col("title")),
+        "domain", "urgent", "important", "quadrant",
+        (pl.when(life).then(pl.lit(None, pl.String)).otherwise(pl.col("reason"))
+         .alias("reason") if privacy != "full" else pl.col("reason")),
+        COUNTED, COUNT_REASON,
+        (pl.col(ATTRIBUTED_MINUTES)).round(1).alias("minutes"),
+        "attendees", "response", "status", "busy", "kind",
+    ]
+    if privacy == "full":
+        columns += ["location", "organizer",
+                    pl.col("attendee_domains").list.join("; ").alias("attendee_domains")]
+    return frame.select(columns)
+
+
+def export_frames(audit: Audit, privacy: str = "standard") -> dict[str, pl.DataFrame]:
+    """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame)."""
+    if privacy not in PRIVACY_LEVELS:
+        raise AuditError(f"unknown privacy level {privacy!r}: use one of "
+                         + ", ".join(PRIVACY_LEVELS))
+    frames = {"summary.csv": summary_frame(audit)}
+    if privacy != "strict":
+        frames["violations.csv"] = violations_frame(audit)
+        frames["events.csv"] = events_frame(audit, privacy)
+    return {name: safe_frame(frame) for name, frame in frames.items()}
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV with a header row (what the dashboard's download serves)."""
+    return frame.write_csv().encode("utf-8")
+
+
+def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -> list[Path]:
+    """Write the export into ``out_dir`` (created if needed); returns the files written.
+
+    Each file is written to a temporary name and renamed, so a failed export never
+    leaves half a file; files of a stricter level than asked are removed so the folder
+    holds exactly what the level allows.
+    """
+    frames = export_frames(audit, privacy)
+    directory = Path(out_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in frames.items():
+            with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
+                tmp.write(csv_bytes(frame))
+            os.replace(tmp.name, directory / name)
+            written.append(directory / name)
+        for name in FILES:
+            if name not in frames:
+                (directory / name).unlink(missing_ok=True)
+    except OSError as error:
+        raise AuditError(f"{directory}: cannot write the export: {error.strerror}") from None
+    return written

@@ -1,0 +1,138 @@
+"""Engine benchmark: synthetic occurrences through the whole audit (SPEC §5–§9).
+
+    .venv/bin/python benchmarks/engine.py [--sizes 100000 300000 1000000] [--reps 3]
+
+A synthetic frame of N occurrences (≈ 2,000 occurrences a person-year, so 1M is ≈ 500
+person-years laid end to end) goes through classification (the shipped default pack +
+30 user rules), counting, attribution, boundaries, focus and the report. Each size runs
+in a fresh child process (peak RSS is per run); it prints the median seconds per stage
+and in total, and peak memory. Targets: ≤ 3 s end to end and ≤ 2 GB for 1M on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+from datetime import UTC, date, datetime, timedelta
+import numpy as np
+import polars as pl
+from audit.schema import EVENT_SCHEMA
+from audit.config import parse_config
+from audit.period import Period
+from audit.classify import classify_events
+from audit.accounting import mark_counted, attribute_time, busy_summary
+from audit.boundaries import working_windows, find_violations
+from audit.focus import focus_by_day
+from audit.engine import Audit
+from audit.report import build_report
+
+n = int(sys.argv[1])
+rng = np.random.default_rng(42)
+PER_DAY = 2000 / 365  # occurrences per day of one person's calendar
+days = int(n / PER_DAY) + 1
+first = datetime(2000, 1, 3, tzinfo=UTC)
+period = Period(first.date(), first.date() + timedelta(days=days), "Europe/Berlin")
+
+day = rng.integers(0, days, n)
+minute = rng.choice(np.arange(6 * 60, 22 * 60, 15), n)
+length = rng.choice([15, 30, 45, 60, 90, 120], n)
+start_us = (int(first.timestamp()) + day * 86400 + minute * 60) * 1_000_000
+titles = np.array(["Standup", "1:1 with Ana", "Sprint planning", "Customer call",
+                   "Focus: deep work", "Interview: backend", "Incident review", "Gym",
+                   "School run", "Dentist", "Team lunch", "Groceries", "Board prep",
+                   "Inbox triage", "Design review", "Family dinner"])
+kinds = np.where(rng.random(n) < 0.03, "focus", "event")
+frame = pl.DataFrame({
+    "source": pl.Series(np.where(rng.random(n) < 0.7, "ics:work.ics", "ics:family.ics")),
+    "calendar": "Work",
+    "event_id": pl.Series([f"e{i}" for i in range(n)]),
+    "series_id": None,
+    "title": pl.Series(titles[rng.integers(0, len(titles), n)]),
+    "description": None,
+    "location": None,
+    "start": pl.Series(start_us).cast(pl.Datetime("us", "UTC")),
+    "end": pl.Series(start_us + length * 60_000_000).cast(pl.Datetime("us", "UTC")),
+    "all_day": rng.random(n) < 0.02,
+    "status": pl.Series(np.where(rng.random(n) < 0.03, "cancelled", "confirmed")),
+    "response": pl.Series(rng.choice(["organizer", "accepted", "tentative", "declined",
+                                      "needs_action", "none"], n)),
+    "busy": rng.random(n) > 0.05,
+    "kind": pl.Series(kinds),
+    "attendees": pl.Series(rng.integers(0, 6, n)).cast(pl.Int32),
+    "organizer": "lead@example.com",
+    "attendee_domains": pl.Series([["example.com"]] * n),
+    "categories": pl.Series([[]] * n, dtype=pl.List(pl.String)),
+    "color": None,
+    "created": pl.Series(start_us - rng.integers(1, 30 * 86400, n) * 1_000_000)
+                 .cast(pl.Datetime("us", "UTC")),
+}, schema=EVENT_SCHEMA)
+rules = [{"name": f"User rule {i}", "title": f"(?i)project {i}\\b", "domain": "work",
+          "important": i % 2 == 0} for i in range(26)]
+rules += [{"name": "Kids", "title": "(?i)school|kids", "domain": "life", "important": True},
+          {"name": "Externals", "external": True, "min_attendees": 1, "domain": "work"},
+          {"name": "Evenings", "time": "19:00-23:00", "weekdays": ["friday"], "domain": "life"},
+          {"name": "Family calendar", "calendar": "Fam*", "domain": "life"}]
+config = parse_config({"timezone": "Europe/Berlin", "work_domains": ["example.com"],
+                       "owner_emails": ["me@example.com"],
+                       "boundaries": {"no_meeting_days": ["wednesday"],
+                                      "protected": [{"name": "Dinner", "time": "18:00-20:00"}]},
+                       "rules": rules}, file="benchmark")
+
+times = {}
+t0 = time.perf_counter()
+classified = mark_counted(classify_events(frame.lazy(), config), config).collect()
+times["classify+count"] = time.perf_counter() - t0
+t = time.perf_counter()
+attributed = attribute_time(classified.lazy(), config, period).collect()
+times["attribute"] = time.perf_counter() - t
+t = time.perf_counter()
+windows = working_windows(config, period, classified)
+violations = find_violations(attributed, windows, config, period)
+times["boundaries"] = time.perf_counter() - t
+t = time.perf_counter()
+focus = focus_by_day(classified, windows, config)
+times["focus"] = time.perf_counter() - t
+t = time.perf_counter()
+busy = busy_summary(attributed, period).collect()
+audit = Audit(config, period, classified, attributed, windows, violations, focus, busy)
+report = build_report(audit)
+times["busy+report"] = time.perf_counter() - t
+times["total"] = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"times": times, "peak_mb": peak, "rows": n,
+                  "violations": len(report["violations"]["items"])}))
+"""
+
+
+def run(size: int) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, str(size)], capture_output=True,
+                            text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    stages = None
+    for size in args.sizes:
+        runs = [run(size) for _ in range(args.reps)]
+        stages = stages or list(runs[0]["times"])
+        med = {s: statistics.median(r["times"][s] for r in runs) for s in stages}
+        peak = max(r["peak_mb"] for r in runs)
+        parts = "  ".join(f"{s} {med[s]:.2f}" for s in stages if s != "total")
+        print(f"{size:>9,} occurrences: total {med['total']:5.2f} s (median of {args.reps})  "
+              f"peak RSS {peak:5.0f} MB  [{parts}]")
+    print("targets for 1,000,000: <= 3 s end to end, <= 2 GB peak")
+
+
+if __name__ == "__main__":
+    main()
