@@ -41,15 +41,32 @@ class Context:
     ics: tuple[str, ...]
     urls: tuple[str, ...]
     use_cache: bool
+    google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
+    sync: bool = False
 
     def read_events(self) -> pl.DataFrame:
-        from connectors.sources import Sources, read_sources  # noqa: PLC0415 - fast --help
+        from connectors.sources import (  # noqa: PLC0415 - fast --help
+            Sources,
+            merge_events,
+            read_sources,
+        )
 
         sources = Sources(ics=self.ics, urls=self.urls)
-        if not sources:
-            raise AuditError("no calendar given: name one with --ics FILE or --url LINK")
-        return read_sources(sources, period=self.period, config=self.config,
-                            use_cache=self.use_cache, progress=_progress)
+        if not sources and self.google is None:
+            raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
+                             "--google")
+        frames = []
+        if sources:
+            frames.append(read_sources(sources, period=self.period, config=self.config,
+                                       use_cache=self.use_cache, progress=_progress))
+        if self.google is not None:
+            from audit.google_commands import print_progress  # noqa: PLC0415
+            from connectors.google import read_google  # noqa: PLC0415
+
+            frames.append(read_google(self.google or None, period=self.period,
+                                      config=self.config, sync_first=self.sync,
+                                      progress=print_progress))
+        return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
         """The audit of the period, with the manual overrides of the local store."""
@@ -64,7 +81,13 @@ def _progress(message: str) -> None:
 
 
 def source_options(command: Callable) -> Callable:
-    """--ics / --url: the calendars to read (repeatable)."""
+    """--ics / --url / --google: the calendars to read (repeatable)."""
+    command = click.option("--sync", "sync", is_flag=True,
+                           help="With --google: sync those calendars first.")(command)
+    command = click.option("--google", "google", multiple=True, is_flag=False, flag_value="",
+                           metavar="[CAL]",
+                           help="Google calendars synced with `timeaudit google sync`: an id "
+                           "or name (repeatable); --google alone: the selected ones.")(command)
     command = click.option("--url", "urls", multiple=True, metavar="URL",
                            help="An ICS link (http, https or webcal). Repeatable.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
@@ -85,15 +108,19 @@ def period_options(command: Callable) -> Callable:
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
-                config_path: str | None, week: str | None, start: str | None,
-                end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
+                google: tuple[str, ...] = (), sync: bool = False, config_path: str | None,
+                week: str | None, start: str | None, end: str | None, tz: str | None,
+                no_cache: bool, **kwargs: Any) -> Any:
         config = load_config(config_path)
         if tz:
             resolve_zone(tz)
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
                                 week_start=config.week_start)
-        context = Context(config, period, ics, urls, use_cache=not no_cache)
+        if sync and not google:
+            raise UsageError("--sync goes with --google")
+        context = Context(config, period, ics, urls, use_cache=not no_cache,
+                          google=tuple(g for g in google if g) if google else None, sync=sync)
         return command(context, **kwargs)
 
     return wrapper
@@ -224,6 +251,11 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
         raise AuditError(f"{app}: the dashboard is not there (run from a source checkout)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), *streamlit_args]
     sys.exit(subprocess.call(command))  # noqa: S603 - our interpreter, our app
+
+
+from audit.google_commands import google as _google  # noqa: E402 - after cli exists
+
+cli.add_command(_google)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
