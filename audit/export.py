@@ -4,8 +4,9 @@ Privacy levels:
 
 * ``strict`` — ``summary.csv`` only (hours per day and for the week, no events at all);
 * ``standard`` (default) — also ``violations.csv`` and ``events.csv``, where every
-  life-domain occurrence is called "Personal", carries no reason (a rule's name, such as
-  "Therapy", would say what the title hides) and a hashed id instead of its UID;
+  life-domain occurrence is called "Personal" (title and calendar), carries no reason (a
+  rule's name, such as "Therapy", would say what the title hides) and a number
+  (``personal-1``, ``personal-2`` … in time order) instead of its UID;
   locations, descriptions, organizers and attendee domains are dropped for every
   occurrence;
 * ``full`` — titles, locations and reasons kept; descriptions never leave the machine.
@@ -74,9 +75,12 @@ def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
         pl.col("start").dt.convert_time_zone(zone).dt.date().cast(pl.String).alias("date"),
         pl.col("start").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
         pl.col("end").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
-        "all_day", "calendar",
-        # A UID can be as telling as a title ("therapy-2026@…"): personal ones are hashed.
-        (pl.when(life).then(pl.lit("personal-") + pl.col("event_id").hash(seed=7).cast(pl.String))
+        "all_day",
+        (pl.when(life).then(pl.lit(PERSONAL)).otherwise(pl.col("calendar")).alias("calendar")
+         if privacy != "full" else pl.col("calendar")),
+        # A UID can be as telling as a title ("therapy-2026@…"): personal occurrences are
+        # numbered in time order instead, which says nothing beyond the export itself.
+        (pl.when(life).then(pl.lit("personal-") + life.cast(pl.Int64).cum_sum().cast(pl.String))
          .otherwise(pl.col("event_id")).alias("event_id")
          if privacy != "full" else pl.col("event_id")),
         (pl.when(life).then(pl.lit(PERSONAL)).otherwise(pl.col("title")).alias("title")
@@ -111,6 +115,17 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return frame.write_csv().encode("utf-8")
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` via a temporary file that never outlives a failure (it may be private)."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        tmp.write(data)
+    try:
+        os.replace(tmp.name, path)
+    except OSError:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+
+
 def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -> list[Path]:
     """Write the export into ``out_dir`` (created if needed); returns the files written.
 
@@ -124,9 +139,7 @@ def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -
         directory.mkdir(parents=True, exist_ok=True)
         written = []
         for name, frame in frames.items():
-            with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
-                tmp.write(csv_bytes(frame))
-            os.replace(tmp.name, directory / name)
+            _write_atomically(directory / name, csv_bytes(frame))
             written.append(directory / name)
         for name in FILES:
             if name not in frames:
