@@ -22,7 +22,8 @@ class InvalidCalendar(AuditError):
         line: int | None = None,
         uid: str | None = None,
     ) -> None:
-        self.message = message
+        # One line, whatever a damaged file put into the text we quote.
+        self.message = message = " ".join(message.split())
         self.source = source
         self.line = line
         self.uid = uid

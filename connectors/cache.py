@@ -41,10 +41,10 @@ _LIBRARIES = _library_versions()
 
 
 def key_for(data: bytes, *, source: str, calendar: str | None, zone: str, start: datetime,
-            end: datetime, owners: frozenset[str]) -> str:
+            end: datetime, owners: frozenset[str], charset: str | None = None) -> str:
     digest = hashlib.sha256(data)
     digest.update(
-        json.dumps([FORMAT, __version__, _LIBRARIES, source, calendar, zone,
+        json.dumps([FORMAT, __version__, _LIBRARIES, source, calendar, zone, charset,
                     start.isoformat(), end.isoformat(), sorted(owners)]).encode()
     )
     return digest.hexdigest()

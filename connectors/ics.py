@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import icalendar
 import polars as pl
@@ -36,6 +35,7 @@ from icalendar.prop import vRecur
 from audit import schema as s
 from audit.errors import CalendarWarning, InvalidCalendar
 from audit.period import local_midnight, resolve_zone
+from connectors import cache
 from connectors.text import decode_calendar_bytes
 
 # A series may produce at most this many occurrences (from its first one on): enough for
@@ -82,8 +82,9 @@ class _Skipped:
             messages.append(f"{source}: skipped {total} malformed {noun} ({detail})")
         if self.capped_series:
             messages.append(
-                f"{source}: {self.capped_series} recurring series repeat too often; each was "
-                f"expanded to its first {MAX_OCCURRENCES_PER_SERIES:,} occurrences only"
+                f"{source}: {self.capped_series} recurring series "
+                f"{'repeats' if self.capped_series == 1 else 'repeat'} too often; expanded "
+                f"to the first {MAX_OCCURRENCES_PER_SERIES:,} occurrences only"
             )
         if self.unknown_zones:
             zones = ", ".join(sorted(self.unknown_zones))
@@ -103,12 +104,16 @@ def parse_calendar(text: str, source: str) -> icalendar.Calendar:
     """Parse iCalendar text, or raise `InvalidCalendar` naming the file (and line)."""
     if not text.strip():
         raise InvalidCalendar("the file is empty", source=source)
+    # icalendar caches custom VTIMEZONEs process-wide by TZID and the first definition
+    # wins: two files that both define "Customized Time Zone" differently would share
+    # one. Each file starts with an empty cache (this resets only that cache).
+    icalendar.use_zoneinfo()
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, IndexError, KeyError, TypeError) as error:
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:
         # icalendar raises ValueError (and InvalidCalendar, its subclass) for bad
-        # content lines; IndexError/KeyError/TypeError come from deeper parse steps
-        # on damaged input (found by fuzzing).
+        # content lines; the others come from deeper parse steps on damaged input
+        # (found by fuzzing: a VTIMEZONE with two TZIDs, END:VTIMEZONE without BEGIN).
         raise InvalidCalendar(_describe(error), source=source,
                               line=_locate(text, str(error))) from None
     found = [c.name for c in calendars]
@@ -358,10 +363,14 @@ def _collect_series(calendar: icalendar.Calendar, source: str,
             continue
         if _cap_rules(component, window_end):
             skipped.capped_series += 1
-        uid = str(component.get("UID") or "").strip() or _synthetic_uid(source, index, component)
-        by_uid[uid].append(component)
+        uids = _as_list(component.get("UID"))
+        uid = str(uids[0]).strip() if uids else ""
+        if len(uids) > 1:  # a repeated UID line: the first is the UID
+            component["UID"] = uid
+        by_uid[uid or _synthetic_uid(source, index, component)].append(component)
     series = []
-    for uid, components in by_uid.items():
+    for uid, group in by_uid.items():
+        components = _without_duplicate_masters(group, skipped)
         adapters = []
         for component in components:
             if "UID" not in component or not str(component["UID"]).strip():
@@ -377,6 +386,30 @@ def _collect_series(calendar: icalendar.Calendar, source: str,
         )
         series.append((one, recurring, len(components)))
     return series, skipped
+
+
+def _without_duplicate_masters(components: list[icalendar.Component],
+                               skipped: _Skipped) -> list[icalendar.Component]:
+    """Keep one VEVENT per UID without RECURRENCE-ID: the newest, whatever the file order.
+
+    RFC 5545 allows one; some producers repeat an event. Newest = highest SEQUENCE, then
+    latest DTSTAMP and LAST-MODIFIED, then (for a stable choice) the larger text.
+    """
+    masters = [c for c in components if "RECURRENCE-ID" not in c]
+    if len(masters) < 2:
+        return components
+
+    def newest(component: icalendar.Component) -> tuple:
+        def stamp(name: str) -> str:
+            prop = component.get(name)
+            return prop.to_ical().decode() if hasattr(prop, "to_ical") else ""
+
+        return (int(component.get("SEQUENCE", 0) or 0), stamp("DTSTAMP"),
+                stamp("LAST-MODIFIED"), component.to_ical())
+
+    keep = max(masters, key=newest)
+    skipped.reasons["duplicate UID"] += len(masters) - 1
+    return [c for c in components if c is keep or "RECURRENCE-ID" in c]
 
 
 def _synthetic_uid(source: str, index: int, component: icalendar.Component) -> str:
@@ -583,8 +616,6 @@ def read_ics(
     Raises `InvalidCalendar` for a file that cannot be read; warns `CalendarWarning`
     with counts for what was skipped inside a readable file.
     """
-    from connectors import cache  # noqa: PLC0415 - cache imports this module's version
-
     zone = resolve_zone(tz) if isinstance(tz, str) else tz
     zone_name = getattr(zone, "key", None) or str(zone)
     window_start = _as_instant(start, zone, "start")
@@ -601,7 +632,7 @@ def read_ics(
     owners = frozenset(e.strip().lower() for e in owner_emails if e.strip())
 
     key = cache.key_for(data, source=source, calendar=calendar, zone=zone_name,
-                        start=window_start, end=window_end, owners=owners)
+                        start=window_start, end=window_end, owners=owners, charset=charset)
     if use_cache:
         hit = cache.load(key)
         if hit is not None:
@@ -667,7 +698,6 @@ def clear_memory_cache() -> None:
 __all__ = [
     "MAX_OCCURRENCES_PER_SERIES",
     "CalendarWarning",
-    "ZoneInfo",
     "parse_calendar",
     "read_ics",
 ]

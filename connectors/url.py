@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -77,8 +78,10 @@ class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         scheme = urllib.parse.urlsplit(newurl).scheme.lower()
         if scheme not in ("http", "https"):
-            raise ConnectorError(f"{req.full_url}: redirected to a {scheme or 'relative'}: "
-                                 "link, which is not followed")
+            fp.close()
+            # name the link as the source column does: a secret path must not be printed
+            raise ConnectorError(f"{source_for(req.full_url)}: redirected to a "
+                                 f"{scheme or 'relative'}: link, which is not followed")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -133,11 +136,21 @@ def fetch_calendar(
     opener = urllib.request.build_opener(_LimitedRedirects())
     try:
         with opener.open(request, timeout=timeout) as response:
-            data = _read_limited(response, max_bytes, source, progress)
+            data = _read_limited(response, max_bytes, source, progress, timeout)
             headers = response.headers
     except urllib.error.HTTPError as error:
+        error.close()  # the response behind the error holds a socket
         if error.code == 304 and cached:
             return Download(cached[0], cached[1].get("charset"), source, from_cache=True)
+        if 300 <= error.code < 400:
+            # urllib itself refuses a redirect to a scheme it does not follow (file:)
+            # and gives up after max_redirections; both arrive as a 30x HTTPError.
+            target = (error.headers or {}).get("Location") or ""
+            scheme = urllib.parse.urlsplit(target).scheme.lower()
+            why = (f"redirected to a {scheme}: link, which is not followed"
+                   if "not allowed" in str(error.reason) and scheme
+                   else f"too many redirects (more than {MAX_REDIRECTS})")
+            return _stale_or_raise(cached, source, why)
         return _stale_or_raise(cached, source, f"the server answered {error.code} "
                                                f"{error.reason}")
     except (urllib.error.URLError, TimeoutError, OSError) as error:
@@ -165,19 +178,33 @@ def _stale_or_raise(cached: tuple[bytes, dict] | None, source: str, reason: str)
 
 
 def _read_limited(response, max_bytes: int, source: str,
-                  progress: Callable[[str], None] | None) -> bytes:
+                  progress: Callable[[str], None] | None, timeout: float) -> bytes:
+    too_large = ConnectorError(f"{source}: the calendar is larger than {_size(max_bytes)}")
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise ConnectorError(f"{source}: the calendar is larger than "
-                             f"{max_bytes // (1024 * 1024)} MB")
+        raise too_large
     chunks, total, reported = [], 0, 0
+    # The socket time-out applies to each read; a server that trickles bytes is bounded
+    # by this deadline for the whole body.
+    deadline = time.monotonic() + timeout * 4
     while chunk := response.read(_CHUNK):
+        if time.monotonic() > deadline:
+            raise ConnectorError(f"{source}: the download took longer than "
+                                 f"{timeout * 4:.0f} s")
         total += len(chunk)
         if total > max_bytes:
-            raise ConnectorError(f"{source}: the calendar is larger than "
-                                 f"{max_bytes // (1024 * 1024)} MB")
+            raise too_large
         chunks.append(chunk)
         if progress and total - reported >= 1_000_000:
             reported = total
             progress(f"{source}: downloaded {total / 1e6:.1f} MB")
     return b"".join(chunks)
+
+
+def _size(n: int) -> str:
+    """A byte count as a person reads it: 50 MB, 64 KB, 900 bytes (binary units)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= factor:
+            value = n / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"
