@@ -304,19 +304,6 @@ BARE_CR = b"BEGIN:VCALENDAR\rX:1\r\nPRODID:x\r\nEND:VCALENDAR\r\n"
 FOLDED_AFTER_BEGIN = b"BEGIN:VCALENDAR\r\n one\\ntwo\r\nEND:VCALENDAR\r\n"
 
 
-def read_week(data: bytes) -> None:
-    start, end = date(2026, 3, 23), date(2026, 3, 30)
-    try:
-        frame = read_ics(data, start=start, end=end, tz=BERLIN, source="ics:fuzzed.ics",
-                         use_cache=False)
-    except InvalidCalendar as error:
-        message = str(error)
-    else:
-        s.validate_events(frame)
-        return
-    assert len(message.splitlines()) == 1, repr(message)
-
-
 @pytest.mark.parametrize("rule", ["", "RRULE:FREQ=DAILY;COUNT=2\r\n"])
 def test_a_vevent_with_two_uids(rule: str) -> None:
     """Found by fuzzing: a repeated UID line made the UID a list (ArrowTypeError)."""
