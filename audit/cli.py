@@ -249,7 +249,9 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.exists():
         raise AuditError(f"{app}: the dashboard is not there (run from a source checkout)")
-    command = [sys.executable, "-m", "streamlit", "run", str(app), *streamlit_args]
+    # Nothing leaves the machine: Streamlit's usage statistics are off wherever it runs.
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--browser.gatherUsageStats", "false", *streamlit_args]
     sys.exit(subprocess.call(command))  # noqa: S603 - our interpreter, our app
 
 
