@@ -33,8 +33,12 @@ from audit.accounting import (
     PERSON,
     SEG_US,
     US_PER_MINUTE,
+    T,
     boundary_points,
+    instants,
     mark_counted,
+    per_person,
+    run_total,
     stretches,
     sweep,
 )
@@ -69,20 +73,29 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
     if inside.height:
         first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
         events = events.filter((pl.col(END) > first) & (pl.col(START) < last))
-    counted = events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
-    block = is_focus_block(config)
-    segments = sweep(
-        [boundary_points(inside.lazy(), WINDOW_START, WINDOW_END, "_w", labels=[DATE]),
-         boundary_points(counted.filter(~block), START, END, "_b"),
-         boundary_points(counted.filter(block), START, END, "_f")],
-        ["_w", "_b", "_f"], labels=[DATE],
+    counted = (
+        events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
+        .select(*PERSON, START, END, is_focus_block(config).fill_null(False).alias("_block"))
     )
+    # one pass over the counted events: a focus block is a ±1 of "_f", anything else of "_b"
+    block = pl.col("_block").append(pl.col("_block"))
+    delta = pl.repeat(1, pl.len(), dtype=pl.Int32).append(pl.repeat(-1, pl.len(), dtype=pl.Int32))
+    event_points = counted.select(
+        *(pl.col(c).append(pl.col(c)) for c in PERSON),
+        pl.col(START).append(pl.col(END)).alias(T),
+        pl.when(block).then(0).otherwise(delta).alias("_b"),
+        pl.when(block).then(delta).otherwise(0).alias("_f"),
+    )
+    segments = instants(sweep(
+        [boundary_points(inside.lazy(), WINDOW_START, WINDOW_END, "_w", labels=[DATE]),
+         event_points],
+        ["_w", "_b", "_f"], labels=[DATE],
+    ))
     in_window = pl.col("_w") > 0
-    busy = pl.col("_b").fill_null(0) > 0
-    planned = pl.col("_f").fill_null(0) > 0
+    busy = pl.col("_b") > 0
+    planned = pl.col("_f") > 0
     min_us = round(config.focus.min_block_minutes * US_PER_MINUTE)
     free = pl.col("_inside")
-    long = pl.col(SEG_US).sum().over([*PERSON, "_run"]) >= min_us
     seg = pl.col(SEG_US)
 
     def minutes(mask: pl.Expr, name: str) -> pl.Expr:
@@ -90,7 +103,7 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
 
     per_day = (
         stretches(segments, in_window & ~busy, DATE)
-        .with_columns(long.alias("_long"))
+        .with_columns((per_person(run_total(seg)) >= min_us).alias("_long"))
         .filter(in_window)
         .group_by(DATE)
         .agg(

@@ -7,11 +7,15 @@ busy time), the violations of `audit.boundaries` and the focus of `audit.focus`.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 
-from audit.accounting import ATTRIBUTED_MINUTES, DATE
+from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.domains import Domain, Quadrant
 from audit.engine import Audit
@@ -29,43 +33,145 @@ def _hours(minutes: float) -> float:
     return round(minutes / 60, 2)
 
 
+def python_round(values: pl.Series, decimals: int) -> pl.Series:
+    """``round(x, decimals)`` of Python for every value, without a Python call per value.
+
+    Python rounds the exact binary value of ``x`` (half to even only on exact ties), so
+    ``round(2.675, 2) == 2.67``; Polars' ``round`` rounds ``x * 100``, which is not exact
+    and disagrees near ties. Here ``x * 10^d`` is computed with its rounding error (Dekker's
+    exact product: ``x`` split into two 26-bit halves, each times 10^d is exact), and the
+    error decides when the rounded product lands exactly on a tie. Dividing by a column,
+    not by a scalar, keeps the division exact (Polars divides by a scalar through its
+    reciprocal). Valid for finite ``|x| · 10^d < 2^52``.
+    """
+    scale = pl.col("_scale")
+    x = pl.col("_x")
+    y = x * scale
+    split = x * 134217729.0  # 2^27 + 1
+    high = split - (split - x)
+    error = (high * scale - y) + (x - high) * scale
+    floor = y.floor()
+    rest = y - floor
+    up = (pl.when(rest > 0.5).then(True).when(rest < 0.5).then(False)
+          .when(error > 0).then(True).when(error < 0).then(False)
+          .otherwise((floor % 2) != 0))
+    frame = pl.DataFrame({"_x": values.cast(pl.Float64),
+                          "_scale": pl.repeat(float(10**decimals), len(values), eager=True,
+                                              dtype=pl.Float64)})
+    return frame.select(
+        (pl.when(up).then(floor + 1).otherwise(floor) / scale).alias(values.name)
+    ).to_series()
+
+
+def _hours_column(minutes: pl.Series) -> pl.Series:
+    """`_hours` of every value: minutes / 60 (an exact division), rounded like Python."""
+    sixty = pl.repeat(60.0, len(minutes), eager=True, dtype=pl.Float64)
+    return python_round(minutes / sixty, 2)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while building many small containers: dictionaries
+    of strings and numbers hold no cycles, and it would scan them again and again."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _item_dicts(items: pl.DataFrame) -> list[dict[str, Any]]:
+    """The report's violation items from their finished columns.
+
+    The one loop over rows in the report: it only packs values computed column by column
+    into the dictionaries the JSON shape asks for (a dict display is how CPython builds a
+    dictionary fastest: 2.5x faster than ``dict(zip(…))`` or `DataFrame.to_dicts`).
+    """
+    columns = [items.get_column(c).to_list()
+               for c in ("date", "type", "minutes", "event_id", "title", "calendar")]
+    with _collector_paused():
+        return [{"date": d, "type": t, "minutes": m, "event_id": e, "title": ti, "calendar": c}
+                for d, t, m, e, ti, c in zip(*columns, strict=True)]
+
+
+def _day_dicts(days: pl.DataFrame) -> list[dict[str, Any]]:
+    """The report's ``days`` rows from their finished columns (as `_item_dicts`)."""
+    work, life, integrated, unclassified = DOMAINS
+    columns = [days.get_column(c).to_list()
+               for c in ("date", *DOMAINS, "focus", "working", "violation_minutes")]
+    with _collector_paused():
+        return [{"date": d, work: w, life: li, integrated: i, unclassified: u, "focus": f,
+                 "working": wk, "violation_minutes": v}
+                for d, w, li, i, u, f, wk, v in zip(*columns, strict=True)]
+
+
 def target_hours(audit: Audit) -> float:
     """The focus target for the period: the weekly target, scaled to the period's length."""
-    days = len(audit.period.days)
+    days = (audit.period.end - audit.period.start).days  # = len(audit.period.days)
     return audit.config.focus.target_hours_per_week * days / 7
 
 
 def day_table(audit: Audit) -> pl.DataFrame:
     """One row per local date: minutes per domain and quadrant, focus, working, violations."""
-    dates = pl.DataFrame({DATE: audit.period.days}, schema={DATE: pl.Date})
-    by_domain = (
-        audit.attributed.group_by(DATE)
-        .agg(pl.col(ATTRIBUTED_MINUTES).filter(pl.col("domain") == d).sum().alias(d)
-             for d in DOMAINS)
+    dates = period_days(audit.period).select(DATE)
+    domain, quadrant = pl.col("domain"), pl.col("quadrant")
+    minutes = pl.col(ATTRIBUTED_MINUTES)
+    # one pass over the attributed pieces for every domain and quadrant
+    attributed = (
+        audit.attributed.lazy()
+        .select(DATE,
+                *(pl.when(domain == d).then(minutes).otherwise(0.0).alias(d) for d in DOMAINS),
+                *(pl.when(quadrant == q).then(minutes).otherwise(0.0).alias(quadrant_column(q))
+                  for q in QUADRANTS))
+        .group_by(DATE).agg(pl.all().sum())
     )
-    by_quadrant = (
-        audit.attributed.group_by(DATE)
-        .agg(pl.col(ATTRIBUTED_MINUTES).filter(pl.col("quadrant") == q).sum()
-             .alias(quadrant_column(q)) for q in QUADRANTS)
-    )
-    violations = audit.violations.group_by(DATE).agg(
+    violations = audit.violations.lazy().group_by(DATE).agg(
         pl.col("minutes").sum().alias("violation_minutes")
     )
-    focus = audit.focus.group_by(DATE).agg(pl.all().sum())
+    focus = audit.focus.lazy().group_by(DATE).agg(pl.all().sum())
     return (
-        dates.join(by_domain, on=DATE, how="left")
-        .join(by_quadrant, on=DATE, how="left")
+        dates.join(attributed, on=DATE, how="left")
         .join(focus, on=DATE, how="left")
-        .join(audit.busy, on=DATE, how="left")
+        .join(audit.busy.lazy(), on=DATE, how="left")
         .join(violations, on=DATE, how="left")
         .fill_null(0.0)
         .sort(DATE)
+        .collect()
     )
 
 
-def build_report(audit: Audit) -> dict[str, Any]:
-    """The JSON report of SPEC §9, exactly its shape."""
+def _day_rows(audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`day_table`, and the values of the report's ``days`` rows."""
     days = day_table(audit)
+    return days, pl.DataFrame([
+        days[DATE].cast(pl.String),
+        *(_hours_column(days[d]) for d in DOMAINS),
+        _hours_column(days["focus_minutes"]).alias("focus"),
+        _hours_column(days["working_minutes"]).alias("working"),
+        days["violation_minutes"].round(0, mode="half_to_even").cast(pl.Int64),
+    ])
+
+
+def build_report(audit: Audit) -> dict[str, Any]:
+    """The JSON report of SPEC §9, exactly its shape.
+
+    The per-row values (dates as ISO text, hours rounded to 2 decimals as `round` does,
+    minutes as whole numbers) are computed column by column; Python only builds the
+    dictionaries of the output.
+    """
+    # The day table is Polars work (which lets go of the GIL), the items are Python
+    # dictionaries: build them at the same time.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        days_job = pool.submit(_day_rows, audit)
+        items = _item_dicts(audit.violations.select(
+            pl.col("date").cast(pl.String),
+            "type",
+            pl.col("minutes").round(0, mode="half_to_even").cast(pl.Int64),  # = round(x)
+            "event_id", "title", "calendar",
+        ))
+        days, day_values = days_job.result()
     total = days.select(pl.exclude(DATE).sum()).row(0, named=True)
     working = total["working_minutes"]
     focus = total["focus_minutes"]
@@ -73,11 +179,7 @@ def build_report(audit: Audit) -> dict[str, Any]:
     by_type = audit.violations.group_by("type").agg(pl.col("minutes").sum())
     minutes_by_type = dict.fromkeys(VIOLATION_TYPES, 0)
     minutes_by_type.update({t: round(m) for t, m in by_type.iter_rows()})
-    items = [
-        {"date": row["date"].isoformat(), "type": row["type"], "minutes": round(row["minutes"]),
-         "event_id": row["event_id"], "title": row["title"], "calendar": row["calendar"]}
-        for row in audit.violations.iter_rows(named=True)
-    ]
+    day_rows = _day_dicts(day_values)
     return {
         "period": {"from": audit.period.start.isoformat(), "to": audit.period.end.isoformat(),
                    "timezone": audit.period.timezone},
@@ -99,14 +201,7 @@ def build_report(audit: Audit) -> dict[str, Any]:
         },
         "violations": {"count": len(items), "minutes_by_type": minutes_by_type,
                        "items": items},
-        "days": [
-            {"date": row[DATE].isoformat(),
-             **{d: _hours(row[d]) for d in DOMAINS},
-             "focus": _hours(row["focus_minutes"]),
-             "working": _hours(row["working_minutes"]),
-             "violation_minutes": round(row["violation_minutes"])}
-            for row in days.iter_rows(named=True)
-        ],
+        "days": day_rows,
     }
 
 

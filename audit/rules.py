@@ -136,13 +136,19 @@ def local_wall_clock(column: str, timezone: str) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone(timezone).dt.replace_time_zone(None)
 
 
-def on_weekdays(days: Sequence[str], timezone: str) -> pl.Expr:
-    """The event *starts* on one of these weekdays, local to the audit zone."""
+def on_weekdays(days: Sequence[str], timezone: str, *, local_start: pl.Expr | None = None
+                ) -> pl.Expr:
+    """The event *starts* on one of these weekdays, local to the audit zone.
+
+    ``local_start`` is `local_wall_clock` of ``start`` when the caller already has it.
+    """
     numbers = [WEEKDAYS.index(day) + 1 for day in days]  # Polars: Monday = 1
-    return local_wall_clock(s.START, timezone).dt.weekday().is_in(numbers)
+    start = local_wall_clock(s.START, timezone) if local_start is None else local_start
+    return start.dt.weekday().is_in(numbers)
 
 
-def within_time(window: TimeRange, timezone: str) -> pl.Expr:
+def within_time(window: TimeRange, timezone: str, *, local_start: pl.Expr | None = None,
+                local_end: pl.Expr | None = None) -> pl.Expr:
     """The event overlaps the daily wall-clock window (which may wrap past midnight).
 
     With the event as [a, a+d) in local seconds from the start day's midnight and the
@@ -154,9 +160,10 @@ def within_time(window: TimeRange, timezone: str) -> pl.Expr:
           [w0-1d, w1-1d)   [w0, w1)   [w0+1d, w1+1d)
 
     A zero-length event counts as one second long, so a marker at 22:00 is "at 22:00".
+    ``local_start`` / ``local_end``: `local_wall_clock` of start and end, when at hand.
     """
-    start = local_wall_clock(s.START, timezone)
-    end = local_wall_clock(s.END, timezone)
+    start = local_wall_clock(s.START, timezone) if local_start is None else local_start
+    end = local_wall_clock(s.END, timezone) if local_end is None else local_end
     offset = (start - start.dt.truncate("1d")).dt.total_seconds()
     # wall-clock length, so a DST night does not shift the end by an hour
     length = pl.max_horizontal((end - start).dt.total_seconds(), pl.lit(1))
@@ -167,30 +174,49 @@ def within_time(window: TimeRange, timezone: str) -> pl.Expr:
     return (functools.reduce(operator.or_, overlaps) | (length >= _DAY_SECONDS)).fill_null(False)
 
 
+def rule_conditions(rule: Rule, *, timezone: str, work_domains: Sequence[str],
+                    local_start: pl.Expr | None = None, local_end: pl.Expr | None = None,
+                    external: pl.Expr | None = None) -> list[tuple[str | None, pl.Expr]]:
+    """The given conditions of ``rule``, each as (column, non-null boolean expression).
+
+    ``column`` names the one text column a regex or glob condition reads (title,
+    description, location, calendar, source, organizer), so it can be evaluated once per
+    distinct value of that column; None when the condition reads more of the row.
+    ``local_start`` / ``local_end`` / ``external`` are the shared expressions (or helper
+    columns) for the weekday, time and external conditions.
+    """
+    external = is_external(work_domains) if external is None else external
+    # (column it reads or None, the rule's value for a condition, how it becomes an expr)
+    given: list[tuple[str | None, object, Callable[[Any], pl.Expr]]] = [
+        (s.TITLE, rule.title, title_matches),
+        (s.DESCRIPTION, rule.description, lambda v: text_matches(s.DESCRIPTION, v)),
+        (s.LOCATION, rule.location, lambda v: text_matches(s.LOCATION, v)),
+        (s.CALENDAR, rule.calendar, calendar_is),
+        (s.SOURCE, rule.source, source_is),
+        (None, rule.categories, categories_any),
+        (None, rule.kind, lambda v: (pl.col(s.KIND) == v).fill_null(False)),
+        (None, rule.response, lambda v: (pl.col(s.RESPONSE) == v).fill_null(False)),
+        (s.ORGANIZER, rule.organizer, organizer_glob),
+        (None, rule.external, lambda v: external if v else ~external),
+        (None, rule.recurring, lambda v: is_recurring() if v else ~is_recurring()),
+        (None, rule.weekdays,
+         lambda v: on_weekdays(v, timezone, local_start=local_start).fill_null(False)),
+        (None, rule.time,
+         lambda v: within_time(v, timezone, local_start=local_start, local_end=local_end)),
+    ]
+    conditions = [(column, to_expr(value)) for column, value, to_expr in given
+                  if value is not None]
+    if rule.min_attendees is not None or rule.max_attendees is not None:
+        conditions.append((None, attendees_between(rule.min_attendees, rule.max_attendees)))
+    if rule.min_minutes is not None or rule.max_minutes is not None:
+        conditions.append((None, minutes_between(rule.min_minutes, rule.max_minutes)))
+    return conditions
+
+
 def compile_rule(rule: Rule, *, timezone: str, work_domains: Sequence[str]) -> pl.Expr:
     """All given conditions of ``rule``, joined with ``&``; no condition matches every event."""
-    external = is_external(work_domains)
-    # (the rule's value for a condition, how that value becomes an expression)
-    given: list[tuple[object, Callable[[Any], pl.Expr]]] = [
-        (rule.title, title_matches),
-        (rule.description, lambda v: text_matches(s.DESCRIPTION, v)),
-        (rule.location, lambda v: text_matches(s.LOCATION, v)),
-        (rule.calendar, calendar_is),
-        (rule.source, source_is),
-        (rule.categories, categories_any),
-        (rule.kind, lambda v: pl.col(s.KIND) == v),
-        (rule.response, lambda v: pl.col(s.RESPONSE) == v),
-        (rule.organizer, organizer_glob),
-        (rule.external, lambda v: external if v else ~external),
-        (rule.recurring, lambda v: is_recurring() if v else ~is_recurring()),
-        (rule.weekdays, lambda v: on_weekdays(v, timezone)),
-        (rule.time, lambda v: within_time(v, timezone)),
-    ]
-    conditions = [to_expr(value) for value, to_expr in given if value is not None]
-    if rule.min_attendees is not None or rule.max_attendees is not None:
-        conditions.append(attendees_between(rule.min_attendees, rule.max_attendees))
-    if rule.min_minutes is not None or rule.max_minutes is not None:
-        conditions.append(minutes_between(rule.min_minutes, rule.max_minutes))
+    conditions = [expr for _, expr in rule_conditions(rule, timezone=timezone,
+                                                      work_domains=work_domains)]
     if not conditions:
         return pl.lit(True)
     return functools.reduce(operator.and_, conditions).fill_null(False)

@@ -1,6 +1,7 @@
 """Engine benchmark: synthetic occurrences through the whole audit (SPEC §5–§9).
 
     .venv/bin/python benchmarks/engine.py [--sizes 100000 300000 1000000] [--reps 3]
+                                          [--distinct-titles N]
 
 A synthetic frame of N occurrences (≈ 2,000 occurrences a person-year, so 1M is ≈ 500
 person-years laid end to end) goes through classification (the shipped default pack +
@@ -34,6 +35,7 @@ from audit.engine import Audit
 from audit.report import build_report
 
 n = int(sys.argv[1])
+distinct_titles = int(sys.argv[2])
 rng = np.random.default_rng(42)
 PER_DAY = 2000 / 365  # occurrences per day of one person's calendar
 days = int(n / PER_DAY) + 1
@@ -73,6 +75,12 @@ frame = pl.DataFrame({
     "created": pl.Series(start_us - rng.integers(1, 30 * 86400, n) * 1_000_000)
                  .cast(pl.Datetime("us", "UTC")),
 }, schema=EVENT_SCHEMA)
+if distinct_titles:
+    # Real calendars repeat titles (recurring series) but have far more than 16 of them;
+    # classification cost grows with the number of distinct titles. (A separate random
+    # stream, so the rest of the workload is the same as without the option.)
+    variant = np.random.default_rng(7).integers(0, max(1, distinct_titles // len(titles)), n)
+    frame = frame.with_columns(pl.col("title") + " #" + pl.Series(variant).cast(pl.String))
 rules = [{"name": f"User rule {i}", "title": f"(?i)project {i}\\b", "domain": "work",
           "important": i % 2 == 0} for i in range(26)]
 rules += [{"name": "Kids", "title": "(?i)school|kids", "domain": "life", "important": True},
@@ -111,8 +119,9 @@ print(json.dumps({"times": times, "peak_mb": peak, "rows": n,
 """
 
 
-def run(size: int) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(size)], capture_output=True,
+def run(size: int, distinct_titles: int = 0) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, str(size), str(distinct_titles)],
+                            capture_output=True,
                             text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -121,10 +130,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--distinct-titles", type=int, default=0, metavar="N",
+                        help="give the titles about N distinct values (default: the 16 plain "
+                             "titles; classification cost grows with distinct titles)")
     args = parser.parse_args()
     stages = None
     for size in args.sizes:
-        runs = [run(size) for _ in range(args.reps)]
+        runs = [run(size, args.distinct_titles) for _ in range(args.reps)]
         stages = stages or list(runs[0]["times"])
         med = {s: statistics.median(r["times"][s] for r in runs) for s in stages}
         peak = max(r["peak_mb"] for r in runs)

@@ -1,0 +1,1 @@
+"""The timeaudit dashboard: views, charts and cached loaders around the audit engine."""

@@ -1,0 +1,259 @@
+"""Cached loading for the dashboard: calendars read a year at a time, audits per quarter.
+
+Switching weeks must neither read calendars again nor audit every week on its own, so
+both happen in blocks aligned on a fixed grid of weeks (a week never straddles two)::
+
+    reads    |<------------------------- 52 weeks ------------------------->|
+    audits   |<--- 13 weeks --->|<--- 13 weeks --->|<--- 13 weeks --->| …
+    trend                 [w-11 … w-1][w]    (12 weeks: one or two audit blocks)
+
+* `load_block` — a year of every source (sources fingerprint, year, time zone, owner
+  e-mails): expanding recurrences costs far less per week for a year than for a quarter
+  (the ICS reader pays per call, see benchmarks/ingest.py), and a person browses weeks
+  within a year;
+* `block_audit` — one `run_audit` per 13-week block, keyed by the settings and by the
+  overrides that touch the block's events; the chosen week is cut out of it
+  (`dashboard.figures.slice_audit`, equal to auditing the week alone, which the tests
+  check);
+* `block_patterns` — that audit regrouped per week (trend figures, hourly work).
+
+So moving a week costs a slice and the drawing; stepping into the next quarter costs one
+block audit; an override recomputes only the blocks whose events it touches; a settings
+change recomputes the one or two blocks on screen. Large, read-only results are resource
+caches (shared, not copied on every rerun); small ones are data caches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from audit import schema as s
+from audit.config import WEEKDAYS, Config
+from audit.domains import EVENT_SCOPE, SERIES_SCOPE
+from audit.engine import Audit, run_audit
+from audit.errors import AuditError
+from audit.period import Period
+from connectors.google import read_google
+from connectors.ics import read_ics
+from connectors.sources import merge_events
+from connectors.url import fetch_calendar
+from dashboard.figures import hourly_work, slice_audit, weekly_figures
+
+READ_WEEKS = 52   # a year of calendar read at once
+BLOCK_WEEKS = 13  # a quarter audited at once (READ_WEEKS is a multiple of it)
+TREND_WEEKS = 12
+_ANCHOR = date(2001, 1, 1)  # a Monday
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What to read, with fingerprints so a changed file or a new sync reads again."""
+
+    files: tuple[tuple[str, str], ...] = ()   # (path, "mtime_ns-size")
+    urls: tuple[str, ...] = ()
+    google: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
+    refresh: int = 0                          # bumped by "Reload calendars"
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.urls or self.google)
+
+    def key(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_key(cls, key: str) -> SourceSpec:
+        raw = json.loads(key)
+        return cls(tuple(map(tuple, raw["files"])), tuple(raw["urls"]),
+                   tuple(map(tuple, raw["google"])), raw["refresh"])
+
+
+def file_entry(path: Path) -> tuple[str, str]:
+    try:
+        info = path.stat()
+    except OSError:
+        return str(path), "missing"
+    return str(path), f"{info.st_mtime_ns}-{info.st_size}"
+
+
+@dataclass(frozen=True)
+class Block:
+    start: date
+    events: pl.DataFrame
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def block_start(day: date, week_start: str, weeks: int = BLOCK_WEEKS) -> date:
+    """The first day of the ``weeks``-long block that holds the week starting on ``day``."""
+    anchor = _ANCHOR + timedelta(days=WEEKDAYS.index(week_start))
+    offset = (day - anchor).days // 7
+    return anchor + timedelta(weeks=offset - offset % weeks)
+
+
+def block_period(start: date, timezone: str, weeks: int = BLOCK_WEEKS) -> Period:
+    return Period(start, start + timedelta(weeks=weeks), timezone)
+
+
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
+def fetch_link(url: str, refresh: int) -> tuple[bytes | None, str | None, str, str | None,
+                                                tuple[str, ...]]:
+    """A calendar link's bytes, once per session of reading (``refresh`` fetches again).
+
+    Returns (data, charset, source, error, warnings); failures are cached too, so a dead
+    link costs one time-out, not one per click.
+    """
+    del refresh  # part of the cache key only
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            got = fetch_calendar(url)
+        except AuditError as error:
+            return None, None, url, str(error), ()
+    return got.data, got.charset, got.source, None, tuple(str(w.message) for w in caught)
+
+
+@st.cache_resource(show_spinner="Reading your calendars …", max_entries=8)
+def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...]) -> Block:
+    """Every occurrence of the year from ``start`` in every source; a source that fails is
+    reported in ``errors`` and the others are still read."""
+    spec = SourceSpec.from_key(spec_key)
+    period = block_period(start, timezone, READ_WEEKS)
+    lo, hi = period.utc_bounds()
+    common = {"start": lo, "end": hi, "tz": timezone, "owner_emails": owners}
+    frames: list[pl.DataFrame] = []
+    errors: list[str] = []
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for path, _ in spec.files:
+            try:
+                frames.append(read_ics(Path(path), **common))
+            except AuditError as error:
+                errors.append(str(error))
+        for url in spec.urls:
+            data, charset, source, error, fetched = fetch_link(url, spec.refresh)
+            notes.extend(fetched)
+            if error is not None or data is None:
+                errors.append(error or f"{url}: nothing was downloaded")
+                continue
+            try:
+                frames.append(read_ics(data, source=source, charset=charset, **common))
+            except AuditError as error:
+                errors.append(str(error))
+        if spec.google:
+            try:
+                frames.append(read_google([cid for cid, _ in spec.google], period=period))
+            except AuditError as error:
+                errors.append(str(error))
+    notes.extend(str(w.message) for w in caught)
+    events = s.validate_events(merge_events(frames))
+    return Block(start, events, tuple(dict.fromkeys(notes)), tuple(errors))
+
+
+def week_slice(events: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """The occurrences that touch ``period`` (the rule `run_audit` applies)."""
+    lo, hi = period.utc_bounds()
+    return events.filter((pl.col(s.START) < hi)
+                         & ((pl.col(s.END) > lo) | (pl.col(s.START) >= lo)))
+
+
+def relevant_overrides(overrides: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """The overrides that apply to some occurrence of ``events``."""
+    if overrides.is_empty():
+        return overrides
+    ids = events[s.EVENT_ID].unique().implode()
+    series = events[s.SERIES_ID].drop_nulls().unique().implode()
+    return overrides.filter(
+        ((pl.col("scope") == EVENT_SCOPE) & pl.col("key").is_in(ids))
+        | ((pl.col("scope") == SERIES_SCOPE) & pl.col("key").is_in(series))
+    ).sort("scope", "key")
+
+
+def frame_key(frame: pl.DataFrame) -> str:
+    """A short, stable fingerprint of a small frame's content."""
+    return hashlib.sha256(frame.write_csv().encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def block_audit(start: date, timezone: str, spec_key: str, config_key: str,
+                overrides_key: str, _events: pl.DataFrame, _config: Config,
+                _overrides: pl.DataFrame) -> Audit:
+    """The audit of a whole block in one `run_audit` call; weeks are sliced out of it
+    (`dashboard.figures.slice_audit`). The underscore arguments are not hashed: the keys
+    before them say everything they depend on. A resource cache, not a data cache: the
+    audit is read-only and large, and a data cache would copy it on every rerun."""
+    del spec_key, config_key, overrides_key
+    return run_audit(_events, _config, block_period(start, timezone), _overrides)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def block_patterns(start: date, timezone: str, spec_key: str, config_key: str,
+                   overrides_key: str, _audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per-week figures and hourly work of a block (for the trend and the heat map)."""
+    del start, timezone, spec_key, config_key, overrides_key
+    return weekly_figures(_audit), hourly_work(_audit)
+
+
+@dataclass(frozen=True)
+class Week:
+    """Everything the views show for the chosen week."""
+
+    period: Period
+    audit: Audit
+    trend: pl.DataFrame    # `weekly_figures` of the 12 weeks ending with the chosen one
+    hourly: pl.DataFrame   # `hourly_work` of those weeks
+    warnings: tuple[str, ...]
+    errors: tuple[str, ...]
+
+    @property
+    def current(self) -> dict:
+        rows = self.trend.filter(pl.col("week") == self.period.start)
+        return rows.row(0, named=True)
+
+    @property
+    def previous(self) -> dict | None:
+        rows = self.trend.filter(pl.col("week") == self.period.start - timedelta(days=7))
+        return rows.row(0, named=True) if rows.height else None
+
+
+def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
+              overrides: pl.DataFrame) -> Week:
+    """The chosen week's audit, with the trend of the weeks before it."""
+    timezone, owners = period.timezone, tuple(config.owner_emails)
+    spec_key = spec.key()
+    weeks = [period.start - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
+    reads: dict[date, Block] = {}
+    audits: dict[date, Audit] = {}
+    trend, hourly = [], []
+    for week in weeks:
+        first = block_start(week, config.week_start)
+        if first in audits:
+            continue
+        year = block_start(week, config.week_start, READ_WEEKS)
+        if year not in reads:
+            reads[year] = load_block(spec_key, year, timezone, owners)
+        events = week_slice(reads[year].events, block_period(first, timezone))
+        touching = relevant_overrides(overrides, events)
+        keys = (first, timezone, spec_key, config_key, frame_key(touching))
+        audits[first] = block_audit(*keys, events, config, touching)
+        figures, hours = block_patterns(*keys, audits[first])
+        trend.append(figures)
+        hourly.append(hours)
+    in_range = pl.col("week").is_between(weeks[0], weeks[-1])
+    return Week(
+        period=period,
+        audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
+        trend=pl.concat(trend).filter(in_range).sort("week"),
+        hourly=pl.concat(hourly).filter(in_range),
+        warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
+        errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
+    )

@@ -1,0 +1,387 @@
+"""The sidebar: the week picker, connected calendars and the settings form.
+
+Every action reports its outcome beside its widgets (`dashboard.state.say`); an error is
+the one-line `AuditError` text and leaves what the person typed or uploaded in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+
+from audit import settings
+from audit.config import WEEKDAYS, Config
+from audit.domains import DOMAINS
+from audit.errors import AuditError
+from audit.period import Period
+from connectors import google as google_api
+from connectors import google_auth, google_store
+from connectors.ics import read_ics
+from connectors.url import fetch_calendar
+from dashboard import state
+from dashboard.figures import week_label
+from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
+
+NO_DOMAIN = "— rules decide"
+
+
+def render_sidebar(setup: Setup) -> Period:
+    """Draw the sidebar; returns the chosen week."""
+    with st.sidebar:
+        period = render_week_picker(setup.config)
+        st.divider()
+        render_calendars(setup, period)
+        st.divider()
+        render_settings(setup)
+        render_locations(setup)
+    return period
+
+
+# ------------------------------------------------------------------ week
+
+
+def render_week_picker(config: Config) -> Period:
+    period = state.chosen_period(config)
+    st.subheader("Week", anchor=False)
+    today = datetime.now(UTC).astimezone(ZoneInfo(config.timezone)).date()
+    left, middle, right = st.columns([1.15, 1.1, 0.9], gap="small")
+    left.button("Previous", key="week_previous", icon=":material/chevron_left:",
+                on_click=state.shift_week, args=(-7,), width="stretch",
+                help="The week before")
+    middle.button("This week", key="week_this", on_click=state.go_to, args=(today,),
+                  width="stretch", help="The week of today (not over yet)")
+    right.button("Next", key="week_next", icon=":material/chevron_right:",
+                 icon_position="right", on_click=state.shift_week, args=(7,),
+                 width="stretch", help="The week after")
+    st.date_input("Any day of the week", key=WEEK_DAY, format="YYYY-MM-DD")
+    period = state.chosen_period(config)
+    iso = period.start.isocalendar()
+    st.caption(f"{week_label(period.start, period.end)} · week {iso.week} of {iso.year} · "
+               f"{config.timezone}")
+    return period
+
+
+# ------------------------------------------------------------------ calendars
+
+
+def render_calendars(setup: Setup, period: Period) -> None:
+    st.subheader("Calendars", anchor=False)
+    if setup.sample:
+        st.info("You are looking at the **sample calendars** of Alex, an engineering "
+                "manager. Connect your own below; the sample steps aside as soon as one "
+                "is connected.", icon=":material/science:")
+    domains = settings.calendar_domains(setup.data)
+    options = [NO_DOMAIN, *DOMAINS]
+    for source in setup.sources:
+        current = domains.get(source.source)
+        # the key carries the value shown, so the widget always starts from the settings
+        # in effect (after a save, or when the sample steps aside for the same file name)
+        key = f"domain:{source.source}:{current}:{'sample' if setup.sample else 'yours'}"
+        name, pick, drop = st.columns([5, 4, 1], vertical_alignment="center")
+        icon = {"file": ":material/description:", "link": ":material/link:",
+                "google": ":material/event:", "sample": ":material/science:"}[source.kind]
+        name.markdown(f"{icon} {source.label}", help=source.source)
+        pick.selectbox("Default domain", options, key=key,
+                       index=options.index(current) if current in options else 0,
+                       label_visibility="collapsed", on_change=_set_domain,
+                       args=(setup, source.source, key))
+        if source.remove:
+            drop.button("", key="remove:" + source.source, icon=":material/delete:",
+                        help="Disconnect this calendar", on_click=_disconnect,
+                        args=(source.remove, source.label))
+    show("calendars")
+    st.button("Reload calendars", key="reload", icon=":material/refresh:",
+              on_click=_reload, help="Read files and links again")
+
+    st.file_uploader("Add .ics files", type=["ics"], accept_multiple_files=True,
+                     key="upload", on_change=_upload, args=(setup, period),
+                     help="Kept in your timeaudit data folder, so they are there next time.")
+    show("upload")
+    st.text_input("Add a calendar link", key="link",
+                  placeholder="https://… or webcal://…",
+                  help="An ICS link: Google's secret address, Outlook's published calendar, "
+                       "an iCloud public link …")
+    st.button("Add link", key="add_link", on_click=_add_link, args=(setup, period))
+    show("link")
+    render_google(setup)
+
+
+def _set_domain(setup: Setup, source: str, key: str) -> None:
+    value = st.session_state[key]
+    domain = None if value == NO_DOMAIN else value
+    try:
+        state.apply_settings(setup, [settings.calendar_domain_edit(setup.data, source, domain)])
+    except AuditError as error:
+        say("calendars", "error", str(error))
+        return
+    say("calendars", "success", f"{source}: {domain or 'no default domain'}")
+
+
+def _disconnect(remove: dict[str, str], label: str) -> None:
+    try:
+        settings.remove_connection(**remove)
+    except AuditError as error:
+        say("calendars", "error", str(error))
+        return
+    say("calendars", "info", f"Disconnected {label}.")
+
+
+def _reload() -> None:
+    st.session_state[REFRESH] = st.session_state.get(REFRESH, 0) + 1
+
+
+def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
+                    charset: str | None = None) -> list[str]:
+    """Read the calendar for the chosen week: raises `InvalidCalendar` when it cannot be
+    read; returns the warnings (skipped events …). The parse is kept in memory, so the
+    dashboard's own read of the file costs nothing more."""
+    lo, hi = period.utc_bounds()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_ics(data, start=lo, end=hi, tz=setup.config.timezone, source=source,
+                 charset=charset, owner_emails=setup.config.owner_emails)
+    return [str(w.message) for w in caught]
+
+
+def _upload(setup: Setup, period: Period) -> None:
+    files = st.session_state.get("upload") or []
+    done = st.session_state.setdefault("uploads_done", {})
+    results = []
+    for file in files:
+        if file.file_id in done:
+            results.append(done[file.file_id])
+            continue
+        name = settings.safe_file_name(file.name)
+        try:
+            notes = _check_calendar(file.getvalue(), f"ics:{name}", setup, period)
+            settings.add_upload(name, file.getvalue())
+        except AuditError as error:
+            outcome = ("error", f"{file.name}: {error}" if file.name not in str(error)
+                       else str(error))
+        else:
+            outcome = ("success", f"Connected {name}." + "".join(f" {n}." for n in notes))
+        done[file.file_id] = outcome
+        results.append(outcome)
+    if not results:
+        st.session_state.get("messages", {}).pop("upload", None)
+        return
+    errors = [text for kind, text in results if kind == "error"]
+    if errors:
+        say("upload", "error", "\n\n".join(errors))
+    else:
+        say("upload", "success", "\n\n".join(text for _, text in results))
+
+
+def _add_link(setup: Setup, period: Period) -> None:
+    url = (st.session_state.get("link") or "").strip()
+    if not url:
+        say("link", "error", "Paste a calendar link first (https://… or webcal://…).")
+        return
+    try:
+        got = fetch_calendar(url)
+        notes = _check_calendar(got.data, got.source, setup, period, got.charset)
+        settings.add_url(url)
+    except AuditError as error:
+        say("link", "error", str(error))
+        return
+    st.session_state["link"] = ""
+    say("link", "success", f"Connected {got.source.removeprefix('url:')}."
+        + "".join(f" {n}." for n in notes))
+
+
+# ------------------------------------------------------------------ Google
+
+
+def render_google(setup: Setup) -> None:
+    signed_in = google_auth.token_path().exists()
+    with st.expander("Google Calendar", icon=":material/event:",
+                     expanded=signed_in or "google" in st.session_state.get("messages", {})):
+        if not signed_in:
+            st.caption("Read-only access, on this machine. Bring your own OAuth client "
+                       "(a *Desktop app* client JSON, see docs/google.md); it is "
+                       "remembered after the first time.")
+            st.file_uploader("OAuth client (client_secret.json)", type=["json"],
+                             key="google_client")
+            if st.button("Connect Google Calendar", key="google_connect",
+                         icon=":material/login:"):
+                _connect_google()
+        else:
+            _google_calendars_picker()
+            sync, leave = st.columns(2)
+            if sync.button("Sync now", key="google_sync", icon=":material/sync:"):
+                _sync_google()
+            leave.button("Disconnect", key="google_logout", on_click=_google_logout)
+        show("google")
+
+
+def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
+    bar = st.progress(0.0, text="Contacting Google …")
+
+    def report(step: google_api.SyncProgress) -> None:
+        done = (step.index - 1 + (1.0 if step.done else 0.5)) / max(step.total, 1)
+        bar.progress(min(done, 1.0), text=str(step))
+
+    return bar, report
+
+
+def _connect_google() -> None:
+    client = st.session_state.get("google_client")
+    try:
+        secrets = None
+        if client is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "client_secret.json"
+                path.write_bytes(client.getvalue())
+                secrets = google_auth.remember_client_secrets(path)
+        st.info("A Google sign-in page opens in your browser; finish there (within five "
+                "minutes).", icon=":material/open_in_new:")
+        google_api.login(secrets)
+    except AuditError as error:
+        say("google", "error", str(error))
+        return
+    _sync_google()
+
+
+def _sync_google() -> None:
+    bar, report = _progress_bar()
+    try:
+        results = google_api.sync(progress=report)
+    except AuditError as error:
+        bar.empty()
+        say("google", "error", str(error))
+        return
+    bar.progress(1.0, text="Synced.")
+    say("google", "success", "; ".join(str(r) for r in results) or "Nothing to sync.")
+    st.rerun()
+
+
+def _google_calendars_picker() -> None:
+    try:
+        known = google_store.stored_calendars()
+        chosen = google_store.selected_ids() or [c.id for c in known if c.primary]
+    except AuditError as error:
+        say("google", "error", str(error))
+        return
+    if not known:
+        st.caption("Signed in. Sync to list your calendars.")
+        return
+    labels = {c.id: c.label for c in known}
+    st.multiselect("Calendars to read", list(labels), default=[i for i in chosen if i in labels],
+                   format_func=labels.get, key="google_selection",
+                   on_change=_select_google, args=(known,))
+
+
+def _select_google(known: list[google_store.Calendar]) -> None:
+    wanted = set(st.session_state.get("google_selection") or [])
+    try:
+        google_store.set_selection([c for c in known if c.id in wanted])
+    except AuditError as error:
+        say("google", "error", str(error))
+        return
+    say("google", "info", "Selection saved; press Sync now to fetch new calendars.")
+
+
+def _google_logout() -> None:
+    google_api.logout()
+    say("google", "info", "Signed out of Google on this machine. Synced events stay until "
+        "you run `timeaudit google logout --forget-data`.")
+
+
+# ------------------------------------------------------------------ settings
+
+
+def _form_key(setup: Setup) -> str:
+    """Widget keys change with the settings, so the form shows the settings in effect
+    after a save (and keeps what was typed after a rejected one)."""
+    return hashlib.sha256(setup.config_key.encode()).hexdigest()[:8]
+
+
+def render_settings(setup: Setup) -> None:
+    st.subheader("Settings", anchor=False)
+    if setup.problem:
+        st.error(setup.problem, icon=":material/error:")
+    elif setup.path is not None and not setup.path.exists():
+        st.info(f"Nothing saved yet: the machine's time zone ({setup.config.timezone}) and "
+                "the default hours apply. Save the form to keep your own.",
+                icon=":material/tune:")
+    current = settings.form_from_config(setup.config)
+    gen = _form_key(setup)
+    with st.form("settings"):
+        st.markdown("**Working hours** · HH:MM-HH:MM, empty = day off")
+        hours = {}
+        for pair in (WEEKDAYS[0:2], WEEKDAYS[2:4], WEEKDAYS[4:6], WEEKDAYS[6:]):
+            columns = st.columns(2)
+            for column, day in zip(columns, pair, strict=False):
+                hours[day] = column.text_input(day.title(), current.working_hours[day],
+                                               key=f"wh_{day}_{gen}")
+        st.markdown("**Protected time** · work inside is a violation")
+        blocks = pl.DataFrame(
+            [dict(b) for b in current.protected],
+            schema={"name": pl.String, "days": pl.String, "time": pl.String})
+        edited = st.data_editor(
+            blocks, num_rows="dynamic", key=f"protected_{gen}", width="stretch",
+            hide_index=True,
+            column_config={
+                "name": st.column_config.TextColumn("name", width="small"),
+                "days": st.column_config.TextColumn("days", help="e.g. mon-fri, or sat, sun"),
+                "time": st.column_config.TextColumn("time", help="HH:MM-HH:MM"),
+            })
+        st.markdown("**Focus**")
+        left, right = st.columns(2)
+        block = left.number_input("Block length (min)", min_value=15, max_value=600,
+                                  value=int(current.min_block_minutes), step=15,
+                                  key=f"focus_block_{gen}",
+                                  help="A free stretch this long counts as focus time.")
+        target = right.number_input("Target (h / week)", min_value=0.0, max_value=80.0,
+                                    value=float(current.target_hours_per_week), step=0.5,
+                                    key=f"focus_target_{gen}")
+        with st.expander("Time zone, boundaries, you"):
+            zone = st.text_input("Time zone", current.timezone, key=f"tz_{gen}",
+                                 help="An IANA name such as Europe/Berlin")
+            late = st.text_input("Late night", current.late_night, key=f"late_{gen}")
+            longest = st.number_input("Longest workday (h)", min_value=1.0, max_value=24.0,
+                                      value=float(current.max_workday_hours), step=0.5,
+                                      key=f"max_day_{gen}")
+            quiet = st.multiselect("No-meeting days", WEEKDAYS,
+                                   default=list(current.no_meeting_days),
+                                   format_func=str.title, key=f"no_meeting_{gen}")
+            emails = st.text_input("Your e-mail addresses", ", ".join(current.owner_emails),
+                                   key=f"emails_{gen}")
+            work = st.text_input("Work e-mail domains", ", ".join(current.work_domains),
+                                 key=f"work_domains_{gen}")
+        submitted = st.form_submit_button("Save settings", icon=":material/save:",
+                                          type="primary", width="stretch")
+    if submitted:
+        form = settings.SettingsForm(
+            timezone=zone, working_hours=hours, late_night=late,
+            max_workday_hours=longest,
+            no_meeting_days=tuple(d for d in WEEKDAYS if d in quiet),
+            protected=tuple(edited.to_dicts()),
+            min_block_minutes=int(block), target_hours_per_week=float(target),
+            owner_emails=settings.split_list(emails), work_domains=settings.split_list(work))
+        try:
+            edits = settings.settings_edits(setup.config, form, file=setup.label)
+            state.apply_settings(setup, edits)
+        except AuditError as error:
+            say("settings", "error", str(error))
+        else:
+            where = "for this session (sample)" if setup.sample else f"to {setup.path}"
+            say("settings", "success", f"Saved {where}." if edits else "Nothing changed.")
+            if edits:
+                st.rerun()
+    show("settings")
+
+
+def render_locations(setup: Setup) -> None:
+    where = ("Settings: the sample's own (not saved)" if setup.sample
+             else f"Settings: `{setup.path}`")
+    st.caption(f"{where}  \nCalendars and overrides: `{settings.data_dir()}`  \n"
+               "The `timeaudit` command line reads the same settings.")
+

@@ -1,0 +1,387 @@
+"""The dashboard, driven headless with Streamlit's AppTest, and the numbers behind its views.
+
+Every test runs with the isolated user directories of conftest.py, so it starts in sample
+mode with an empty store; Streamlit's caches are shared by the tests of this process
+(their keys include everything a result depends on).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import pyarrow as pa
+import pytest
+from polars.testing import assert_frame_equal
+from streamlit.testing.v1 import AppTest
+
+from audit import settings, store
+from audit.config import load_config
+from audit.engine import run_audit
+from audit.errors import AuthError
+from audit.export import export_frames
+from audit.period import Period, last_complete_week
+from connectors import google_auth
+from connectors.google_auth import EXPIRED
+from connectors.sources import Sources, read_sources
+from dashboard import charts, data, figures
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+SAMPLE_FILES = sorted(SAMPLE.glob("*.ics"))
+CONFIG = load_config(SAMPLE / "timeaudit.toml")
+KPIS = ["Work hours", "Life hours", "Integrated hours", "Focus coverage",
+        "Boundary violations", "Meeting hours"]
+
+pytestmark = pytest.mark.filterwarnings(
+    # Streamlit's AppTest keeps a TemporaryDirectory for the script run and leaves its
+    # cleanup to the garbage collector; that ResourceWarning is Streamlit's, not ours.
+    "ignore:Implicitly cleaning up <TemporaryDirectory:ResourceWarning",
+)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_frames(at: AppTest) -> list[pl.DataFrame]:
+    """The datasets of every chart on the page (as Streamlit sends them, Arrow)."""
+    frames = []
+    for element in at.get("vega_lite_chart"):
+        for dataset in element.proto.datasets:
+            frames.append(pl.from_arrow(pa.ipc.open_stream(dataset.data.data).read_all()))
+    return frames
+
+
+def matrix(at: AppTest) -> dict[str, float]:
+    frame = next(f for f in chart_frames(at) if "figure" in f.columns)
+    return dict(frame.select("quadrant", "hours").iter_rows())
+
+
+def by_label(elements: object, label: str) -> object:
+    """The widget labelled ``label`` (the settings form's keys change with the settings)."""
+    return next(element for element in elements if element.label == label)
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def week_audit(start: date) -> object:
+    period = Period(start, start + timedelta(days=7), CONFIG.timezone)
+    events = read_sources(Sources(ics=SAMPLE_FILES), period=period, config=CONFIG)
+    return run_audit(events, CONFIG, period, store.load_overrides())
+
+
+# ------------------------------------------------------------------ the page
+
+
+def test_renders_the_sample_on_the_last_complete_week(app: AppTest) -> None:
+    assert list(metrics(app)) == KPIS
+    week = last_complete_week(CONFIG.timezone, CONFIG.week_start)
+    assert app.session_state["week_day"] == week.start
+    assert "Sample calendars" in app.caption[0].value
+    assert len(app.get("vega_lite_chart")) >= 9
+    # the figures are the report's: work hours of the week
+    expected = figures.weekly_figures(week_audit(week.start)).row(0, named=True)
+    assert metrics(app)["Work hours"] == f"{expected['work']:.1f} h"
+    assert metrics(app)["Boundary violations"] == str(expected["violations"])
+    deltas = {m.label: m.delta for m in app.metric}
+    assert all(deltas[label] is not None for label in KPIS)
+    assert not settings.user_config_path().exists()  # sample mode writes nothing
+
+
+def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
+    shown = app.session_state["week_day"]
+    before = metrics(app)
+    app.button(key="week_previous").click().run()
+    assert app.session_state["week_day"] == shown - timedelta(days=7)
+    after = metrics(app)
+    assert after != before
+    expected = figures.weekly_figures(week_audit(shown - timedelta(days=7))).row(0, named=True)
+    assert after["Work hours"] == f"{expected['work']:.1f} h"
+    app.date_input(key="week_day").set_value(shown).run()
+    assert metrics(app) == before
+    app.button(key="week_next").click().run()
+    assert app.session_state["week_day"] == shown + timedelta(days=7)
+    assert not app.exception
+
+
+def test_an_override_in_the_editor_moves_time_in_the_matrix(app: AppTest) -> None:
+    before = matrix(app)
+    assert before["delegate"] == 0
+    rows = app.session_state["events_editor_rows"]
+    index, row = next((i, r) for i, r in enumerate(rows)
+                      if r["urgent"] == "no" and r["important"] == "yes" and not r["series_id"])
+    app.session_state["events_editor"] = {
+        "edited_rows": {index: {"urgent": "yes", "important": "no"}},
+        "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception
+    after = matrix(app)
+    assert after["delegate"] > 0
+    assert after["schedule"] == pytest.approx(before["schedule"] - after["delegate"])
+    assert "Saved 1 override" in app.success[0].value
+    saved = store.load_overrides().row(0, named=True)
+    assert saved == {"scope": "event", "key": row["event_id"], "domain": None,
+                     "urgent": True, "important": False}
+    app.run()  # a rerun keeps it (it is in the store) and does not save it twice
+    assert matrix(app) == after
+    assert store.load_overrides().height == 1
+
+
+def test_an_override_for_the_whole_series(app: AppTest) -> None:
+    rows = app.session_state["events_editor_rows"]
+    index, row = next((i, r) for i, r in enumerate(rows)
+                      if r["series_id"] and r["domain"] == "work")
+    app.session_state["events_editor"] = {
+        "edited_rows": {index: {"apply to": "whole series", "domain": "life"}},
+        "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert store.load_overrides().select("scope", "key", "domain").row(0) == (
+        "series", row["series_id"], "life")
+    same = [r for r in app.session_state["events_editor_rows"]
+            if r["series_id"] == row["series_id"]]
+    assert same
+    assert all(r["domain"] == "life" for r in same)
+
+
+def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) -> None:
+    before = metrics(app)
+    app.file_uploader(key="upload").upload("broken.ics", b"BEGIN:VCALENDAR\r\nnot a line\r\n",
+                                           "text/calendar")
+    app.run()
+    assert not app.exception
+    assert errors(app) == ["ics:broken.ics, line 2: not a valid iCalendar file: Content line "
+                           "could not be parsed into parts: 'not a line': Invalid content line"]
+    assert metrics(app) == before  # still the sample, still rendering
+    assert not settings.load_connections()
+    assert not settings.uploads_dir().exists()
+
+
+def test_an_upload_connects_the_calendar_and_settings_go_to_the_users_file(app: AppTest
+                                                                          ) -> None:
+    data = (SAMPLE / "work.ics").read_bytes()
+    app.file_uploader(key="upload").upload("my work.ics", data, "text/calendar")
+    app.run()
+    assert not app.exception, app.exception
+    assert settings.load_connections().files == ("my work.ics",)
+    assert "1 calendars" in app.caption[0].value
+    picker = next(s for s in app.selectbox if s.key.startswith("domain:ics:my work.ics:"))
+    picker.set_value("work").run()
+    user = settings.user_config_path()
+    assert tomllib_load(user)["calendars"] == [{"source": "ics:my work.ics", "domain": "work"}]
+    assert next(s for s in app.selectbox if s.key.startswith("domain:ics:my work.ics:")
+                ).value == "work"
+    by_label(app.text_input, "Monday").input("08:00-16:00")
+    app.button(key="FormSubmitter:settings-Save settings").click().run()
+    assert not errors(app)
+    assert str(load_config(user).working_hours["monday"]) == "08:00-16:00"
+    assert by_label(app.text_input, "Monday").value == "08:00-16:00"
+
+
+def tomllib_load(path: Path) -> dict:
+    import tomllib  # noqa: PLC0415
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_dead_link_shows_an_error_and_keeps_the_link(app: AppTest) -> None:
+    link = "http://127.0.0.1:9/calendar.ics"  # port 9: nothing listens
+    app.text_input(key="link").input(link)
+    app.button(key="add_link").click().run()
+    assert not app.exception
+    [message] = errors(app)
+    assert message.startswith("url:127.0.0.1/calendar.ics: cannot reach the server")
+    assert app.text_input(key="link").value == link
+    assert not settings.load_connections()
+    assert list(metrics(app)) == KPIS
+
+
+def test_a_bad_setting_shows_an_error_and_keeps_what_was_typed(app: AppTest) -> None:
+    sample_before = (SAMPLE / "timeaudit.toml").read_bytes()
+    before = metrics(app)
+    by_label(app.text_input, "Monday").input("9 to 5")
+    app.button(key="FormSubmitter:settings-Save settings").click().run()
+    assert not app.exception
+    assert errors(app) == ['sample_data/timeaudit.toml (sample; changes last for this '
+                           'session): working_hours.monday: "9 to 5" is not HH:MM-HH:MM']
+    assert by_label(app.text_input, "Monday").value == "9 to 5"
+    assert metrics(app) == before
+    assert (SAMPLE / "timeaudit.toml").read_bytes() == sample_before
+
+
+def test_sample_settings_apply_to_the_session_only(app: AppTest) -> None:
+    sample_before = (SAMPLE / "timeaudit.toml").read_bytes()
+    by_label(app.number_input, "Target (h / week)").set_value(30.0)
+    app.button(key="FormSubmitter:settings-Save settings").click().run()
+    assert not errors(app)
+    focus = next(m for m in app.metric if m.label == "Focus coverage")
+    assert "target 30 h a week" in focus.help
+    assert (SAMPLE / "timeaudit.toml").read_bytes() == sample_before
+    assert not settings.user_config_path().exists()
+
+
+def test_the_export_preview_is_exactly_the_export(app: AppTest) -> None:
+    audit = week_audit(app.session_state["week_day"])
+    for privacy in ("standard", "strict", "full"):
+        app.button_group(key="privacy").set_value(privacy).run()
+        expected = export_frames(audit, privacy)
+        previews = {tab.label: tab.dataframe[0] for tab in app.tabs}
+        assert list(previews) == list(expected)
+        labels = [b.label for b in app.get("download_button")]
+        assert labels == [f"Download {name}" for name in expected]
+        for name, frame in expected.items():
+            got = pl.from_pandas(previews[name].value)
+            assert got.columns == frame.columns
+            assert_frame_equal(got, frame, check_dtypes=False, check_row_order=False)
+
+
+def test_a_revoked_google_sign_in_is_a_clear_error(app: AppTest,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    google_auth.write_private(google_auth.token_path(), json.dumps({
+        "token": "expired", "refresh_token": "revoked", "client_id": "id",
+        "client_secret": "secret", "token_uri": "https://oauth2.googleapis.com/token",
+        "scopes": list(google_auth.SCOPES), "expiry": "2020-01-01T00:00:00Z"}).encode())
+
+    def refuse(credentials: object, request: object) -> None:
+        raise AuthError(EXPIRED)  # what Google's invalid_grant becomes
+
+    monkeypatch.setattr(google_auth, "refresh", refuse)
+    app.run()
+    app.button(key="google_sync").click().run()
+    assert not app.exception
+    assert errors(app) == [EXPIRED]
+    assert list(metrics(app)) == KPIS
+
+
+def test_connecting_google_without_a_client_says_what_to_do(app: AppTest) -> None:
+    app.button(key="google_connect").click().run()
+    assert not app.exception
+    [message] = errors(app)
+    assert message.startswith("no OAuth client yet")
+
+
+def test_classifying_a_title_writes_a_rule_for_the_session_in_sample_mode(app: AppTest
+                                                                           ) -> None:
+    label = next(e.label for e in app.expander if "unclassified titles" in e.label)
+    assert label.endswith("(5)")
+    app.session_state["rules_editor"] = {
+        "edited_rows": {0: {"important": "yes", "add rule": True}},
+        "added_rows": [], "deleted_rows": []}
+    app.button(key="rules_add").click().run()
+    assert not app.exception
+    assert [s.value for s in app.success if "rule" in s.value] == [
+        "Added 1 rule(s) for this session (sample)."]
+    label = next(e.label for e in app.expander if "unclassified titles" in e.label)
+    assert label.endswith("(4)")
+    assert not settings.user_config_path().exists()
+
+
+# ------------------------------------------------------------------ the numbers behind
+
+
+@pytest.fixture(scope="module")
+def block() -> tuple[pl.DataFrame, Period]:
+    start = last_complete_week(CONFIG.timezone).start - timedelta(weeks=12)
+    period = Period(start, start + timedelta(weeks=13), CONFIG.timezone)
+    return read_sources(Sources(ics=SAMPLE_FILES), period=period, config=CONFIG), period
+
+
+def test_a_week_cut_out_of_a_block_is_the_weeks_own_audit(block: tuple) -> None:
+    events, period = block
+    whole = run_audit(events, CONFIG, period)
+    for start in period.days[::7]:
+        week = Period(start, start + timedelta(days=7), CONFIG.timezone)
+        alone, cut = run_audit(events, CONFIG, week), figures.slice_audit(whole, week)
+        for name in ("events", "windows", "violations", "focus", "busy"):
+            assert_frame_equal(getattr(cut, name), getattr(alone, name))
+        assert_frame_equal(cut.attributed, alone.attributed, check_row_order=False)
+        for file, frame in export_frames(alone, "full").items():
+            assert_frame_equal(export_frames(cut, "full")[file], frame,
+                               check_row_order=file != "events.csv")
+        assert_frame_equal(figures.weekly_figures(alone),
+                           figures.weekly_figures(whole).filter(pl.col("week") == start))
+
+
+def test_the_trend_across_a_year_of_reading_equals_auditing_each_week() -> None:
+    """Weeks in two read-years and several audit blocks: every trend row is what auditing
+    that week alone gives."""
+    chosen = date(2026, 12, 7)  # a year block starts 2026-11-30: the trend spans two
+    assert data.block_start(chosen, "monday", data.READ_WEEKS) == date(2026, 11, 30)
+    spec = data.SourceSpec(files=tuple(data.file_entry(p) for p in SAMPLE_FILES))
+    period = Period(chosen, chosen + timedelta(days=7), CONFIG.timezone)
+    week = data.load_week(spec, CONFIG, "sample", period, store.load_overrides())
+    assert week.trend["week"].to_list() == [chosen - timedelta(weeks=i)
+                                            for i in range(11, -1, -1)]
+    for row in week.trend.iter_rows(named=True):
+        alone = figures.weekly_figures(week_audit(row["week"])).row(0, named=True)
+        assert row == pytest.approx(alone), row["week"]
+    assert_frame_equal(figures.weekly_figures(week.audit),
+                       figures.weekly_figures(week_audit(chosen)))
+
+
+def test_focus_segments_add_up_to_the_engines_focus(block: tuple) -> None:
+    events, period = block
+    audit = run_audit(events, CONFIG, period)
+    segments = figures.focus_segments(audit).group_by("date", "kind").agg(
+        pl.col("minutes").sum())
+
+    def total(*kinds: str) -> pl.DataFrame:
+        return (segments.filter(pl.col("kind").is_in(kinds)).group_by("date")
+                .agg(pl.col("minutes").sum()))
+
+    focus = audit.focus.filter(pl.col("working_minutes") > 0)
+    for kinds, column in ((("focus time", "scheduled focus"), "focus_minutes"),
+                          (("scheduled focus",), "protected_focus_minutes"),
+                          (("fragmented",), "fragmented_minutes"),
+                          (("meetings and events",), "busy_in_window_minutes")):
+        joined = focus.join(total(*kinds), on="date", how="left").with_columns(
+            pl.col("minutes").fill_null(0.0))
+        assert joined["minutes"].to_list() == pytest.approx(joined[column].to_list()), column
+
+
+def test_every_chart_is_a_valid_vega_lite_spec(block: tuple) -> None:
+    events, period = block
+    audit = run_audit(events, CONFIG, period)
+    week = figures.slice_audit(audit, Period(period.days[-7], period.end, CONFIG.timezone))
+    first = week.period.start
+    clock = ["day", "order", "start_h", "end_h"]
+    segments = charts.with_order(figures.focus_segments(week), first)
+    built = [
+        charts.per_day_chart(charts.with_order(figures.per_day(week), first)),
+        charts.matrix_chart(charts.matrix_data(figures.quadrants(week))),
+        charts.week_timeline_chart(
+            charts.days_frame(week.period.days).select(clock),
+            charts.with_order(figures.working_bands(week), first),
+            charts.with_order(figures.protected_bands(week), first),
+            charts.with_order(figures.timeline_pieces(week), first),
+            charts.with_order(figures.violation_segments(week), first)),
+        charts.focus_timeline_chart(segments, lo=8, hi=18, rows=5),
+        charts.focus_bullet_chart(*charts.bullet_data(focus=1, scheduled=1, fragmented=1,
+                                                      working=40, target=10)),
+        charts.heatmap_chart(charts.heatmap_data(figures.hourly_work(audit)), title="t"),
+        *(build(charts.trend_data(figures.weekly_figures(audit), first))
+          for build in charts.TREND_CHARTS),
+    ]
+    for chart in built:
+        assert isinstance(chart, alt.TopLevelMixin)
+        chart.to_dict()  # validates against the Vega-Lite schema
+
+
+def test_audit_never_imports_streamlit() -> None:
+    for path in (ROOT / "audit").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import streamlit" not in text, path
+        assert "from streamlit" not in text, path
