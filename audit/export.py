@@ -26,7 +26,14 @@ import polars as pl
 from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.engine import Audit
 from audit.errors import AuditError
-from audit.report import DOMAINS, QUADRANTS, day_table, quadrant_column, target_hours
+from audit.report import (
+    DOMAINS,
+    QUADRANTS,
+    day_table,
+    python_round,
+    quadrant_column,
+    target_hours,
+)
 from audit.spreadsheet import safe_frame
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
@@ -44,14 +51,18 @@ def summary_frame(audit: Audit) -> pl.DataFrame:
     total = days.select(pl.exclude(DATE).sum()).with_columns(pl.lit("week").alias(DATE))
     rows = pl.concat([days.with_columns(pl.col(DATE).cast(pl.String)),
                       total.select(days.columns)], how="vertical")
-    return rows.select(
-        pl.col(DATE).alias("date"),
-        *[(pl.col(c) / 60).round(2).alias(names[c]) for c in hours],
-        pl.when(pl.col("working_minutes") > 0)
-        .then((pl.col("focus_minutes") / pl.col("working_minutes")).round(2))
-        .otherwise(0.0).alias("focus_coverage"),
-        pl.col("violation_minutes").round(0).cast(pl.Int64),
-    ).with_columns(
+    # Rounded exactly as the report rounds (Python's round), so the CSV a manager sees
+    # and `timeaudit report` never differ by 0.01.
+    sixty = pl.Series([60.0] * rows.height)
+    working = rows["working_minutes"]
+    coverage = python_round(rows["focus_minutes"] / working.replace(0.0, 1.0), 2)
+    return pl.DataFrame({
+        "date": rows[DATE],
+        **{names[c]: python_round(rows[c] / sixty, 2) for c in hours},
+        "focus_coverage": coverage.zip_with(working > 0, pl.Series([0.0] * rows.height)),
+        "violation_minutes": rows["violation_minutes"].round(0, mode="half_to_even")
+        .cast(pl.Int64),
+    }).with_columns(
         # the focus target applies to the whole period, not to a day
         pl.when(pl.col("date") == "week").then(round(target_hours(audit), 2))
         .otherwise(None).alias("focus_target"),

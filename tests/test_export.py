@@ -283,10 +283,6 @@ ROUNDING_ROWS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "summary.csv rounds with Polars (round half to even on the decimal value: 2.675 → 2.68, "
-    "0.925 → 0.92) while the report rounds with Python's round() on the binary float "
-    "(2.675 → 2.67, 0.925 → 0.93): the shared CSV and the report disagree by 0.01"))
 @pytest.mark.parametrize(("rows", "column", "key"), [
     (ROUNDING_ROWS, "work", ("hours", "by_domain", "work")),
     (ROWS, "focus_coverage", ("focus", "coverage")),

@@ -492,10 +492,6 @@ def test_minutes_by_type_always_lists_all_six_types():
     assert result["violations"]["minutes_by_type"] == minutes_by_type(after_hours=45)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build_report rounds each violation's minutes after boundaries dropped only exact "
-    "zeros: a 0.5-minute share (a 1-minute work event overlapping a life event after hours) "
-    "is listed and counted as a violation of 0 minutes"))
 def test_no_violation_item_of_zero_minutes():
     result = report(ev("w", "W ping [do]", at(MON, "17:00"), at(MON, "17:01")),
                     ev("l", "L ping [do]", at(MON, "17:00"), at(MON, "17:01")))
