@@ -1,7 +1,9 @@
 """Time accounting (SPEC §6): which occurrences count, and how their time is attributed.
 
 The pipeline is ``mark_counted`` → ``attribute_time`` → (``busy_summary``, boundaries,
-focus). Everything takes and returns LazyFrames; the caller collects.
+focus). Everything takes and returns LazyFrames and the caller collects, except that
+``split_days`` and ``attribute_time`` do their work when called (they work on the start
+and end columns alone and put the results next to the wide rows by position).
 
 Interpretations (also in the docs):
 

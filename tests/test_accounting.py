@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from engine_frames import BERLIN, TZ, at, event, events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -16,32 +16,11 @@ from polars.testing import assert_frame_equal
 from audit.accounting import attribute_time, busy_summary, mark_counted
 from audit.config import Config, Counting
 from audit.period import Period
-from audit.schema import EVENT_SCHEMA
 
-TZ = "Europe/Berlin"
-BERLIN = ZoneInfo(TZ)
-FRAME_SCHEMA = pl.Schema({**EVENT_SCHEMA, "domain": pl.String, "quadrant": pl.String})
 CONFIG = Config(timezone=TZ)
 
 
-def at(day: str, hhmm: str) -> datetime:
-    """A Berlin wall-clock time (never one inside a DST gap)."""
-    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=BERLIN)
 
-
-def event(event_id: str, start: datetime, end: datetime, **fields: object) -> dict:
-    return {
-        "source": "ics:test.ics", "calendar": "Work", "event_id": event_id, "series_id": None,
-        "title": event_id, "description": None, "location": None, "start": start, "end": end,
-        "all_day": False, "status": "confirmed", "response": "accepted", "busy": True,
-        "kind": "event", "attendees": 0, "organizer": None, "attendee_domains": [],
-        "categories": [], "color": None, "created": None, "domain": "work", "quadrant": "do",
-        **fields,
-    }
-
-
-def events(*rows: dict) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=FRAME_SCHEMA)
 
 
 def attribute(frame: pl.DataFrame, config: Config, period: Period) -> pl.DataFrame:

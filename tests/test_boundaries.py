@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from engine_frames import BERLIN, TZ, at, event, events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -17,11 +17,7 @@ from audit.accounting import attribute_time
 from audit.boundaries import VIOLATION_SCHEMA, find_violations, working_windows
 from audit.config import WEEKDAYS, Boundaries, Config, ProtectedBlock, TimeRange
 from audit.period import Period
-from audit.schema import EVENT_SCHEMA
 
-TZ = "Europe/Berlin"
-BERLIN = ZoneInfo(TZ)
-FRAME_SCHEMA = pl.Schema({**EVENT_SCHEMA, "domain": pl.String, "quadrant": pl.String})
 WEEKDAYS_ONLY = WEEKDAYS[:5]
 DINNER = ProtectedBlock("Family dinner", WEEKDAYS_ONLY, TimeRange(time(18), time(20)))
 CONFIG = Config(timezone=TZ, boundaries=Boundaries(no_meeting_days=("wednesday",),
@@ -30,32 +26,15 @@ MARCH = Period(date(2026, 3, 23), date(2026, 3, 30), TZ)  # Mon 23 … Sun 29 (2
 OCTOBER = Period(date(2026, 10, 19), date(2026, 10, 26), TZ)  # Mon 19 … Sun 25 (25 h)
 
 
-def at(day: str, hhmm: str) -> datetime:
-    """A Berlin wall-clock time (never one inside a DST gap)."""
-    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=BERLIN)
-
 
 def utc(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=UTC)
 
 
-def event(event_id: str, start: datetime, end: datetime, **fields: object) -> dict:
-    return {
-        "source": "ics:test.ics", "calendar": "Work", "event_id": event_id, "series_id": None,
-        "title": event_id, "description": None, "location": None, "start": start, "end": end,
-        "all_day": False, "status": "confirmed", "response": "accepted", "busy": True,
-        "kind": "event", "attendees": 0, "organizer": None, "attendee_domains": [],
-        "categories": [], "color": None, "created": None, "domain": "work", "quadrant": "do",
-        **fields,
-    }
-
 
 def all_day(event_id: str, first: str, after_last: str, **fields: object) -> dict:
     return event(event_id, at(first, "00:00"), at(after_last, "00:00"), all_day=True, **fields)
 
-
-def events(*rows: dict) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=FRAME_SCHEMA)
 
 
 def with_hours(**hours: str) -> Config:
