@@ -25,6 +25,9 @@ belongs to nobody. A non-working day (§7) has no W, so every figure is 0.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import polars as pl
 
 from audit.accounting import (
@@ -55,6 +58,42 @@ def is_focus_block(config: Config) -> pl.Expr:
     return (pl.col(KIND) == "focus") | pl.col(TITLE).str.contains(config.focus.title_pattern)
 
 
+_WEEK_US = 7 * 24 * 3600 * 1_000_000
+
+
+def _week_time(instant: pl.Expr) -> pl.Expr:
+    """µs since the start of the (UTC, epoch-aligned) week, in [0, one week)."""
+    return instant.dt.epoch("us").mod(_WEEK_US)
+
+
+def _may_meet(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
+    """A cheap test that every event overlapping a window of ``inside`` passes.
+
+    Seen as times of the week, windows take only a few shapes (a weekday's hours, in
+    summer and winter time); an event whose week time meets none of them overlaps no
+    window, adds nothing inside any, and needs no place in the sweep (evenings and
+    weekends are often most of a calendar). Always true when the windows take more than
+    ``most_shapes`` shapes or the event lasts a week or more.
+    """
+    shapes = inside.select(
+        _week_time(pl.col(WINDOW_START)).alias("a"),
+        (pl.col(WINDOW_END) - pl.col(WINDOW_START)).dt.total_microseconds().alias("n"),
+    ).unique()
+    length = (pl.col(END) - pl.col(START)).dt.total_microseconds()
+    if shapes.height > most_shapes:
+        return pl.lit(True)
+    stretches: list[list[int]] = []  # the union of the shapes, over a handful of them
+    for a, b in sorted((a, a + n) for a, n in shapes.iter_rows()):
+        if stretches and a <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], b)
+        else:
+            stretches.append([a, b])
+    x = _week_time(pl.col(START))
+    meets = [(x < b + k * _WEEK_US) & (x + length > a + k * _WEEK_US)
+             for a, b in stretches for k in (-1, 0, 1)]  # a window may run past the week
+    return functools.reduce(operator.or_, meets, length >= _WEEK_US)
+
+
 def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
                  config: Config) -> pl.DataFrame:
     """Focus figures per date of ``windows`` (`audit.boundaries.working_windows`).
@@ -72,7 +111,8 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
     dates = windows.lazy().select(DATE).unique()
     if inside.height:
         first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
-        events = events.filter((pl.col(END) > first) & (pl.col(START) < last))
+        events = events.filter((pl.col(END) > first) & (pl.col(START) < last)
+                               & _may_meet(inside))
     counted = (
         events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
         .select(*PERSON, START, END, is_focus_block(config).fill_null(False).alias("_block"))
