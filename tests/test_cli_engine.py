@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 import pytest
+from report_shape import check_shape
 
 from audit.cli import cli, main
 from audit.config import load_config
@@ -89,44 +90,6 @@ domain = "work"
 urgent = false
 important = false
 """
-
-SHAPE: dict[str, Any] = {
-    "period": {"from": str, "to": str, "timezone": str},
-    "hours": {"total": float,
-              "by_domain": dict.fromkeys(("work", "life", "integrated", "unclassified"), float),
-              "by_quadrant": dict.fromkeys(
-                  ("do", "schedule", "delegate", "eliminate", "unclassified"), float),
-              "meetings": float, "double_booked": float},
-    "focus": {"hours": float, "protected_hours": float, "fragmented_hours": float,
-              "working_hours": float, "coverage": float, "target_hours": float,
-              "target_met": bool},
-    "violations": {"count": int,
-                   "minutes_by_type": dict.fromkeys(
-                       ("non_working_day", "late_night", "after_hours", "protected_time",
-                        "no_meeting_day", "long_day"), int),
-                   "items": [{"date": str, "type": str, "minutes": int, "event_id": str,
-                              "title": str, "calendar": str}]},
-    "days": [{"date": str, "work": float, "life": float, "integrated": float,
-              "unclassified": float, "focus": float, "working": float,
-              "violation_minutes": int}],
-}
-
-
-def check_shape(value: Any, shape: Any = SHAPE, where: str = "report") -> None:
-    """Exactly the keys of SPEC §9 (in its order), the nesting and the JSON value types."""
-    if isinstance(shape, dict):
-        assert isinstance(value, dict), where
-        assert list(value) == list(shape), f"{where}: {list(value)}"
-        for key, inner in shape.items():
-            check_shape(value[key], inner, f"{where}.{key}")
-    elif isinstance(shape, list):
-        assert isinstance(value, list), where
-        for i, item in enumerate(value):
-            check_shape(item, shape[0], f"{where}[{i}]")
-    else:
-        # json gives 1.0 back as float and 1 as int; bool is not an int here
-        assert type(value) is shape, f"{where}: {value!r}"
-
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))

@@ -12,7 +12,6 @@ the comments (minutes first, hours rounded to 2 decimals as the report does).
 from __future__ import annotations
 
 import copy
-import math
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +22,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from report_shape import DOMAIN_KEYS, QUADRANT_KEYS, TYPES, check_shape
 
 from audit.config import WEEKDAYS, Config, parse_config
 from audit.engine import Audit, run_audit
@@ -36,8 +36,6 @@ W13 = Period(date(2026, 3, 23), date(2026, 3, 30), TZ)  # Sun 29 March: 23 h
 W43 = Period(date(2026, 10, 19), date(2026, 10, 26), TZ)  # Sun 25 October: 25 h
 MON, TUE, WED, THU, FRI, SAT, SUN = (f"2026-03-{d}" for d in range(23, 30))
 WORKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
-TYPES = ("non_working_day", "late_night", "after_hours",
-         "protected_time", "no_meeting_day", "long_day")
 
 # Working time of W13: Mon–Wed and Fri 8 h, Thursday 12 h (07:00-19:00) = 44 h.
 CONFIG_DATA: dict[str, Any] = {
@@ -154,58 +152,7 @@ def no_default_pack(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("audit.classify.load_default_rules", lambda: ())
 
 
-# --- the JSON shape of SPEC §9 ----------------------------------------------------------
-
-FLOAT, INT, BOOL, STR, DATE = "float", "int", "bool", "str", "date"
-DOMAIN_KEYS = ("work", "life", "integrated", "unclassified")
-QUADRANT_KEYS = ("do", "schedule", "delegate", "eliminate", "unclassified")
-SHAPE: dict[str, Any] = {
-    "period": {"from": DATE, "to": DATE, "timezone": STR},
-    "hours": {
-        "total": FLOAT,
-        "by_domain": dict.fromkeys(DOMAIN_KEYS, FLOAT),
-        "by_quadrant": dict.fromkeys(QUADRANT_KEYS, FLOAT),
-        "meetings": FLOAT,
-        "double_booked": FLOAT,
-    },
-    "focus": {"hours": FLOAT, "protected_hours": FLOAT, "fragmented_hours": FLOAT,
-              "working_hours": FLOAT, "coverage": FLOAT, "target_hours": FLOAT,
-              "target_met": BOOL},
-    "violations": {
-        "count": INT,
-        "minutes_by_type": dict.fromkeys(TYPES, INT),
-        "items": [{"date": DATE, "type": STR, "minutes": INT, "event_id": STR,
-                   "title": STR, "calendar": STR}],
-    },
-    "days": [{"date": DATE, **dict.fromkeys(DOMAIN_KEYS, FLOAT), "focus": FLOAT,
-              "working": FLOAT, "violation_minutes": INT}],
-}
-
-
-def check_shape(value: Any, shape: Any = SHAPE, where: str = "report") -> None:
-    """``value`` has exactly the keys (in SPEC order), nesting and value types of ``shape``."""
-    if isinstance(shape, dict):
-        assert isinstance(value, dict), where
-        assert list(value) == list(shape), f"{where}: keys {list(value)}"
-        for key, inner in shape.items():
-            check_shape(value[key], inner, f"{where}.{key}")
-    elif isinstance(shape, list):
-        assert isinstance(value, list), where
-        for i, item in enumerate(value):
-            check_shape(item, shape[0], f"{where}[{i}]")
-    elif shape == FLOAT:
-        assert type(value) is float, f"{where}: {value!r}"
-        assert math.isfinite(value), f"{where}: {value!r}"
-        assert value == round(value, 2), f"{where}: {value!r}"
-    elif shape == INT:
-        assert type(value) is int, f"{where}: {value!r}"
-    elif shape == BOOL:
-        assert type(value) is bool, f"{where}: {value!r}"
-    elif shape == STR:
-        assert type(value) is str, f"{where}: {value!r}"
-    else:
-        assert type(value) is str, where
-        assert date.fromisoformat(value).isoformat() == value, f"{where}: {value!r}"
+# --- the JSON shape of SPEC §9 (tests/report_shape.py) ---------------------------------
 
 
 def test_the_shape_check_catches_a_wrong_shape():

@@ -1,0 +1,61 @@
+"""The JSON shape of SPEC §9 `report --format json`, checked strictly (keys in order, types)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+TYPES = ("non_working_day", "late_night", "after_hours",
+         "protected_time", "no_meeting_day", "long_day")
+
+FLOAT, INT, BOOL, STR, DATE = "float", "int", "bool", "str", "date"
+DOMAIN_KEYS = ("work", "life", "integrated", "unclassified")
+QUADRANT_KEYS = ("do", "schedule", "delegate", "eliminate", "unclassified")
+SHAPE: dict[str, Any] = {
+    "period": {"from": DATE, "to": DATE, "timezone": STR},
+    "hours": {
+        "total": FLOAT,
+        "by_domain": dict.fromkeys(DOMAIN_KEYS, FLOAT),
+        "by_quadrant": dict.fromkeys(QUADRANT_KEYS, FLOAT),
+        "meetings": FLOAT,
+        "double_booked": FLOAT,
+    },
+    "focus": {"hours": FLOAT, "protected_hours": FLOAT, "fragmented_hours": FLOAT,
+              "working_hours": FLOAT, "coverage": FLOAT, "target_hours": FLOAT,
+              "target_met": BOOL},
+    "violations": {
+        "count": INT,
+        "minutes_by_type": dict.fromkeys(TYPES, INT),
+        "items": [{"date": DATE, "type": STR, "minutes": INT, "event_id": STR,
+                   "title": STR, "calendar": STR}],
+    },
+    "days": [{"date": DATE, **dict.fromkeys(DOMAIN_KEYS, FLOAT), "focus": FLOAT,
+              "working": FLOAT, "violation_minutes": INT}],
+}
+
+
+def check_shape(value: Any, shape: Any = SHAPE, where: str = "report") -> None:
+    """``value`` has exactly the keys (in SPEC order), nesting and value types of ``shape``."""
+    if isinstance(shape, dict):
+        assert isinstance(value, dict), where
+        assert list(value) == list(shape), f"{where}: keys {list(value)}"
+        for key, inner in shape.items():
+            check_shape(value[key], inner, f"{where}.{key}")
+    elif isinstance(shape, list):
+        assert isinstance(value, list), where
+        for i, item in enumerate(value):
+            check_shape(item, shape[0], f"{where}[{i}]")
+    elif shape == FLOAT:
+        assert type(value) is float, f"{where}: {value!r}"
+        assert math.isfinite(value), f"{where}: {value!r}"
+        assert value == round(value, 2), f"{where}: {value!r}"
+    elif shape == INT:
+        assert type(value) is int, f"{where}: {value!r}"
+    elif shape == BOOL:
+        assert type(value) is bool, f"{where}: {value!r}"
+    elif shape == STR:
+        assert type(value) is str, f"{where}: {value!r}"
+    else:
+        assert type(value) is str, where
+        assert date.fromisoformat(value).isoformat() == value, f"{where}: {value!r}"
