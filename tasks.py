@@ -43,11 +43,12 @@ def ensure_environment(flavour: str) -> Path:
     digest = hashlib.sha256(lock.read_bytes() + (ROOT / "pyproject.toml").read_bytes())
     stamp = VENV / f".installed-{flavour}-{digest.hexdigest()[:16]}"
     if not stamp.exists():
-        print(f"Installing locked dependencies from {lock.name} …", file=sys.stderr)
-        quiet = [] if os.environ.get("CI") else ["--quiet"]
-        run(python, "-m", "pip", "install", *quiet, "--disable-pip-version-check",
-            "--require-hashes", "-r", lock)
-        run(python, "-m", "pip", "install", *quiet, "--disable-pip-version-check",
+        print(f"Installing the locked dependencies of {lock.name} (the first time takes a "
+              "minute or more; pip shows each package) …", file=sys.stderr, flush=True)
+        # pip's own output and progress bars, so that nobody thinks it hangs.
+        run(python, "-m", "pip", "install", "--progress-bar", "on",
+            "--disable-pip-version-check", "--require-hashes", "-r", lock)
+        run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--no-deps", "-e", ".")
         for old in VENV.glob(f".installed-{flavour}-*"):
             old.unlink()
@@ -57,8 +58,8 @@ def ensure_environment(flavour: str) -> Path:
 
 def dashboard(args: list[str]) -> int:
     python = ensure_environment("run")
-    command = [str(python), "-m", "streamlit", "run", str(ROOT / "app.py"), *args]
-    return subprocess.call(command, cwd=ROOT)
+    # `timeaudit dashboard`: served on 127.0.0.1 only, nothing sent anywhere (dashboard/serve.py)
+    return subprocess.call([str(python), "-m", "audit.cli", "dashboard", *args], cwd=ROOT)
 
 
 def test(args: list[str]) -> int:

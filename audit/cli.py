@@ -14,11 +14,11 @@ import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
+import timeaudit_sample
 
 from audit import schema as s
 from audit.config import Config, load_config
@@ -54,7 +54,7 @@ class Context:
         sources = Sources(ics=self.ics, urls=self.urls)
         if not sources and self.google is None:
             raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
-                             "--google")
+                             "--google (or try --sample)")
         frames = []
         if sources:
             frames.append(read_sources(sources, period=self.period, config=self.config,
@@ -92,7 +92,9 @@ def source_options(command: Callable) -> Callable:
                            help="An ICS link (http, https or webcal). Repeatable.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
                            help="An .ics file. Repeatable.")(command)
-    return command
+    return click.option("--sample", is_flag=True,
+                        help="The bundled sample calendars (with the sample's configuration "
+                        "unless --config is given).")(command)
 
 
 def period_options(command: Callable) -> Callable:
@@ -108,9 +110,12 @@ def period_options(command: Callable) -> Callable:
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
-                google: tuple[str, ...] = (), sync: bool = False, config_path: str | None,
-                week: str | None, start: str | None, end: str | None, tz: str | None,
-                no_cache: bool, **kwargs: Any) -> Any:
+                google: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
+                config_path: str | None, week: str | None, start: str | None,
+                end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
+        if sample:
+            ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
+            config_path = config_path or str(timeaudit_sample.CONFIG)
         config = load_config(config_path)
         if tz:
             resolve_zone(tz)
@@ -240,19 +245,15 @@ def classify(event_id: str | None, series: bool, domain: str | None, urgent: boo
     click.echo(f"override saved for {scope}")
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 def dashboard(streamlit_args: tuple[str, ...]) -> None:
-    """Open the dashboard (Streamlit) in the browser."""
+    """Open the dashboard in the browser (on 127.0.0.1 only; Streamlit options pass through)."""
     import subprocess  # noqa: PLC0415
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    if not app.exists():
-        raise AuditError(f"{app}: the dashboard is not there (run from a source checkout)")
-    # Nothing leaves the machine: Streamlit's usage statistics are off wherever it runs.
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
-               "--browser.gatherUsageStats", "false", *streamlit_args]
-    sys.exit(subprocess.call(command))  # noqa: S603 - our interpreter, our app
+    from dashboard import serve  # noqa: PLC0415 - fast --help
+
+    sys.exit(subprocess.call(serve.command(streamlit_args)))  # noqa: S603 - our app
 
 
 from audit.google_commands import google as _google  # noqa: E402 - after cli exists

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from audit import clock
 from audit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def calendars(fmt: str) -> None:
 
     listed = list_calendars(service_factory())
     with google_store.transaction(None) as connection:
-        google_store.save_calendars(connection, listed, datetime.now(UTC))
+        google_store.save_calendars(connection, listed, clock.now())
     selected = {c.id for c in resolve_calendars(None, listed)} if listed else set()
     states = google_store.sync_states()
     rows = [{

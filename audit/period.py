@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from audit import clock
 from audit.config import WEEKDAYS
 from audit.errors import UsageError
 
@@ -108,7 +109,7 @@ def last_complete_week(timezone: str, week_start: str = "monday",
                        now: datetime | None = None) -> Period:
     """The most recent full week that ended before today (local date in ``timezone``)."""
     zone = resolve_zone(timezone)
-    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    today = (now or clock.now()).astimezone(zone).date()
     return week_containing(today, timezone, week_start).previous()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
+from audit import clock
 from audit.domains import DOMAINS, EVENT_SCOPE, OVERRIDE_SCHEMA, SERIES_SCOPE
 from audit.errors import AuditError, UsageError
 
@@ -100,7 +101,7 @@ def set_override(*, event_id: str | None = None, series_id: str | None = None,
         raise UsageError(f"unknown domain {domain!r}: use one of {', '.join(DOMAINS)}")
     if domain is None and urgent is None and important is None:
         raise UsageError("nothing to override: give a domain, urgent or important")
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (now or clock.now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with _transaction(path) as connection:
         connection.execute(
             """INSERT INTO overrides (scope, key, domain, urgent, important, note, updated_at)

@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
+from audit import clock
 from audit import schema as s
 from audit.config import Config
 from audit.errors import (
@@ -147,7 +148,7 @@ class _Gone(Exception):
 
 def default_window(now: datetime | None = None) -> SyncWindow:
     """The last 13 months and the next month, from UTC midnights."""
-    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    today = (now or clock.now()).astimezone(UTC).date()
     return SyncWindow(datetime.combine(today - WINDOW_PAST, time(), UTC),
                       datetime.combine(today + WINDOW_FUTURE, time(), UTC) + timedelta(days=1))
 
@@ -381,7 +382,7 @@ def sync(calendar_ids: Sequence[str] | None = None, *, service: Any = None,
     once per calendar with ``done=True``. Each calendar is one transaction; when one
     fails, the ones before it stay synced and the error is raised.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     service = service if service is not None else build_service()
     listed = list_calendars(service, num_retries=num_retries)
     targets = resolve_calendars(calendar_ids, listed, store_path=store_path)

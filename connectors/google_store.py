@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import store
+from audit import clock, store
 from audit.errors import AuditError
 from connectors.google_frame import parse_when, slot
 
@@ -194,7 +194,7 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
                   now: datetime | None = None) -> None:
     """Replace the selection (and remember the calendars' names)."""
     with transaction(path) as connection:
-        save_calendars(connection, calendars, now or datetime.now(UTC))
+        save_calendars(connection, calendars, now or clock.now())
         connection.execute("DELETE FROM google_selection")
         connection.executemany("INSERT INTO google_selection (calendar_id) VALUES (?)",
                                [(c.id,) for c in calendars])
@@ -236,7 +236,7 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
     ``listed``: the account's calendars as listed for this sync, remembered with it (names
     for reading, choices for `set_selection`).
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     latest: dict[str, Mapping[str, Any]] = {}
     for item in items:  # an event changed while the pages were read comes twice: last wins
         if item.get("id"):

@@ -22,12 +22,11 @@ import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
 
-from audit import __version__
+from audit import __version__, clock
 from audit.errors import CalendarWarning, ConnectorError
 
 TIMEOUT_SECONDS = 30
@@ -162,7 +161,7 @@ def fetch_calendar(
             "etag": headers.get("ETag"),
             "last_modified": headers.get("Last-Modified"),
             "charset": charset,
-            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "fetched_at": clock.now().isoformat(timespec="seconds"),
         })
     return Download(data, charset, source, from_cache=False)
 

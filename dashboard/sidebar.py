@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import warnings
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
 
-from audit import settings
+from audit import clock, settings
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
 from audit.errors import AuditError
@@ -50,7 +49,7 @@ def render_sidebar(setup: Setup) -> Period:
 def render_week_picker(config: Config) -> Period:
     period = state.chosen_period(config)
     st.subheader("Week", anchor=False)
-    today = datetime.now(UTC).astimezone(ZoneInfo(config.timezone)).date()
+    today = clock.now().astimezone(ZoneInfo(config.timezone)).date()
     left, middle, right = st.columns([1.15, 1.1, 0.9], gap="small")
     left.button("Previous", key="week_previous", icon=":material/chevron_left:",
                 on_click=state.shift_week, args=(-7,), width="stretch",

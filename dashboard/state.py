@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
+import timeaudit_sample
 
 from audit import settings, store
 from audit.config import Config, parse_config
@@ -31,8 +32,8 @@ from connectors.google_store import Calendar
 from connectors.url import source_for
 from dashboard.data import SourceSpec, file_entry
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-SAMPLE_CONFIG = SAMPLE_DIR / "timeaudit.toml"
+SAMPLE_DIR = timeaudit_sample.DIR
+SAMPLE_CONFIG = timeaudit_sample.CONFIG
 
 # session-state keys
 SAMPLE_EDITS = "sample_edits"   # settings edits that apply in sample mode only
@@ -118,7 +119,7 @@ def _sample_setup(refresh: int, problem: str | None) -> Setup:
     data = settings.apply_edits(base, st.session_state.get(SAMPLE_EDITS, []))
     label = "sample_data/timeaudit.toml (sample; changes last for this session)"
     config = parse_config(data, file=label)
-    files = sorted(SAMPLE_DIR.glob("*.ics"))
+    files = sorted(timeaudit_sample.CALENDARS)
     sources = tuple(Source(f"ics:{p.name}", p.name, "sample") for p in files)
     spec = SourceSpec(files=tuple(file_entry(p) for p in files), refresh=refresh)
     return Setup(True, config, data, label, None, problem, sources, spec)

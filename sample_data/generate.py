@@ -1197,10 +1197,38 @@ def write_calendar(name: str, header: dict[str, str], items: list[Item], style: 
     return len(data)
 
 
+def evergreen_work() -> list[Item]:
+    """Weekly habits that cross boundaries, from LAST_DAY on, with no end.
+
+    The one-off incidents, late e-mails and weekend releases stop at LAST_DAY. So that the
+    dashboard, which opens on the last complete week of whatever day it runs, still shows
+    a believable week with boundary violations years later, these series start there (and
+    only there: the weeks before LAST_DAY stay exactly as generated)."""
+    first = LAST_DAY  # a Monday
+    team = (SAM, PRIYA, JONAS)
+
+    def series(key: str, title: str, day: int, hours: str, rhythm: Rhythm,
+               **fields: object) -> Item:
+        begin, finish = hours.split("-")
+        start = at(first + timedelta(days=day), begin)
+        return Item(uid=f"{key}@{UID_DOMAIN}", title=title, start=start,
+                    end=at(first + timedelta(days=day), finish), rrule=rhythm.rrule,
+                    created=EXPORTED, **fields)
+
+    return [
+        series("release-go-no-go", "Release go/no-go (US launch window)", TH, "19:00-20:00",
+               weekly(TH), organizer=OWNER, people=team, location="Zoom"),
+        series("on-call-review", "On-call review with the US team", TU, "22:30-23:15",
+               weekly(TU, every=2), organizer=SAM, people=(SAM, TOMAS)),
+        series("saturday-release", "Release watch", SA, "10:00-11:30", weekly(SA, every=3),
+               organizer=JONAS, people=(JONAS, AYLIN), categories=("Release",)),
+    ]
+
+
 def main() -> None:
     rng = random.Random(SEED)  # noqa: S311 - demo data, not security
     plan = plan_time_off(rng)
-    work = build_work(plan, rng)
+    work = [*build_work(plan, rng), *evergreen_work()]
     family = build_family(plan, rng)
     side = build_side_project(plan, rng)
     written = {

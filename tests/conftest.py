@@ -10,12 +10,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = ROOT.parent / "shared" / "ics-corpus"
+# "Now" for every test (audit.clock): the suite gives the same answer on any day it runs.
+# A Friday of the sample's November 2026; tests of other dates set TIMEAUDIT_NOW themselves.
+FROZEN_NOW = "2026-11-20T12:00:00Z"
 
 
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the real user's cache, config or data directories."""
+    """No test reads or writes the real user's cache, config or data directories, and
+    every test (and every process it starts) sees the same frozen "now"."""
+    monkeypatch.setenv("TIMEAUDIT_NOW", FROZEN_NOW)
     base = tmp_path_factory.mktemp("xdg")
     for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(name, str(base / name.lower()))

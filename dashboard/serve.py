@@ -1,0 +1,38 @@
+"""How the dashboard server is started: local only, whoever starts it.
+
+``timeaudit dashboard`` and ``python3 tasks.py dashboard`` start Streamlit through
+`command`; ``streamlit run app.py`` in a checkout reads the same settings from
+``.streamlit/config.toml``. This module does not import Streamlit.
+
+- ``server.address = 127.0.0.1``: the person's calendar is served to this machine only, not
+  to everyone on the same Wi-Fi. Streamlit also looks up the machine's public address on the
+  internet (to print an "External URL") unless an address is set. A user who wants another
+  address passes ``--server.address`` on purpose and wins.
+- no usage statistics, no e-mail prompt on the first start.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+
+LOCAL_ONLY = {
+    "server.address": "127.0.0.1",
+    "browser.gatherUsageStats": "false",
+    "server.showEmailPrompt": "false",
+}
+
+
+def command(extra: Sequence[str] = ()) -> list[str]:
+    """``python -m streamlit run dashboard/app.py`` with the local-only settings.
+
+    A setting in ``extra`` (``--server.address 0.0.0.0`` or ``--server.address=…``) replaces
+    ours.
+    """
+    given = {arg.removeprefix("--").split("=", 1)[0] for arg in extra if arg.startswith("--")}
+    ours = [part for key, value in LOCAL_ONLY.items() if key not in given
+            for part in (f"--{key}", value)]
+    return [sys.executable, "-m", "streamlit", "run", str(APP), *ours, *extra]
