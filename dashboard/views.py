@@ -328,7 +328,11 @@ def render_events(setup: Setup, week: Week) -> None:
 
 
 def render_overrides() -> None:
-    listed = store.list_overrides()
+    try:
+        listed = store.list_overrides()
+    except AuditError as error:
+        st.error(str(error), icon=":material/error:")
+        return
     if listed.is_empty():
         return
     with st.expander(f"Your overrides ({listed.height})", icon=":material/edit_note:"):
