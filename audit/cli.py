@@ -112,7 +112,7 @@ def period_options(command: Callable) -> Callable:
                 week: str | None, start: str | None, end: str | None, tz: str | None,
                 no_cache: bool, **kwargs: Any) -> Any:
         config = load_config(config_path)
-        if tz:
+        if tz is not None:
             resolve_zone(tz)
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,

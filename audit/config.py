@@ -172,12 +172,14 @@ def local_zone_name() -> str:
     for candidate in candidates:
         # "/usr/share/zoneinfo/Europe/Berlin" and "../zoneinfo/posix/Europe/Berlin" → name
         name = candidate.rpartition("zoneinfo/")[2].removeprefix("posix/").removeprefix("right/")
-        if name and _is_zone(name):
+        if name and is_zone(name):
             return name
     return "UTC"
 
 
-def _is_zone(name: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def is_zone(name: str) -> bool:
+    """True when both `zoneinfo` and Polars (chrono-tz) know the zone ``name``."""
     try:
         ZoneInfo(name)
         pl.select(pl.lit(0).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(name))
@@ -384,9 +386,9 @@ def _mail_domain(value: Any, key: str, file: str) -> str:
 
 def _zone(value: Any, key: str, file: str) -> str:
     name = _nonempty(value, key, file)
-    if not _is_zone(name):
+    if not is_zone(name):
         close = [zone for zone in difflib.get_close_matches(
-            name, sorted(zoneinfo.available_timezones()), n=3) if zone != name and _is_zone(zone)]
+            name, sorted(zoneinfo.available_timezones()), n=3) if zone != name and is_zone(zone)]
         hint = f"did you mean {close[0]}?" if close else "use an IANA name such as Europe/Berlin"
         _fail(file, key, f"unknown time zone {_show(value)}; {hint}")
     return name
