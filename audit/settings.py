@@ -36,7 +36,14 @@ from typing import Any
 
 import platformdirs
 
-from audit.config import CONFIG_FILE_NAME, WEEKDAYS, Config, TimeRange, parse_config
+from audit.config import (
+    CONFIG_FILE_NAME,
+    TOO_DEEP,
+    WEEKDAYS,
+    Config,
+    TimeRange,
+    parse_config,
+)
 from audit.domains import DOMAINS
 from audit.errors import AuditError, ConfigError
 from audit.toml_edit import TomlEditError, set_tables, set_value
@@ -221,6 +228,8 @@ def edit_text(text: str, edits: Iterable[Edit], *, label: str) -> str:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML: {error}; fix it before saving settings here",
                           file=label) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=label) from None
     edits = list(edits)
     new_text = text
     try:
@@ -271,6 +280,8 @@ def read_config_data(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML: {error}", file=str(path)) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=str(path)) from None
 
 
 def save_config(path: Path, edits: Iterable[Edit]) -> Config:
