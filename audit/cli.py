@@ -89,7 +89,8 @@ def source_options(command: Callable) -> Callable:
                            help="Google calendars synced with `timeaudit google sync`: an id "
                            "or name (repeatable); --google alone: the selected ones.")(command)
     command = click.option("--url", "urls", multiple=True, metavar="URL",
-                           help="An ICS link (http, https or webcal). Repeatable.")(command)
+                           help="An ICS link (http, https or webcal). Repeatable. A download "
+                           "may take 120 s and 50 MB at most.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
                            help="An .ics file. Repeatable.")(command)
     return command
