@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from audit.errors import UsageError
+from audit.errors import UsageError, printable
 
 if TYPE_CHECKING:
     from connectors.google import SyncProgress
@@ -44,7 +44,7 @@ class ProgressPrinter:
 
     def __call__(self, step: SyncProgress) -> None:
         stream = self._stream or sys.stderr  # looked up late: click's runner swaps it
-        line = str(step)
+        line = printable(str(step))  # calendar names come from the account
         if stream.isatty():
             padding = " " * max(self._width - len(line), 0)
             stream.write(f"\r{line}{padding}" + ("\n" if step.done else ""))
