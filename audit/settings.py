@@ -525,6 +525,10 @@ def load_connections(path: Path | None = None) -> Connections:
             raise AuditError(f"{target}: {key!r} should be a list of texts, not "
                              f"{json.dumps(value)[:40]}; fix the file")
         lists[key] = tuple(value)
+    outside = [f for f in lists["files"] if f != safe_file_name(f)]
+    if outside:  # only names timeaudit gave its own copies: never a path elsewhere
+        raise AuditError(f"{target}: {json.dumps(outside[0])[:60]} is not the name of an "
+                         f"uploaded calendar in {UPLOADS_DIR}/; fix the file")
     return Connections(lists["files"], lists["urls"])
 
 

@@ -107,3 +107,12 @@ def test_the_dashboard_says_connections_json_is_unusable() -> None:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("should be a list" in e.value for e in at.error), [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("name", ["../../../etc/passwd.ics", "/etc/x.ics", "a/b.ics", ""])
+def test_connections_name_only_uploaded_copies(name: str) -> None:
+    path = settings.connections_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "files": [name], "urls": []}), encoding="utf-8")
+    with pytest.raises(AuditError, match="is not the name of an uploaded calendar"):
+        settings.load_connections()
