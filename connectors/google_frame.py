@@ -125,7 +125,7 @@ def parse_when(when: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime, 
             return moment.astimezone(UTC), False
         if when.get("date"):
             return local_midnight(date.fromisoformat(when["date"]), zone), True
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise _Malformed("invalid date or time") from error
     return None
 
@@ -217,7 +217,7 @@ def _row(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
     if item.get("created"):
         try:
             created = datetime.fromisoformat(item["created"]).astimezone(UTC)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             created = None
 
     response, attendees, domains = _people(item)
@@ -277,6 +277,8 @@ def events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: str,
             continue
         try:
             rows.append(_row(item, zone))
+        except OverflowError:  # a date at the very end (or start) of the calendar
+            skipped["invalid date or time"] += 1
         except _Malformed as problem:
             if item.get("status") == "cancelled" and not slot(item):
                 continue  # a deletion notice: there is nothing to show

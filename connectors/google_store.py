@@ -232,7 +232,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     try:
         start = parse_when(slot(item), UTC)
         end = parse_when(item.get("end"), UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None, None
     if start is None:
         return None, None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
+import warnings
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -111,3 +112,20 @@ def test_report_google_works_with_bad_items_in_the_store(
     assert code == 0, captured.err
     assert "skipped 1 malformed event (attendees are not a list of people: 1)" in captured.err
     json.loads(captured.out)
+
+
+@pytest.mark.parametrize("when", [
+    {"dateTime": "9999-12-31T23:00:00-05:00"}, {"date": "9999-12-31"},
+    {"dateTime": "0001-01-01T00:30:00+01:00"}, {"date": "0001-01-01"}])
+def test_items_at_the_ends_of_the_calendar_are_skipped_and_counted(
+        db: Path, when: dict[str, str]) -> None:
+    edge = {**good()[0], "id": "edge", "start": when, "end": when,
+            "created": "9999-12-31T23:59:59-05:00"}
+    service, _ = replay(ok("calendar_list"), page([edge, *good()]))
+    sync(service=service, store_path=db, now=NOW)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_google(period=WEEK, store_path=db)
+    assert frame.height == len(good())
+    assert all(w.category is CalendarWarning for w in caught)
+    assert all("invalid date or time" in str(w.message) for w in caught)
