@@ -122,7 +122,8 @@ def calendars(fmt: str) -> None:
     widths = {k: max(len(str(r[k])) for r in table) for k in header}
     for index, row in enumerate(table):
         mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
+        line = f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header)
+        click.echo(printable(line.rstrip()))  # names come from the account
     click.echo("\n* selected for sync; change with `timeaudit google select`")
 
 
@@ -141,7 +142,7 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
     chosen = listed if select_all else resolve_calendars(calendar_ids, listed)
     google_store.set_selection(chosen)
     names = ", ".join(c.label for c in chosen)
-    click.echo(f"Selected {len(chosen)} for sync: {names}")
+    click.echo(printable(f"Selected {len(chosen)} for sync: {names}"))
 
 
 def _day(text: str | None, option: str) -> datetime | None:
@@ -175,4 +176,4 @@ def sync(calendar_ids: tuple[str, ...], full: bool, start: str | None, end: str 
     results = run_sync(calendar_ids or None, service=service_factory(), window=window,
                        full=full, progress=print_progress)
     for result in results:
-        click.echo(str(result))
+        click.echo(printable(str(result)))

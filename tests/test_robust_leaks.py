@@ -119,3 +119,23 @@ def test_verbose_shows_library_logs_without_urls(
     assert "ada@example.com" not in err
     assert "ada%40example.com" not in err
     assert debug_root == []  # not twice (the root's handler does not see them)
+
+
+def test_calendar_names_from_the_account_are_escaped(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json  # noqa: PLC0415
+
+    from google_replay import JSON, body  # noqa: PLC0415
+
+    listing = json.loads(body("calendar_list"))
+    for entry in listing["items"]:
+        entry["summary"] = f"Team{ESCAPES}"
+        entry.pop("summaryOverride", None)
+    answer = ({"status": "200", "content-type": JSON}, json.dumps(listing))
+    for args in (["google", "calendars"], ["google", "select", "--all"]):
+        service, _ = replay(answer)
+        monkeypatch.setattr(google_commands, "service_factory", lambda s=service: s)
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "Team\\x1b]0;pwned" in out
+        assert "\x1b" not in out
