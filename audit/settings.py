@@ -97,9 +97,19 @@ def _atomic_write(path: Path, data: bytes, *, private: bool) -> None:
         mode = 0o600 if private or not path.exists() else path.stat().st_mode & 0o777
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
                                          delete=False) as tmp:
-            tmp.write(data)
-        Path(tmp.name).chmod(mode if private else (mode | 0o600))
-        os.replace(tmp.name, path)
+            try:
+                tmp.write(data)
+                tmp.flush()
+            except OSError:
+                tmp.close()
+                Path(tmp.name).unlink(missing_ok=True)  # a full disk leaves nothing behind
+                raise
+        try:
+            Path(tmp.name).chmod(mode if private else (mode | 0o600))
+            os.replace(tmp.name, path)
+        except OSError:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
     except OSError as error:
         raise AuditError(f"{path}: cannot save ({error.strerror or error})") from None
 

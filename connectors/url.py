@@ -171,13 +171,18 @@ def _read_cached(url: str) -> tuple[bytes, dict] | None:
 
 def _write_cached(url: str, data: bytes, meta: dict) -> None:
     body_path, meta_path = _cache_paths(url)
+    name = None
     try:
         body_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         for path, content in ((body_path, data), (meta_path, json.dumps(meta).encode())):
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+                name = tmp.name
                 tmp.write(content)
-            os.replace(tmp.name, path)
+                tmp.flush()
+            os.replace(name, path)
     except OSError:
+        if name is not None:  # a full disk leaves no temporary behind
+            Path(name).unlink(missing_ok=True)
         return  # a cache that cannot be written is not an error
 
 

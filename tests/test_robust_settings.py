@@ -116,3 +116,45 @@ def test_connections_name_only_uploaded_copies(name: str) -> None:
     path.write_text(json.dumps({"version": 1, "files": [name], "urls": []}), encoding="utf-8")
     with pytest.raises(AuditError, match="is not the name of an uploaded calendar"):
         settings.load_connections()
+
+
+class _FullDisk:
+    """A temporary file whose writes fail as on a full disk."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def __enter__(self) -> _FullDisk:
+        self.name = self.real.__enter__().name  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.real.__exit__(*args)  # type: ignore[attr-defined]
+
+    def write(self, _data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.real.close()  # type: ignore[attr-defined]
+
+
+def test_a_full_disk_keeps_the_settings_file_and_leaves_no_temporary(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = settings.user_config_path()
+    settings.save_config(path, [settings.SetKey(("timezone",), "Europe/Berlin")])
+    before = path.read_bytes()
+    real = settings.tempfile.NamedTemporaryFile
+    monkeypatch.setattr(settings.tempfile, "NamedTemporaryFile",
+                        lambda **kw: _FullDisk(real(**kw)))
+    with pytest.raises(AuditError, match="No space left on device"):
+        settings.save_config(path, [settings.SetKey(("timezone",), "UTC")])
+    with pytest.raises(AuditError, match="No space left on device"):
+        settings.add_url("https://example.org/x.ics")
+    assert path.read_bytes() == before
+    leftovers = [p.name for d in (path.parent, settings.data_dir()) if d.exists()
+                 for p in d.iterdir() if not p.name.endswith(".lock")
+                 and p.name not in (path.name,)]
+    assert leftovers == []
