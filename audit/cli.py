@@ -306,11 +306,19 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `timeaudit` script."""
-    with warnings.catch_warnings():
-        # Calendar warnings are for the person: one line each, whatever filters are set.
-        warnings.simplefilter("always", CalendarWarning)
-        warnings.showwarning = _show_warning
-        return _run(argv)
+    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+    saved = [(logger.level, logger.propagate, list(logger.handlers)) for logger in loggers]
+    try:
+        with warnings.catch_warnings():
+            # Calendar warnings are for the person: one line each, whatever filters are set.
+            warnings.simplefilter("always", CalendarWarning)
+            warnings.showwarning = _show_warning
+            return _run(argv)
+    finally:  # the process's logging as it was (main may run inside another program)
+        for logger, (level, propagate, handlers) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.handlers[:] = handlers
 
 
 def _run(argv: list[str] | None) -> int:

@@ -85,9 +85,6 @@ def debug_root() -> Iterator[list[str]]:
     yield lines
     root.removeHandler(handler)
     root.setLevel(level)
-    main(["--help"])  # back to quiet library loggers
-    for name in LIBRARY_LOGGERS:
-        logging.getLogger(name).propagate = True
 
 
 def _sync_failing(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
@@ -119,6 +116,17 @@ def test_verbose_shows_library_logs_without_urls(
     assert "ada@example.com" not in err
     assert "ada%40example.com" not in err
     assert debug_root == []  # not twice (the root's handler does not see them)
+
+
+def test_main_leaves_the_logging_of_the_process_as_it_was(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    before = [(logging.getLogger(n).level, logging.getLogger(n).propagate,
+               list(logging.getLogger(n).handlers)) for n in LIBRARY_LOGGERS]
+    _sync_failing(monkeypatch, "--verbose")
+    capsys.readouterr()
+    after = [(logging.getLogger(n).level, logging.getLogger(n).propagate,
+              list(logging.getLogger(n).handlers)) for n in LIBRARY_LOGGERS]
+    assert after == before
 
 
 def test_calendar_names_from_the_account_are_escaped(
