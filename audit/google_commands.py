@@ -148,10 +148,16 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
 def _day(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
+    from audit.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
+
     try:
-        return datetime.combine(date.fromisoformat(text.strip()), time(), UTC)
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"bad date for {option}: {text!r} (write YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"bad date for {option}: {text!r} is outside the dates timeaudit "
+                         f"audits ({FIRST_DAY} to {LAST_DAY})")
+    return datetime.combine(day, time(), UTC)
 
 
 @google.command()
@@ -167,7 +173,7 @@ def sync(calendar_ids: tuple[str, ...], full: bool, start: str | None, end: str 
     from connectors.google import sync as run_sync  # noqa: PLC0415
 
     window = None
-    if start or end:
+    if start is not None or end is not None:
         default = default_window()
         window = SyncWindow(_day(start, "--from") or default.start,
                             _day(end, "--to") or default.end)

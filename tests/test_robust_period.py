@@ -66,3 +66,14 @@ def test_resolve_zone_refuses_what_polars_refuses() -> None:
     assert str(resolve_zone("Europe/Berlin")) == "Europe/Berlin"
     with pytest.raises(UsageError, match="outside the dates"):
         Period(date(1899, 12, 25), date(1900, 1, 1), "UTC")
+
+
+@pytest.mark.parametrize("argv", [["--from", "0001-01-01"], ["--to", "9999-12-31"],
+                                  ["--from", ""]])
+def test_google_sync_window_dates_are_bounded(argv: list[str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["google", "sync", *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: bad date for --")
+    assert err.count("\n") == 1
