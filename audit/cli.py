@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import sys
 import warnings
@@ -22,7 +23,7 @@ import timeaudit_sample
 
 from audit import schema as s
 from audit.config import Config, load_config
-from audit.errors import AuditError, CalendarWarning, UsageError
+from audit.errors import AuditError, CalendarWarning, UsageError, printable
 from audit.period import Period, resolve_period, resolve_zone
 from audit.spreadsheet import safe_frame
 
@@ -77,7 +78,40 @@ class Context:
 
 
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
+
+
+# The client libraries' loggers: silent unless --verbose (then request URLs are redacted).
+LIBRARY_LOGGERS = ("googleapiclient", "google", "google_auth_httplib2", "google_auth_oauthlib",
+                   "httplib2", "urllib3", "requests", "requests_oauthlib", "oauthlib")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
+class _SafeLogHandler(logging.Handler):
+    """Log lines on stderr without request URLs (tokens, calendar ids) or control
+    characters; stderr is looked up per line (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = f"log: {record.name}: {record.getMessage()}"
+            click.echo(printable(_URL.sub("<URL>", line)), err=True)
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
+_LOG_HANDLER = _SafeLogHandler()
+
+
+def configure_logging(verbose: bool) -> None:
+    """Library log lines only with --verbose, redacted; otherwise none at all."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+        logger.propagate = not verbose
+        if verbose and _LOG_HANDLER not in logger.handlers:
+            logger.addHandler(_LOG_HANDLER)
+        elif not verbose and _LOG_HANDLER in logger.handlers:
+            logger.removeHandler(_LOG_HANDLER)
 
 
 def source_options(command: Callable) -> Callable:
@@ -89,7 +123,8 @@ def source_options(command: Callable) -> Callable:
                            help="Google calendars synced with `timeaudit google sync`: an id "
                            "or name (repeatable); --google alone: the selected ones.")(command)
     command = click.option("--url", "urls", multiple=True, metavar="URL",
-                           help="An ICS link (http, https or webcal). Repeatable.")(command)
+                           help="An ICS link (http, https or webcal). Repeatable. A download "
+                           "may take 120 s and 50 MB at most.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
                            help="An .ics file. Repeatable.")(command)
     return click.option("--sample", is_flag=True,
@@ -117,7 +152,7 @@ def period_options(command: Callable) -> Callable:
             ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
             config_path = config_path or str(timeaudit_sample.CONFIG)
         config = load_config(config_path)
-        if tz:
+        if tz is not None:
             resolve_zone(tz)
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
@@ -147,8 +182,12 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="timeaudit")
-def cli() -> None:
+@click.option("--verbose", is_flag=True,
+              help="Show the log lines of the Google and HTTP client libraries (request "
+                   "URLs left out).")
+def cli(verbose: bool) -> None:
     """timeaudit: where your calendar time went, against your boundaries and focus."""
+    configure_logging(verbose)
 
 
 @cli.command()
@@ -263,28 +302,38 @@ cli.add_command(_google)
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
                   lineno: int, file: Any = None, line: str | None = None) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {printable(str(message))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `timeaudit` script."""
-    with warnings.catch_warnings():
-        # Calendar warnings are for the person: one line each, whatever filters are set.
-        warnings.simplefilter("always", CalendarWarning)
-        warnings.showwarning = _show_warning
-        return _run(argv)
+    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+    saved = [(logger.level, logger.propagate, list(logger.handlers)) for logger in loggers]
+    try:
+        with warnings.catch_warnings():
+            # Calendar warnings are for the person: one line each, whatever filters are set.
+            warnings.simplefilter("always", CalendarWarning)
+            warnings.showwarning = _show_warning
+            return _run(argv)
+    finally:  # the process's logging as it was (main may run inside another program)
+        for logger, (level, propagate, handlers) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.handlers[:] = handlers
 
 
 def _run(argv: list[str] | None) -> int:
+    configure_logging(verbose=False)  # also before the group runs (bad options, --help)
     try:
         cli.main(args=argv, prog_name="timeaudit", standalone_mode=False)
     except AuditError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {printable(str(error))}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
     except click.ClickException as error:
+        error.message = printable(error.message)  # it may quote what was typed
         error.show()
         return error.exit_code
     except BrokenPipeError:

@@ -13,17 +13,23 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from audit import clock
-from audit.config import WEEKDAYS
+from audit.config import WEEKDAYS, is_zone
 from audit.errors import UsageError
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+# The dates an audit period may cover (``LAST_DAY`` exclusive): far enough for any
+# calendar, near enough that a period, its neighbours and every instant in any zone exist.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(3000, 1, 1)
 
 
 def resolve_zone(name: str) -> ZoneInfo:
-    """The IANA zone called ``name``, or a `UsageError` that says so."""
+    """The IANA zone called ``name`` (one Polars knows too), or a `UsageError` saying so."""
     try:
+        if not name.strip() or not is_zone(name):
+            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UsageError(
             f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or "
             "America/New_York"
@@ -41,6 +47,9 @@ class Period:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise UsageError(f"empty period: --to {self.end} is not after --from {self.start}")
+        if self.start < FIRST_DAY or self.end > LAST_DAY:
+            raise UsageError(f"the period {self.start} to {self.end} is outside the dates "
+                             f"timeaudit audits ({FIRST_DAY} to {LAST_DAY - timedelta(days=1)})")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,6 +97,9 @@ def parse_week(text: str, timezone: str) -> Period:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
         raise UsageError(f"bad week {text!r}: {year} has no week {week}") from None
+    if not FIRST_DAY <= monday <= LAST_DAY - timedelta(days=7):
+        raise UsageError(f"bad week {text!r}: timeaudit audits dates from {FIRST_DAY} to "
+                         f"{LAST_DAY - timedelta(days=1)}")
     return Period(monday, monday + timedelta(days=7), timezone)
 
 
@@ -118,12 +130,12 @@ def resolve_period(*, timezone: str, week: str | None = None, start: str | None 
                    now: datetime | None = None) -> Period:
     """The period the CLI options describe (SPEC §9)."""
     resolve_zone(timezone)
-    if week and (start or end):
+    if week is not None and (start is not None or end is not None):
         raise UsageError("give either --week or --from/--to, not both")
-    if week:
+    if week is not None:
         return parse_week(week, timezone)
-    if start or end:
-        if not (start and end):
+    if start is not None or end is not None:
+        if start is None or end is None:
             raise UsageError("--from and --to go together")
         return Period(parse_date(start, "--from"), parse_date(end, "--to"), timezone)
     return last_complete_week(timezone, week_start, now)

@@ -116,7 +116,7 @@ def _set_domain(setup: Setup, source: str, key: str) -> None:
     value = st.session_state[key]
     domain = None if value == NO_DOMAIN else value
     try:
-        state.apply_settings(setup, [settings.calendar_domain_edit(setup.data, source, domain)])
+        state.apply_settings(setup, [settings.SetCalendarDomain(source, domain)])
     except AuditError as error:
         say("calendars", "error", str(error))
         return
