@@ -45,7 +45,9 @@ class Context:
     google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
     sync: bool = False
 
-    def read_events(self) -> pl.DataFrame:
+    def read_events(self, period: Period | None = None) -> pl.DataFrame:
+        """The occurrences of ``period`` (default: the period of the options)."""
+        period = period or self.period
         from connectors.sources import (  # noqa: PLC0415 - fast --help
             Sources,
             merge_events,
@@ -58,23 +60,24 @@ class Context:
                              "--google (or try --sample)")
         frames = []
         if sources:
-            frames.append(read_sources(sources, period=self.period, config=self.config,
+            frames.append(read_sources(sources, period=period, config=self.config,
                                        use_cache=self.use_cache, progress=_progress))
         if self.google is not None:
             from audit.google_commands import print_progress  # noqa: PLC0415
             from connectors.google import read_google  # noqa: PLC0415
 
-            frames.append(read_google(self.google or None, period=self.period,
+            frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
         return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
         """The audit of the period, with the manual overrides of the local store."""
-        from audit.engine import run_audit  # noqa: PLC0415 - fast --help
+        from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
         from audit.store import load_overrides  # noqa: PLC0415
 
-        return run_audit(self.read_events(), self.config, self.period, load_overrides())
+        return run_audit(self.read_events(audit_window(self.period)), self.config, self.period,
+                         load_overrides())
 
 
 def _progress(message: str) -> None:

@@ -39,7 +39,7 @@ import streamlit as st
 from audit import schema as s
 from audit.config import WEEKDAYS, Config
 from audit.domains import EVENT_SCOPE, SERIES_SCOPE
-from audit.engine import Audit, run_audit
+from audit.engine import Audit, audit_window, run_audit
 from audit.errors import AuditError
 from audit.period import Period
 from connectors.google import read_google
@@ -126,7 +126,7 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
     """Every occurrence of the year from ``start`` in every source; a source that fails is
     reported in ``errors`` and the others are still read."""
     spec = SourceSpec.from_key(spec_key)
-    period = block_period(start, timezone, READ_WEEKS)
+    period = audit_window(block_period(start, timezone, READ_WEEKS))
     lo, hi = period.utc_bounds()
     common = {"start": lo, "end": hi, "tz": timezone, "owner_emails": owners}
     frames: list[pl.DataFrame] = []
@@ -241,7 +241,7 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         year = block_start(week, config.week_start, READ_WEEKS)
         if year not in reads:
             reads[year] = load_block(spec_key, year, timezone, owners)
-        events = week_slice(reads[year].events, block_period(first, timezone))
+        events = week_slice(reads[year].events, audit_window(block_period(first, timezone)))
         touching = relevant_overrides(overrides, events)
         keys = (first, timezone, spec_key, config_key, frame_key(touching))
         audits[first] = block_audit(*keys, events, config, touching)
