@@ -142,12 +142,13 @@ class GraphClient:
         self._token = token
 
     @classmethod
-    def signed_in(cls, transport: Transport = requests_transport) -> GraphClient:
-        from connectors.graph_auth import access_token  # noqa: PLC0415
+    def signed_in(cls, transport: Transport = requests_transport, *,
+                  app_factory: Any = None) -> GraphClient:
+        """A client with the saved sign-in (`connectors.graph_auth.TokenSource`)."""
+        from connectors.graph_auth import TokenSource  # noqa: PLC0415
 
-        first = access_token()
-        return cls(transport, token=lambda: access_token().access_token,
-                   account=first.username or None)
+        source = TokenSource(app_factory=app_factory)
+        return cls(transport, token=source, account=source.username or None)
 
     def _headers(self) -> dict[str, str]:
         if self._token is None:

@@ -143,11 +143,13 @@ def load_app() -> AppRegistration:
                         "login --client-id ID`") from None
 
 
-def load_cache() -> TokenCache:
-    """The token cache from its file (empty when there is none)."""
+def load_cache(*, empty: bool = False) -> TokenCache:
+    """The token cache from its file (empty when there is none, or when ``empty``)."""
     import msal  # noqa: PLC0415 - only when signing in or syncing
 
     cache = msal.SerializableTokenCache()
+    if empty:
+        return cache
     path = cache_path()
     try:
         cache.deserialize(path.read_text(encoding="utf-8"))
@@ -234,7 +236,7 @@ def login(client_id: str | None = None, tenant: str | None = None, *, device_cod
         if tenant:
             registration = check_registration(registration.client_id, tenant)
             remember_app(registration)
-    cache = load_cache()
+    cache = load_cache(empty=True)  # a new sign-in replaces whatever was signed in before
     app = (app_factory or _msal_app)(registration, cache)
     scopes = list(SCOPES)
     if device_code:
@@ -261,20 +263,34 @@ class Token:
     username: str
 
 
+class TokenSource:
+    """Access tokens for one run: the MSAL app is made once (making one asks Microsoft
+    where to sign in), each call takes a valid token from the cache (MSAL renews it with
+    the refresh token when it expired) and saves the cache back when it changed."""
+
+    def __init__(self, *, app_factory: AppFactory | None = None) -> None:
+        registration = load_app()
+        if not cache_path().exists():
+            raise AuthError(NOT_SIGNED_IN)
+        self._cache = load_cache()
+        self._app = (app_factory or _msal_app)(registration, self._cache)
+        accounts = self._app.get_accounts()
+        if not accounts:
+            raise AuthError(NOT_SIGNED_IN)
+        self._account = accounts[0]
+        self.username = str(self._account.get("username") or "")
+
+    def __call__(self) -> str:
+        result = _checked(self._app.acquire_token_silent(list(SCOPES), account=self._account))
+        save_cache(self._cache)
+        return str(result["access_token"])
+
+
 def access_token(*, app_factory: AppFactory | None = None) -> Token:
-    """A valid access token from the cache (MSAL renews it with the refresh token), saved
-    back when it changed. `AuthError` when nobody signed in or the sign-in expired."""
-    registration = load_app()
-    if not cache_path().exists():
-        raise AuthError(NOT_SIGNED_IN)
-    cache = load_cache()
-    app = (app_factory or _msal_app)(registration, cache)
-    accounts = app.get_accounts()
-    if not accounts:
-        raise AuthError(NOT_SIGNED_IN)
-    result = _checked(app.acquire_token_silent(list(SCOPES), account=accounts[0]))
-    save_cache(cache)
-    return Token(str(result["access_token"]), str(accounts[0].get("username") or ""))
+    """A valid access token from the saved sign-in (see `TokenSource`). `AuthError` when
+    nobody signed in or the sign-in expired."""
+    source = TokenSource(app_factory=app_factory)
+    return Token(source(), source.username)
 
 
 def signed_in_username() -> str | None:

@@ -221,3 +221,32 @@ def test_logout_deletes_the_cache() -> None:
     assert not graph_auth.cache_path().exists()
     assert graph_auth.logout() is False
     assert graph_auth.load_app().client_id == CLIENT_ID  # the registration stays
+
+
+def test_a_new_login_replaces_the_previous_account() -> None:
+    graph_auth.login(CLIENT_ID, show=lambda _: None, app_factory=factory([]))
+    other = token_response()
+    claims = {"preferred_username": "me@outlook.test", "oid": "o2", "tid": "t2", "sub": "s",
+              "aud": CLIENT_ID, "iss": "https://login.microsoftonline.com/t2/v2.0"}
+    other["id_token"] = f"{_b64({'alg': 'none'})}.{_b64(claims)}."
+    other["client_info"] = _b64({"uid": "o2", "utid": "t2"})
+    graph_auth.login(CLIENT_ID, show=lambda _: None, app_factory=factory([], response=other))
+    saved = json.loads(graph_auth.cache_path().read_text(encoding="utf-8"))
+    assert [a["username"] for a in saved["Account"].values()] == ["me@outlook.test"]
+
+
+def test_a_signed_in_graph_client_makes_one_app_and_sends_the_cached_token() -> None:
+    from graph_replay import Replay, ok  # noqa: PLC0415
+
+    from connectors.graph import GraphClient, list_calendars  # noqa: PLC0415
+
+    graph_auth.login(CLIENT_ID, show=lambda _: None, app_factory=factory([]))
+    apps: list[FakeApp] = []
+    replay = Replay(ok("calendars"), ok("calendars"))
+    graph = GraphClient.signed_in(replay, app_factory=factory(apps))
+    list_calendars(graph)
+    list_calendars(graph)
+    assert len(apps) == 1
+    assert graph.account == "me@acme.test"
+    assert {h["Authorization"] for _, h in replay.requests} == {
+        "Bearer eyJ0eXAiOiJKV1QiLCJub25jZSI6IkFUMSJ9"}
