@@ -51,6 +51,7 @@ from connectors.graph_frame import graph_events_to_frame
 from connectors.graph_store import Calendar, SyncWindow
 
 GRAPH = "https://graph.microsoft.com/v1.0"
+GRAPH_ORIGIN = "https://graph.microsoft.com/"
 DEFAULT_RETRIES = 4
 MAX_WAIT_SECONDS = 120.0  # a Retry-After longer than this is cut to it
 PAGE_SIZE = 200  # Prefer: odata.maxpagesize
@@ -348,10 +349,21 @@ def _fetch(client: GraphClient, calendar: Calendar, url: str,
         items.extend(i for i in page.get("value") or () if isinstance(i, dict))
         pages += 1
         report(pages, len(items))
-        next_url = page.get("@odata.nextLink")
+        next_url = _ours(page.get("@odata.nextLink"), calendar)
         if not next_url:
-            return items, page.get("@odata.deltaLink"), pages
+            return items, _ours(page.get("@odata.deltaLink"), calendar), pages
     return items, None, pages
+
+
+def _ours(link: object, calendar: Calendar) -> str | None:
+    """A paging or delta link, if it points at Graph: the bearer token goes nowhere else."""
+    if not link:
+        return None
+    if not isinstance(link, str) or not link.startswith(GRAPH_ORIGIN):
+        raise ConnectorError(f"Microsoft Graph sent a link outside graph.microsoft.com for the "
+                             f"{calendar.label}; it was not followed and nothing was changed "
+                             "locally")
+    return link
 
 
 def _reusable(stored: SyncWindow, wanted: SyncWindow, now: datetime) -> bool:

@@ -297,3 +297,25 @@ def test_an_explicit_window_is_asked_for(db: Path) -> None:
     sync(client=client(replay), store_path=db, window=window)
     assert query(replay.delta_urls()[0]) == {"startDateTime": "2026-11-01T00:00:00Z",
                                              "endDateTime": "2026-12-01T00:00:00Z"}
+
+
+def test_links_outside_graph_are_not_followed(db: Path) -> None:
+    elsewhere = {**page("sync_full_page1"), "@odata.nextLink": "https://evil.test/steal"}
+    replay = Replay(ok("calendars"), (200, {}, json.dumps(elsewhere).encode()))
+    with pytest.raises(ConnectorError, match=r"outside graph\.microsoft\.com"):
+        sync(client=client(replay), store_path=db)
+    assert len(replay.requests) == 2
+    assert graph_store.sync_states(db) == {}
+
+
+def test_request_urls_are_kept_out_of_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging  # noqa: PLC0415
+
+    link = page("sync_full_page3")["@odata.deltaLink"]
+    with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+        logging.getLogger("urllib3.connectionpool").debug(
+            '%s://%s:%s "%s %s %s" %s %s', "https", "graph.microsoft.com", 443, "GET",
+            link.removeprefix("https://graph.microsoft.com"), "HTTP/1.1", 200, 1234)
+    assert "deltatoken" not in caplog.text
+    assert CAL not in caplog.text
+    assert "<Microsoft Graph request>" in caplog.text
