@@ -199,6 +199,9 @@ def _checked(result: dict[str, Any] | None) -> dict[str, Any]:
         if code in {"authorization_declined", "access_denied"}:
             raise AuthError("Microsoft sign-in was declined: run `timeaudit microsoft login` "
                             "again and accept read access to your calendars")
+        if code in {"invalid_grant", "interaction_required", "login_required",
+                    "consent_required"}:  # the refresh token expired or was revoked
+            raise AuthError(EXPIRED)
         if code == "expired_token":
             raise AuthError("the sign-in code expired before it was entered: run `timeaudit "
                             "microsoft login` again")

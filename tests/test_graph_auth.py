@@ -168,12 +168,19 @@ def test_no_sign_in_is_one_clear_error() -> None:
         graph_auth.access_token(app_factory=factory([]))
 
 
-def test_an_expired_sign_in_says_log_in_again() -> None:
+@pytest.mark.parametrize("answer", [
+    None,  # no refresh token in the cache
+    {"error": "invalid_grant", "error_description": "AADSTS700082: The refresh token has "
+     "expired due to inactivity."},
+    {"error": "interaction_required", "error_description": "AADSTS50076: MFA"},
+])
+def test_an_expired_sign_in_says_log_in_again(answer: dict[str, Any] | None) -> None:
     graph_auth.login(CLIENT_ID, show=lambda _: None, app_factory=factory([]))
 
     class Expired(FakeApp):
-        def acquire_token_silent(self, scopes: list[str], account: Any) -> None:
-            return None
+        def acquire_token_silent(self, scopes: list[str], account: Any
+                                 ) -> dict[str, Any] | None:
+            return answer
 
     with pytest.raises(AuthError, match="expired or was revoked"):
         graph_auth.access_token(app_factory=Expired)
