@@ -44,6 +44,7 @@ class Context:
     use_cache: bool
     google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
     sync: bool = False
+    microsoft: tuple[str, ...] | None = None  # like google, for --microsoft
 
     def read_events(self, period: Period | None = None) -> pl.DataFrame:
         """The occurrences of ``period`` (default: the period of the options)."""
@@ -55,7 +56,7 @@ class Context:
         )
 
         sources = Sources(ics=self.ics, urls=self.urls)
-        if not sources and self.google is None:
+        if not sources and self.google is None and self.microsoft is None:
             raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
                              "--google (or try --sample)")
         frames = []
@@ -69,6 +70,11 @@ class Context:
             frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
+        if self.microsoft is not None:
+            from audit.microsoft_commands import read_events  # noqa: PLC0415
+
+            frames.append(read_events(self.microsoft, period=self.period, config=self.config,
+                                      sync_first=self.sync))
         return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
@@ -120,7 +126,13 @@ def configure_logging(verbose: bool) -> None:
 def source_options(command: Callable) -> Callable:
     """--ics / --url / --google: the calendars to read (repeatable)."""
     command = click.option("--sync", "sync", is_flag=True,
-                           help="With --google: sync those calendars first.")(command)
+                           help="With --google / --microsoft: sync those calendars first."
+                           )(command)
+    command = click.option("--microsoft", "microsoft", multiple=True, is_flag=False,
+                           flag_value="", metavar="[CAL]",
+                           help="Microsoft 365 / Outlook.com calendars synced with `timeaudit "
+                           "microsoft sync`: an id or name (repeatable); --microsoft alone: "
+                           "the selected ones.")(command)
     command = click.option("--google", "google", multiple=True, is_flag=False, flag_value="",
                            metavar="[CAL]",
                            help="Google calendars synced with `timeaudit google sync`: an id "
@@ -148,7 +160,8 @@ def period_options(command: Callable) -> Callable:
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
-                google: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
+                google: tuple[str, ...] = (), microsoft: tuple[str, ...] = (),
+                sync: bool = False, sample: bool = False,
                 config_path: str | None, week: str | None, start: str | None,
                 end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
         if sample:
@@ -160,10 +173,11 @@ def period_options(command: Callable) -> Callable:
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
                                 week_start=config.week_start)
-        if sync and not google:
-            raise UsageError("--sync goes with --google")
+        if sync and not (google or microsoft):
+            raise UsageError("--sync goes with --google or --microsoft")
         context = Context(config, period, ics, urls, use_cache=not no_cache,
-                          google=tuple(g for g in google if g) if google else None, sync=sync)
+                          google=tuple(g for g in google if g) if google else None, sync=sync,
+                          microsoft=tuple(m for m in microsoft if m) if microsoft else None)
         return command(context, **kwargs)
 
     return wrapper
@@ -301,6 +315,9 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
 from audit.google_commands import google as _google  # noqa: E402 - after cli exists
 
 cli.add_command(_google)
+from audit.microsoft_commands import microsoft as _microsoft  # noqa: E402
+
+cli.add_command(_microsoft)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
