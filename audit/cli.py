@@ -57,8 +57,8 @@ class Context:
 
         sources = Sources(ics=self.ics, urls=self.urls)
         if not sources and self.google is None and self.microsoft is None:
-            raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
-                             "--google (or try --sample)")
+            raise AuditError("no calendar given: name one with --ics FILE, --url LINK, "
+                             "--google or --microsoft (or try --sample)")
         frames = []
         if sources:
             frames.append(read_sources(sources, period=period, config=self.config,
@@ -73,7 +73,7 @@ class Context:
         if self.microsoft is not None:
             from audit.microsoft_commands import read_events  # noqa: PLC0415
 
-            frames.append(read_events(self.microsoft, period=self.period, config=self.config,
+            frames.append(read_events(self.microsoft, period=period, config=self.config,
                                       sync_first=self.sync))
         return s.validate_events(merge_events(frames))
 
