@@ -31,7 +31,8 @@ def test_busy_status_tentative_and_working_elsewhere() -> None:
     }
     events = "".join(EVENT.format(uid=uid, hour=8 + i, extra=extra)
                      for i, (uid, extra) in enumerate(cases.items()))
-    frame = read_ics(TEMPLATE.format(events=events).encode(), start=datetime(2026, 11, 16, tzinfo=UTC),
+    frame = read_ics(TEMPLATE.format(events=events).encode(),
+                     start=datetime(2026, 11, 16, tzinfo=UTC),
                      end=datetime(2026, 11, 17, tzinfo=UTC), tz="UTC", use_cache=False)
     got = {r["title"]: (r["status"], r["kind"], r["busy"]) for r in frame.iter_rows(named=True)}
     assert got == {
