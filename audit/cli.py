@@ -43,6 +43,7 @@ class Context:
     use_cache: bool
     google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
     sync: bool = False
+    caldav: tuple[str, ...] | None = None  # None: no --caldav; (): the selected calendars
 
     def read_events(self) -> pl.DataFrame:
         from connectors.sources import (  # noqa: PLC0415 - fast --help
@@ -52,9 +53,9 @@ class Context:
         )
 
         sources = Sources(ics=self.ics, urls=self.urls)
-        if not sources and self.google is None:
-            raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
-                             "--google (or try --sample)")
+        if not sources and self.google is None and self.caldav is None:
+            raise AuditError("no calendar given: name one with --ics FILE, --url LINK, "
+                             "--google or --caldav (or try --sample)")
         frames = []
         if sources:
             frames.append(read_sources(sources, period=self.period, config=self.config,
@@ -66,6 +67,16 @@ class Context:
             frames.append(read_google(self.google or None, period=self.period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
+        if self.caldav is not None:
+            from audit.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
+            from connectors.caldav import read_caldav  # noqa: PLC0415
+
+            start, end = self.period.utc_bounds()
+            frames.append(read_caldav(self.caldav or None, start=start, end=end,
+                                      tz=self.period.timezone,
+                                      owner_emails=self.config.owner_emails,
+                                      sync_first=self.sync, progress=caldav_progress,
+                                      use_cache=self.use_cache))
         return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
@@ -81,9 +92,13 @@ def _progress(message: str) -> None:
 
 
 def source_options(command: Callable) -> Callable:
-    """--ics / --url / --google: the calendars to read (repeatable)."""
+    """--ics / --url / --google / --caldav: the calendars to read (repeatable)."""
     command = click.option("--sync", "sync", is_flag=True,
-                           help="With --google: sync those calendars first.")(command)
+                           help="With --google or --caldav: sync those calendars first.")(command)
+    command = click.option("--caldav", "caldav", multiple=True, is_flag=False, flag_value="",
+                           metavar="[CAL]",
+                           help="CalDAV calendars synced with `timeaudit caldav sync`: a name "
+                           "or id (repeatable); --caldav alone: the selected ones.")(command)
     command = click.option("--google", "google", multiple=True, is_flag=False, flag_value="",
                            metavar="[CAL]",
                            help="Google calendars synced with `timeaudit google sync`: an id "
@@ -111,6 +126,7 @@ def period_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
                 google: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
+                caldav: tuple[str, ...] = (),
                 config_path: str | None, week: str | None, start: str | None,
                 end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
         if sample:
@@ -122,10 +138,11 @@ def period_options(command: Callable) -> Callable:
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
                                 week_start=config.week_start)
-        if sync and not google:
-            raise UsageError("--sync goes with --google")
+        if sync and not google and not caldav:
+            raise UsageError("--sync goes with --google or --caldav")
         context = Context(config, period, ics, urls, use_cache=not no_cache,
-                          google=tuple(g for g in google if g) if google else None, sync=sync)
+                          google=tuple(g for g in google if g) if google else None, sync=sync,
+                          caldav=tuple(c for c in caldav if c) if caldav else None)
         return command(context, **kwargs)
 
     return wrapper
@@ -259,6 +276,9 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
 from audit.google_commands import google as _google  # noqa: E402 - after cli exists
 
 cli.add_command(_google)
+from audit.caldav_commands import caldav as _caldav  # noqa: E402
+
+cli.add_command(_caldav)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
