@@ -24,6 +24,7 @@ This module takes plain values (window, zone, owner e-mails); the CLI resolves t
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,11 +58,17 @@ __all__ = [
 
 
 class _Quiet(logging.Filter):
-    """The client logs request URLs and bodies (e-mail addresses in paths, event text) at
-    debug and info level; SPEC §10 keeps those out of logs."""
+    """The client logs request URLs and bodies (e-mail addresses in paths, event text);
+    SPEC §10 keeps those out of logs: only errors pass, with URLs left out."""
+
+    _URL = re.compile(r"\S+://\S+")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING and not record.args
+        if record.levelno < logging.ERROR:
+            return False
+        record.msg = self._URL.sub("<CalDAV request>", record.getMessage())
+        record.args = ()
+        return True
 
 
 for _name in ("caldav", "niquests", "urllib3", "urllib3_future"):
@@ -390,12 +397,12 @@ def _fetch(dav_calendar: Any, label: str, hrefs: Sequence[str],
         batch = [dav_calendar.url.join(URL.objectify(quote(h, safe="/@:+,;=")))
                  for h in hrefs[offset:offset + MULTIGET_BATCH]]
         for obj in _call(label, dav_calendar.multiget, batch):
-            data = obj.data
-            if not data or "BEGIN:VEVENT" not in data.upper():
-                continue  # a task, a journal, or an object deleted meanwhile
             href = _href(obj.url)
             etag = _etag(getattr(obj, "props", None)) or etags.get(href)
-            fetched[href] = StoredObject(href, etag, data)
+            data = obj.data or ""
+            # a task or a journal is remembered by its ETag only: its text is not needed
+            keep = data if "BEGIN:VEVENT" in data.upper() else ""
+            fetched[href] = StoredObject(href, etag, keep)
     return fetched
 
 
@@ -419,7 +426,7 @@ def _sync_one(principal: Any, calendar: Calendar, state: caldav_store.SyncState 
         changes = _by_etags(dav_calendar, label, state, stored, full)
     step(changes.full, "fetching", len(changes.changed))
     fetched = _fetch(dav_calendar, label, changes.changed, changes.etags)
-    # an href listed as changed but not an event any more (or gone meanwhile) goes
+    # an href listed as changed but gone meanwhile goes
     removed = [*changes.removed, *(h for h in changes.changed if h not in fetched)]
     counts = caldav_store.write_sync(
         calendar, fetched, removed, full=changes.full, sync_token=changes.sync_token,

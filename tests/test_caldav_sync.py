@@ -228,3 +228,23 @@ def test_a_password_changed_after_login_is_one_line_and_changes_nothing(
         sync()
     assert "\n" not in str(caught.value)
     assert _snapshot() == before
+
+
+TASK = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//timeaudit tests//EN\r\nBEGIN:VTODO\r\n"
+        "UID:task@tests\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Private task\r\n"
+        "END:VTODO\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_tasks_are_not_stored_and_not_fetched_again(server: RadicaleServer, method: str) -> None:
+    calendar = signed_in(server, f"mixed-{method}", "Mixed")
+    calendar.add_event(event("a@tests", "Planning", "20261116T090000Z", "20261116T100000Z"))
+    calendar.add_todo(TASK)
+    (first,) = sync(use_sync_collection=METHODS[method])
+    assert (first.fetched, first.stored) == (2, 2)
+    assert b"Private task" not in store.default_store_path().read_bytes()
+    assert rows(read()) == [("Planning", utc(2026, 11, 16, 9))]
+    with caldav_store.transaction(None) as connection:  # the ctag alone would say "same"
+        connection.execute("UPDATE caldav_sync_state SET ctag = NULL")
+    (again,) = sync(use_sync_collection=METHODS[method])
+    assert (again.full, again.fetched, again.stored) == (False, 0, 2)
