@@ -42,6 +42,7 @@ from audit.domains import EVENT_SCOPE, SERIES_SCOPE
 from audit.engine import Audit, run_audit
 from audit.errors import AuditError
 from audit.period import Period
+from connectors.caldav import read_caldav
 from connectors.google import read_google
 from connectors.ics import read_ics
 from connectors.sources import merge_events
@@ -62,9 +63,10 @@ class SourceSpec:
     urls: tuple[str, ...] = ()
     google: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
     refresh: int = 0                          # bumped by "Reload calendars"
+    caldav: tuple[tuple[str, str], ...] = ()  # (calendar URL, last sync)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.urls or self.google)
+        return bool(self.files or self.urls or self.google or self.caldav)
 
     def key(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -73,7 +75,8 @@ class SourceSpec:
     def from_key(cls, key: str) -> SourceSpec:
         raw = json.loads(key)
         return cls(tuple(map(tuple, raw["files"])), tuple(raw["urls"]),
-                   tuple(map(tuple, raw["google"])), raw["refresh"])
+                   tuple(map(tuple, raw["google"])), raw["refresh"],
+                   tuple(map(tuple, raw.get("caldav", ()))))
 
 
 def file_entry(path: Path) -> tuple[str, str]:
@@ -152,6 +155,11 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         if spec.google:
             try:
                 frames.append(read_google([cid for cid, _ in spec.google], period=period))
+            except AuditError as error:
+                errors.append(str(error))
+        if spec.caldav:
+            try:
+                frames.append(read_caldav([url for url, _ in spec.caldav], **common))
             except AuditError as error:
                 errors.append(str(error))
     notes.extend(str(w.message) for w in caught)
