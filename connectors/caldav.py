@@ -71,8 +71,21 @@ class _Quiet(logging.Filter):
         return True
 
 
-for _name in ("caldav", "niquests", "urllib3", "urllib3_future"):
-    logging.getLogger(_name).addFilter(_Quiet())
+_CLIENT_LOGGERS = ("caldav", "niquests", "urllib3", "urllib3_future")
+
+
+def _quiet_client_logs() -> None:
+    """Errors only from the client libraries, URLs left out: set on their top loggers
+    (children inherit the level) and on every child that exists once they are imported
+    (a filter does not reach a child's records)."""
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if n in _CLIENT_LOGGERS or n.startswith(tuple(f"{p}." for p in _CLIENT_LOGGERS))]
+    for name in {*_CLIENT_LOGGERS, *names}:
+        logger = logging.getLogger(name)
+        if name in _CLIENT_LOGGERS and logger.level < logging.ERROR:
+            logger.setLevel(logging.ERROR)
+        if not any(isinstance(f, _Quiet) for f in logger.filters):
+            logger.addFilter(_Quiet())
 
 
 # ------------------------------------------------------------------------- the client
@@ -81,6 +94,7 @@ for _name in ("caldav", "niquests", "urllib3", "urllib3_future"):
 def _client(server_url: str, username: str, password: str) -> Any:
     import caldav  # noqa: PLC0415 - heavy, only when used
 
+    _quiet_client_logs()
     return caldav.DAVClient(url=server_url, username=username, password=password,
                             timeout=TIMEOUT_SECONDS)
 
@@ -190,6 +204,9 @@ def login(server_url: str, username: str, password: str, *,
     client = client_factory(server_url, username, password)
     principal = _call("principal", client.principal)
     calendars = list_calendars(principal)
+    old = caldav_store.load_account(store_path)
+    if old is not None and (old.server_url, old.username) != (server_url, username):
+        caldav_secret.delete_password(old.server_url, old.username)
     where = caldav_secret.save_password(server_url, username, password)
     account = Account(server_url, username, str(principal.url), _addresses(principal), where)
     caldav_store.save_account(account, path=store_path)

@@ -8,6 +8,7 @@ sync token; a server that goes away mid-sync; a wrong password.
 
 from __future__ import annotations
 
+import logging
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -248,3 +249,19 @@ def test_tasks_are_not_stored_and_not_fetched_again(server: RadicaleServer, meth
         connection.execute("UPDATE caldav_sync_state SET ctag = NULL")
     (again,) = sync(use_sync_collection=METHODS[method])
     assert (again.full, again.fetched, again.stored) == (False, 0, 2)
+
+
+def test_no_address_user_or_event_text_in_logs(server: RadicaleServer,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    calendar = server.make_calendar("logged", "Logged")
+    calendar.add_event(event("secret@tests", "Secret title", "20261116T090000Z",
+                             "20261116T100000Z"))
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()  # from here on, only what the connector does
+    login(server.url, USER, PASSWORD)
+    sync(["logged"])
+    assert rows(read_caldav(["logged"], start=START, end=END, tz="UTC")) == [
+        ("Secret title", utc(2026, 11, 16, 9))]
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for leak in ("127.0.0.1", USER, PASSWORD, "Secret title", "secret@tests"):
+        assert leak not in text
