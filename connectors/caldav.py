@@ -201,7 +201,7 @@ def login(server_url: str, username: str, password: str, *,
         raise UsageError("give the CalDAV server's address and your user name")
     if not password:
         raise UsageError("the CalDAV password is empty")
-    client = client_factory(server_url, username, password)
+    client = _call("server address", client_factory, server_url, username, password)
     principal = _call("principal", client.principal)
     calendars = list_calendars(principal)
     old = caldav_store.load_account(store_path)
@@ -233,7 +233,8 @@ def connect(*, store_path: str | Path | None = None) -> tuple[Account, Any]:
         raise AuthError(NOT_SIGNED_IN)
     password = caldav_secret.load_password(account.server_url, account.username,
                                            account.secret_store)
-    client = client_factory(account.server_url, account.username, password)
+    client = _call("server address", client_factory, account.server_url, account.username,
+                   password)
     return account, _call("principal", client.principal)
 
 
