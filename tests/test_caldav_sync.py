@@ -265,3 +265,28 @@ def test_no_address_user_or_event_text_in_logs(server: RadicaleServer,
     text = "\n".join(r.getMessage() for r in caplog.records)
     for leak in ("127.0.0.1", USER, PASSWORD, "Secret title", "secret@tests"):
         assert leak not in text
+
+
+def test_one_transaction_per_calendar(tmp_path: Path) -> None:
+    """The server goes away while the second calendar syncs: the first one's changes are
+    kept, the second calendar is as it was."""
+    with running(tmp_path) as server:
+        first = server.make_calendar("a-first", "First")
+        second = server.make_calendar("b-second", "Second")
+        login(server.url, USER, PASSWORD)
+        first.add_event(event("one@tests", "One", "20261116T090000Z", "20261116T100000Z"))
+        second.add_event(event("two@tests", "Two", "20261117T090000Z", "20261117T100000Z"))
+        sync()
+        first.add_event(event("three@tests", "Three", "20261118T090000Z",
+                              "20261118T100000Z"))
+        second.event_by_uid("two@tests").delete()
+        second.add_event(event("four@tests", "Four", "20261119T090000Z", "20261119T100000Z"))
+
+        def stop_at_the_second(step: object) -> None:
+            if getattr(step, "index", 0) == 2 and getattr(step, "stage", "") == "fetching":
+                server.stop()
+
+        with pytest.raises(ConnectorError, match="nothing was changed locally"):
+            sync(progress=stop_at_the_second)
+    assert rows(read()) == [("One", utc(2026, 11, 16, 9)), ("Three", utc(2026, 11, 18, 9)),
+                            ("Two", utc(2026, 11, 17, 9))]
