@@ -45,6 +45,7 @@ class Context:
     google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
     sync: bool = False
     microsoft: tuple[str, ...] | None = None  # like google, for --microsoft
+    caldav: tuple[str, ...] | None = None  # None: no --caldav; (): the selected calendars
 
     def read_events(self, period: Period | None = None) -> pl.DataFrame:
         """The occurrences of ``period`` (default: the period of the options)."""
@@ -56,9 +57,10 @@ class Context:
         )
 
         sources = Sources(ics=self.ics, urls=self.urls)
-        if not sources and self.google is None and self.microsoft is None:
+        if (not sources and self.google is None and self.microsoft is None
+                and self.caldav is None):
             raise AuditError("no calendar given: name one with --ics FILE, --url LINK, "
-                             "--google or --microsoft (or try --sample)")
+                             "--google, --microsoft or --caldav (or try --sample)")
         frames = []
         if sources:
             frames.append(read_sources(sources, period=period, config=self.config,
@@ -75,6 +77,16 @@ class Context:
 
             frames.append(read_events(self.microsoft, period=period, config=self.config,
                                       sync_first=self.sync))
+        if self.caldav is not None:
+            from audit.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
+            from connectors.caldav import read_caldav  # noqa: PLC0415
+
+            start, end = period.utc_bounds()
+            frames.append(read_caldav(self.caldav or None, start=start, end=end,
+                                      tz=period.timezone,
+                                      owner_emails=self.config.owner_emails,
+                                      sync_first=self.sync, progress=caldav_progress,
+                                      use_cache=self.use_cache))
         return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
@@ -124,15 +136,19 @@ def configure_logging(verbose: bool) -> None:
 
 
 def source_options(command: Callable) -> Callable:
-    """--ics / --url / --google: the calendars to read (repeatable)."""
+    """--ics / --url / --google / --caldav: the calendars to read (repeatable)."""
     command = click.option("--sync", "sync", is_flag=True,
-                           help="With --google / --microsoft: sync those calendars first."
-                           )(command)
+                           help="With --google, --microsoft or --caldav: sync those "
+                           "calendars first.")(command)
     command = click.option("--microsoft", "microsoft", multiple=True, is_flag=False,
                            flag_value="", metavar="[CAL]",
                            help="Microsoft 365 / Outlook.com calendars synced with `timeaudit "
                            "microsoft sync`: an id or name (repeatable); --microsoft alone: "
                            "the selected ones.")(command)
+    command = click.option("--caldav", "caldav", multiple=True, is_flag=False, flag_value="",
+                           metavar="[CAL]",
+                           help="CalDAV calendars synced with `timeaudit caldav sync`: a name "
+                           "or id (repeatable); --caldav alone: the selected ones.")(command)
     command = click.option("--google", "google", multiple=True, is_flag=False, flag_value="",
                            metavar="[CAL]",
                            help="Google calendars synced with `timeaudit google sync`: an id "
@@ -161,7 +177,7 @@ def period_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
                 google: tuple[str, ...] = (), microsoft: tuple[str, ...] = (),
-                sync: bool = False, sample: bool = False,
+                caldav: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
                 config_path: str | None, week: str | None, start: str | None,
                 end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
         if sample:
@@ -173,11 +189,12 @@ def period_options(command: Callable) -> Callable:
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
                                 week_start=config.week_start)
-        if sync and not (google or microsoft):
-            raise UsageError("--sync goes with --google or --microsoft")
+        if sync and not (google or microsoft or caldav):
+            raise UsageError("--sync goes with --google, --microsoft or --caldav")
         context = Context(config, period, ics, urls, use_cache=not no_cache,
                           google=tuple(g for g in google if g) if google else None, sync=sync,
-                          microsoft=tuple(m for m in microsoft if m) if microsoft else None)
+                          microsoft=tuple(m for m in microsoft if m) if microsoft else None,
+                          caldav=tuple(c for c in caldav if c) if caldav else None)
         return command(context, **kwargs)
 
     return wrapper
@@ -318,6 +335,9 @@ cli.add_command(_google)
 from audit.microsoft_commands import microsoft as _microsoft  # noqa: E402
 
 cli.add_command(_microsoft)
+from audit.caldav_commands import caldav as _caldav  # noqa: E402
+
+cli.add_command(_caldav)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,

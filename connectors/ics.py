@@ -244,7 +244,10 @@ def _read_static(component: icalendar.Component, owners: frozenset[str],
     transp = (_text(component, "TRANSP") or "").strip().upper()
     busy_status = (_text(component, "X-MICROSOFT-CDO-BUSYSTATUS") or "").strip().upper()
     busy = transp != "TRANSPARENT" if transp else busy_status != "FREE"
-    kind = "out_of_office" if busy_status == "OOF" else "event"
+    kind = {"OOF": "out_of_office", "WORKINGELSEWHERE": "working_location"}.get(busy_status,
+                                                                                "event")
+    if status == "confirmed" and busy_status == "TENTATIVE":  # Outlook's "show as tentative"
+        status = "tentative"
 
     categories: dict[str, None] = {}
     for prop in _as_list(component.get("CATEGORIES")):

@@ -42,6 +42,7 @@ from audit.domains import EVENT_SCOPE, SERIES_SCOPE
 from audit.engine import Audit, audit_window, run_audit
 from audit.errors import AuditError
 from audit.period import Period
+from connectors.caldav import read_caldav
 from connectors.google import read_google
 from connectors.graph import read_microsoft
 from connectors.ics import read_ics
@@ -64,9 +65,10 @@ class SourceSpec:
     google: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
     refresh: int = 0                          # bumped by "Reload calendars"
     microsoft: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
+    caldav: tuple[tuple[str, str], ...] = ()  # (calendar URL, last sync)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.urls or self.google or self.microsoft)
+        return bool(self.files or self.urls or self.google or self.microsoft or self.caldav)
 
     def key(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -76,7 +78,8 @@ class SourceSpec:
         raw = json.loads(key)
         return cls(tuple(map(tuple, raw["files"])), tuple(raw["urls"]),
                    tuple(map(tuple, raw["google"])), raw["refresh"],
-                   tuple(map(tuple, raw.get("microsoft", ()))))
+                   microsoft=tuple(map(tuple, raw.get("microsoft", ()))),
+                   caldav=tuple(map(tuple, raw.get("caldav", ()))))
 
 
 def file_entry(path: Path) -> tuple[str, str]:
@@ -160,6 +163,11 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         if spec.microsoft:
             try:
                 frames.append(read_microsoft([cid for cid, _ in spec.microsoft], **common))
+            except AuditError as error:
+                errors.append(str(error))
+        if spec.caldav:
+            try:
+                frames.append(read_caldav([url for url, _ in spec.caldav], **common))
             except AuditError as error:
                 errors.append(str(error))
     notes.extend(str(w.message) for w in caught)

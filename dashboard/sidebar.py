@@ -20,8 +20,9 @@ from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
 from audit.errors import AuditError
 from audit.period import Period
+from connectors import caldav as caldav_api
+from connectors import caldav_store, google_auth, google_store
 from connectors import google as google_api
-from connectors import google_auth, google_store
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from dashboard import state
@@ -87,7 +88,8 @@ def render_calendars(setup: Setup, period: Period) -> None:
         name, pick, drop = st.columns([5, 4, 1], vertical_alignment="center")
         icon = {"file": ":material/description:", "link": ":material/link:",
                 "google": ":material/event:", "sample": ":material/science:",
-                "microsoft": ":material/calendar_month:"}[source.kind]
+                "microsoft": ":material/calendar_month:", "caldav": ":material/calendar_month:"
+                }[source.kind]
         name.markdown(f"{icon} {source.label}", help=source.source)
         pick.selectbox("Default domain", options, key=key,
                        index=options.index(current) if current in options else 0,
@@ -113,6 +115,7 @@ def render_calendars(setup: Setup, period: Period) -> None:
     show("link")
     render_google(setup)
     render_microsoft()
+    render_caldav(setup)
 
 
 def _set_domain(setup: Setup, source: str, key: str) -> None:
@@ -294,6 +297,107 @@ def _google_logout() -> None:
     google_api.logout()
     say("google", "info", "Signed out of Google on this machine. Synced events stay until "
         "you run `timeaudit google logout --forget-data`.")
+
+
+# ------------------------------------------------------------------ CalDAV
+
+
+def render_caldav(setup: Setup) -> None:
+    del setup  # like render_google: the account lives in the store
+    try:
+        account = caldav_store.load_account()
+    except AuditError as error:
+        say("caldav", "error", str(error))
+        account = None
+    with st.expander("CalDAV: iCloud, Fastmail, Nextcloud…", icon=":material/calendar_month:",
+                     expanded=account is not None
+                     or "caldav" in st.session_state.get("messages", {})):
+        if account is None:
+            st.caption("Read-only, on this machine. Use an app-specific password where the "
+                       "provider offers one (docs/caldav.md). It is kept in the system "
+                       "keyring, or in a file only you can read.")
+            with st.form("caldav_login", border=False):
+                st.text_input("Server", key="caldav_url",
+                              placeholder="https://caldav.icloud.com")
+                st.text_input("User name", key="caldav_user", placeholder="you@icloud.com")
+                st.text_input("Password", key="caldav_password", type="password")
+                st.form_submit_button("Connect CalDAV account", key="caldav_connect",
+                                      icon=":material/login:", on_click=_connect_caldav)
+        else:
+            signed_in = st.session_state.pop("caldav_signed_in", None)
+            if signed_in is not None:
+                _sync_caldav(signed_in)
+            _caldav_calendars_picker()
+            sync, leave = st.columns(2)
+            if sync.button("Sync now", key="caldav_sync", icon=":material/sync:"):
+                _sync_caldav()
+            leave.button("Disconnect", key="caldav_logout", on_click=_caldav_logout)
+        show("caldav")
+
+
+def _connect_caldav() -> None:
+    """The form's callback (before the script runs, so the password field can be emptied:
+    the password is not kept in the session); the first sync follows in the script."""
+    password = st.session_state.get("caldav_password") or ""
+    st.session_state["caldav_password"] = ""
+    try:
+        result = caldav_api.login(st.session_state.get("caldav_url") or "",
+                                  st.session_state.get("caldav_user") or "", password)
+    except AuditError as error:
+        say("caldav", "error", str(error))
+        return
+    st.session_state["caldav_signed_in"] = f"Signed in; the password is {result.where}."
+
+
+def _sync_caldav(before: str = "") -> None:
+    bar = st.progress(0.0, text="Contacting the CalDAV server …")
+
+    def report(step: caldav_api.SyncProgress) -> None:
+        done = (step.index - 1 + (1.0 if step.done else 0.5)) / max(step.total, 1)
+        bar.progress(min(done, 1.0), text=str(step))
+
+    try:
+        results = caldav_api.sync(progress=report)
+    except AuditError as error:
+        bar.empty()
+        say("caldav", "error", " ".join(filter(None, (before, str(error)))))
+        return
+    bar.progress(1.0, text="Synced.")
+    synced = "; ".join(str(r) for r in results) or "Nothing to sync."
+    say("caldav", "success", " ".join(filter(None, (before, synced))))
+    st.rerun()
+
+
+def _caldav_calendars_picker() -> None:
+    try:
+        known = caldav_store.stored_calendars()
+        chosen = caldav_store.selected_urls() or [c.url for c in known]
+    except AuditError as error:
+        say("caldav", "error", str(error))
+        return
+    if not known:
+        st.caption("Signed in. Sync to list your calendars.")
+        return
+    labels = {c.url: c.name for c in known}
+    st.multiselect("Calendars to read", list(labels), default=[u for u in chosen if u in labels],
+                   format_func=labels.get, key="caldav_selection",
+                   on_change=_select_caldav, args=(known,))
+
+
+def _select_caldav(known: list[caldav_store.Calendar]) -> None:
+    wanted = set(st.session_state.get("caldav_selection") or [])
+    try:
+        caldav_store.set_selection([c for c in known if c.url in wanted])
+    except AuditError as error:
+        say("caldav", "error", str(error))
+        return
+    say("caldav", "info", "Selection saved; press Sync now to fetch new calendars.")
+
+
+def _caldav_logout() -> None:
+    caldav_api.logout(forget_data=True)
+    say("caldav", "info", "Disconnected: the password and the synced CalDAV events are "
+        "deleted from this machine.")
 
 
 # ------------------------------------------------------------------ settings

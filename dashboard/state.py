@@ -27,7 +27,7 @@ from audit.config import Config, parse_config
 from audit.domains import OVERRIDE_SCHEMA
 from audit.errors import AuditError
 from audit.period import Period, last_complete_week, week_containing
-from connectors import google_store, graph_store
+from connectors import caldav_store, google_store, graph_store
 from connectors.google_store import Calendar
 from connectors.url import source_for
 from dashboard.data import SourceSpec, file_entry
@@ -46,9 +46,9 @@ MESSAGES = "messages"           # area → (kind, text): results of the last act
 class Source:
     """One connected calendar as the sidebar lists it."""
 
-    source: str    # the `source` column: ics:…, url:…, google:…
+    source: str    # the `source` column: ics:…, url:…, google:…, caldav:…
     label: str
-    kind: str      # file, link, google, microsoft, sample
+    kind: str      # file, link, google, microsoft, caldav, sample
     remove: dict[str, str] = field(default_factory=dict)  # how to disconnect it
 
 
@@ -94,6 +94,19 @@ def _microsoft_calendars() -> tuple[graph_store.Calendar, ...]:
     return tuple(c for c in known if c.id in chosen and c.id in states)
 
 
+def _caldav_calendars() -> tuple[caldav_store.Calendar, ...]:
+    """Selected (else all) CalDAV calendars that have been synced at least once."""
+    try:
+        known = caldav_store.stored_calendars()
+        if not known or caldav_store.load_account() is None:
+            return ()
+        states = caldav_store.sync_states()
+        chosen = set(caldav_store.selected_urls()) or {c.url for c in known}
+    except AuditError:
+        return ()
+    return tuple(c for c in known if c.url in chosen and c.url in states)
+
+
 def load_setup() -> Setup:
     """Read connections and settings (cheap: a few small files, every rerun)."""
     problem = None
@@ -103,8 +116,9 @@ def load_setup() -> Setup:
         connections, problem = settings.Connections(), str(error)
     google = _google_calendars()
     microsoft = _microsoft_calendars()
+    caldav = _caldav_calendars()
     refresh = st.session_state.get(REFRESH, 0)
-    if not connections and not google and not microsoft:
+    if not connections and not google and not microsoft and not caldav:
         return _sample_setup(refresh, problem)
     path = settings.user_config_path()
     try:
@@ -118,7 +132,9 @@ def load_setup() -> Setup:
            for url in connections.urls]
         + [Source(f"google:{c.id}", c.label, "google") for c in google]
         + [Source(f"microsoft:{c.id}", f"Microsoft {c.label}", "microsoft") for c in microsoft]
+        + [Source(f"caldav:{c.collection_id}", c.name, "caldav") for c in caldav]
     )
+    dav_synced = caldav_store.sync_states() if caldav else {}
     synced = google_store.sync_states() if google else {}
     graph_ms = graph_store.sync_states() if microsoft else {}
     spec = SourceSpec(
@@ -127,6 +143,7 @@ def load_setup() -> Setup:
         google=tuple((c.id, str(synced[c.id].synced_at)) for c in google),
         refresh=refresh,
         microsoft=tuple((c.id, str(graph_ms[c.id].synced_at)) for c in microsoft),
+        caldav=tuple((c.url, str(dav_synced[c.url].synced_at)) for c in caldav),
     )
     return Setup(False, config, data, str(path), path, problem, tuple(sources), spec)
 

@@ -37,6 +37,8 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
     """No test reads or writes the real user's cache, config or data directories, and
     every test (and every process it starts) sees the same frozen "now"."""
     monkeypatch.setenv("TIMEAUDIT_NOW", FROZEN_NOW)
+    # never the real user's keyring (CalDAV password): no keyring, so the private file
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     base = tmp_path_factory.mktemp("xdg")
     for name in USER_DIRS:
         monkeypatch.setenv(name, str(base / name.lower()))

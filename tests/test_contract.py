@@ -14,13 +14,14 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from radicale_server import PASSWORD, USER, RadicaleServer, running, split_by_uid
 
 from audit import schema as s
 from connectors.ics import read_ics
@@ -85,8 +86,33 @@ def read_graph() -> pl.DataFrame:
     return read_microsoft(start=START, end=END, tz=ZONE, owner_emails=OWNER)
 
 
+_RADICALE: list[RadicaleServer] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A CalDAV server holding the contract content, for `read_caldav`; stopped after."""
+    with running(tmp_path_factory.mktemp("radicale")) as server:
+        calendar = server.make_calendar("contract", "Contract")
+        for text in split_by_uid((CONTRACT / "contract.ics").read_text()):
+            calendar.add_event(text)
+        _RADICALE.append(server)
+        yield
+        _RADICALE.clear()
+
+
+def read_caldav() -> pl.DataFrame:
+    from connectors import caldav  # noqa: PLC0415
+
+    (server,) = _RADICALE
+    caldav.login(server.url, USER, PASSWORD)
+    caldav.sync(["contract"])
+    return caldav.read_caldav(["contract"], start=START, end=END, tz=ZONE,
+                              owner_emails=OWNER, use_cache=False)
+
+
 READERS: dict[str, Reader] = {"ics file": read_file, "ics link": read_link,
-                              "graph replay": read_graph}
+                              "graph replay": read_graph, "caldav (radicale)": read_caldav}
 
 
 @pytest.fixture(scope="module")
