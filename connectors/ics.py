@@ -884,11 +884,14 @@ def _to_frame(cols: dict[str, list], parsed: _Parsed, start: datetime,
 
 
 def _as_instant(value: datetime | date, zone: tzinfo, name: str) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"{name} must be timezone-aware (or a date)")
-        return value.astimezone(UTC)
-    return local_midnight(value, zone)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (or a date)")
+    try:
+        return value.astimezone(UTC) if isinstance(value, datetime) \
+            else local_midnight(value, zone)
+    except OverflowError:  # local midnight of 0001-01-01 east of UTC is before year 1
+        return datetime.min.replace(tzinfo=UTC) if value.year < 5000 \
+            else datetime.max.replace(tzinfo=UTC)
 
 
 def read_ics(
