@@ -91,7 +91,8 @@ def source_options(command: Callable) -> Callable:
     command = click.option("--url", "urls", multiple=True, metavar="URL",
                            help="An ICS link (http, https or webcal). Repeatable.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
-                           help="An .ics file. Repeatable.")(command)
+                           help="An .ics file (at most 50 MB; see docs/ingest.md, Bounds). "
+                                "Repeatable.")(command)
     return command
 
 

@@ -9,7 +9,12 @@ RANGE=THISANDFUTURE) is `recurring-ical-events`; X-WR-TIMEZONE feeds are normali
   them with every occurrence's start and end;
 * columns are built as epoch-microsecond integers and Arrow arrays, then cast;
 * a malformed VEVENT is skipped and counted, a malformed file raises `InvalidCalendar`;
-* an unbounded or absurd RRULE is bounded by a per-series cap and reported;
+* the recurrence walk is bounded per series and per file and starts near the window
+  for rules without COUNT; a bound only ever loses occurrences, and says so (the rules
+  are never rewritten; docs/ingest.md "Bounds");
+* a few producer mistakes are repaired before or after parsing (DATE values with a
+  TZID, VTIMEZONE TZIDs with spaces, zoned EXDATEs of a floating series, DTEND before
+  DTSTART, bad SEQUENCE) and damaged components timeaudit never reads are skipped;
 * results are cached as Parquet (see `connectors.cache`).
 """
 
