@@ -462,15 +462,17 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule:
     tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
     """
     period = _PERIOD.get(rule._freq)
+    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
+    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
     if rule._count is not None or period is None or (rule._freq == WEEKLY and rule._bysetpos):
-        return rule
+        return rule.replace(cache=False)
     first = rule._dtstart
     if first.tzinfo is not None:
         start = start.astimezone(first.tzinfo)
     step = period * rule._interval
     periods = (start.replace(tzinfo=None) - first.replace(tzinfo=None)) // step - 1
     if periods <= 0:
-        return rule
+        return rule.replace(cache=False)
     later = first + step * periods  # wall-clock arithmetic, as dateutil's
     byweekday = None
     if rule._byweekday or rule._bynweekday:
