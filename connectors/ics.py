@@ -414,15 +414,37 @@ def _check_event(component: icalendar.Component) -> str | None:
     if "DTSTART" not in component:
         return "no DTSTART"
     try:
-        component["DTSTART"].dt  # noqa: B018 - reading .dt validates the value
-        for name in ("DTEND", "DURATION", "RECURRENCE-ID"):
-            if name in component:
-                component[name].dt  # noqa: B018
+        # icalendar reads a value by its shape, not by the property: `RECURRENCE-ID:P`
+        # is a duration, `DTSTART:…/…` a period (found by fuzzing). Each must have the
+        # type its property allows.
+        wrong = _wrong_value_type(component)
+        if wrong:
+            return f"invalid {wrong}"
         for rule in _as_list(component.get("RRULE")):
             if not isinstance(rule, vRecur):
                 return "invalid RRULE"
     except (AttributeError, KeyError, TypeError, ValueError):
         return "invalid date or time"
+    return None
+
+
+_VALUE_TYPES = {"DTSTART": date, "DTEND": date, "RECURRENCE-ID": date,
+                "DURATION": timedelta}
+
+
+def _wrong_value_type(component: icalendar.Component) -> str | None:
+    """The first time property whose value is not of a type it allows, or None."""
+    for name, allowed in _VALUE_TYPES.items():
+        if name in component and not isinstance(component[name].dt, allowed):
+            return name
+    for name in ("EXDATE", "RDATE"):
+        for prop in _as_list(component.get(name)):
+            for value in prop.dts:
+                when = value.dt
+                if name == "RDATE" and isinstance(when, tuple) and len(when) == 2:
+                    when = when[0]  # a PERIOD
+                if not isinstance(when, date):
+                    return name
     return None
 
 
