@@ -421,7 +421,10 @@ def _check_event(component: icalendar.Component) -> str | None:
         if wrong:
             return f"invalid {wrong}"
         for rule in _as_list(component.get("RRULE")):
-            if not isinstance(rule, vRecur):
+            # RFC 5545: INTERVAL is a positive integer. dateutil repeats DTSTART for ever
+            # with INTERVAL=0 (found by fuzzing).
+            if not isinstance(rule, vRecur) or any(
+                    not isinstance(n, int) or n < 1 for n in _as_list(rule.get("INTERVAL"))):
                 return "invalid RRULE"
     except (AttributeError, KeyError, TypeError, ValueError):
         return "invalid date or time"
@@ -483,7 +486,7 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule:
     BYSETPOS (dateutil cuts the first week at DTSTART before choosing the position).
     tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
     """
-    period = _PERIOD.get(rule._freq)
+    period = _PERIOD.get(rule._freq) if rule._interval >= 1 else None
     # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
     # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
     if rule._count is not None or period is None or (rule._freq == WEEKLY and rule._bysetpos):
