@@ -157,7 +157,8 @@ def source_options(command: Callable) -> Callable:
                            help="An ICS link (http, https or webcal). Repeatable. A download "
                            "may take 120 s and 50 MB at most.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
-                           help="An .ics file. Repeatable.")(command)
+                           help="An .ics file (at most 50 MB; see docs/ingest.md, Bounds). "
+                                "Repeatable.")(command)
     return click.option("--sample", is_flag=True,
                         help="The bundled sample calendars (with the sample's configuration "
                         "unless --config is given).")(command)

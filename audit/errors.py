@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder text.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (ESC, BEL, …), bidirectional marks and overrides, line separators and
+# the BOM: a calendar or a server could put them into a message, and a terminal obeys them.
+# A tab is only white space.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029"
+                      "\u2066-\u2069\ufeff]")
 
 
 def printable(text: str) -> str:

@@ -24,7 +24,7 @@ from audit import __version__
 from audit.schema import EVENT_SCHEMA
 
 # Bump when the mapping from ICS to the frame changes.
-FORMAT = 3
+FORMAT = 4
 MAX_ENTRIES = 256
 
 

@@ -9,12 +9,18 @@ RANGE=THISANDFUTURE) is `recurring-ical-events`; X-WR-TIMEZONE feeds are normali
   them with every occurrence's start and end;
 * columns are built as epoch-microsecond integers and Arrow arrays, then cast;
 * a malformed VEVENT is skipped and counted, a malformed file raises `InvalidCalendar`;
-* an unbounded or absurd RRULE is bounded by a per-series cap and reported;
+* the recurrence walk is bounded per series and per file and starts near the window
+  for rules without COUNT; a bound only ever loses occurrences, and says so (the rules
+  are never rewritten; docs/ingest.md "Bounds");
+* a few producer mistakes are repaired before or after parsing (DATE values with a
+  TZID, VTIMEZONE TZIDs with spaces, zoned EXDATEs of a floating series, DTEND before
+  DTSTART, bad SEQUENCE) and damaged components timeaudit never reads are skipped;
 * results are cached as Parquet (see `connectors.cache`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import itertools
 import re
@@ -30,32 +36,37 @@ import polars as pl
 import pyarrow as pa
 import recurring_ical_events
 import x_wr_timezone
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, SECONDLY, WEEKLY, rrule, weekday
 from icalendar.prop import vRecur
+from recurring_ical_events.util import compare_greater, convert_to_datetime, is_pytz
 
 from audit import schema as s
-from audit.errors import CalendarWarning, InvalidCalendar
+from audit.errors import CalendarWarning, InvalidCalendar, printable
 from audit.period import local_midnight, resolve_zone
 from connectors import cache
 from connectors.text import decode_calendar_bytes
 
-# A series may produce at most this many occurrences (from its first one on): enough for
-# a daily meeting over 270 years or an hourly one over 11, and bounded for FREQ=SECONDLY.
+# Work bounds (docs/ingest.md "Bounds"). A step is one date the recurrence library
+# produces for a rule, RDATE list or DTSTART, also before the window (a rule with COUNT
+# has to be walked from DTSTART). One series may take this many steps per window; a rule
+# without COUNT starts its walk near the window, so this is ≈ 69 days of a MINUTELY rule
+# and every instance of anything a person schedules.
 MAX_OCCURRENCES_PER_SERIES = 100_000
+# All series of one file together, per window: ≈ 4 s of dateutil on this machine
+# (measured 3.9 s for 1,000,000 HOURLY steps), so a file of 2,000 absurd series finishes.
+MAX_STEPS_PER_FILE = 1_000_000
+# A calendar larger than this is refused before it is decoded (a 10-year export of a busy
+# calendar is ≈ 10 MB; parsing takes ≈ 2 s per MB, and memory ≈ 50 × the size). The same
+# limit as for links (connectors.url.MAX_BYTES).
+MAX_FILE_BYTES = 50 * 1024 * 1024
 # Floating and all-day times are only known once placed in the audit zone, so the
 # libraries are asked for a window wider by the largest UTC offset, then cut exactly.
 _WINDOW_SLACK = timedelta(hours=27)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Caps are decided against a fixed horizon, not the window, so one parsed calendar serves
-# every window (a rule expanded to 2100 would iterate at most the cap).
-CAP_HORIZON = datetime(2100, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _TIME_PROPERTIES = frozenset(
     {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
 )
-_SECONDS_PER = {
-    "SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86_400,
-    "WEEKLY": 7 * 86_400, "MONTHLY": 28 * 86_400, "YEARLY": 365 * 86_400,
-}
 _PARTSTAT = {
     "ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined",
     "NEEDS-ACTION": "needs_action", "DELEGATED": "declined",
@@ -67,11 +78,19 @@ _NOT_PEOPLE = frozenset({"RESOURCE", "ROOM"})
 
 @dataclass
 class _Skipped:
-    """Counts what one file lost, for a single summary warning."""
+    """Counts what one file lost or had assumed, for one summary warning of each kind."""
 
     reasons: Counter = field(default_factory=Counter)
-    capped_series: int = 0
+    assumed: Counter = field(default_factory=Counter)
+    components: Counter = field(default_factory=Counter)
+    cut_series: set[str] = field(default_factory=set)
+    file_cut: set[str] = field(default_factory=set)
     unknown_zones: set[str] = field(default_factory=set)
+
+    def copy(self) -> _Skipped:
+        return _Skipped(self.reasons.copy(), self.assumed.copy(), self.components.copy(),
+                        set(self.cut_series),
+                        set(self.file_cut), set(self.unknown_zones))
 
     def warn(self, source: str) -> list[str]:
         messages = []
@@ -80,11 +99,31 @@ class _Skipped:
             detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.reasons.items()))
             noun = "event" if total == 1 else "events"
             messages.append(f"{source}: skipped {total} malformed {noun} ({detail})")
-        if self.capped_series:
+        if self.components:
+            total = sum(self.components.values())
+            detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.components.items()))
+            noun = "component" if total == 1 else "components"
+            messages.append(f"{source}: skipped {total} malformed {noun} that timeaudit "
+                            f"does not use ({detail})")
+        if self.assumed:
+            total = sum(self.assumed.values())
+            detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.assumed.items()))
+            noun = "event was" if total == 1 else "events were"
+            messages.append(f"{source}: {total} {noun} read with an assumption ({detail}; "
+                            "see docs/ingest.md)")
+        if self.cut_series:
+            n = len(self.cut_series)
             messages.append(
-                f"{source}: {self.capped_series} recurring series "
-                f"{'repeats' if self.capped_series == 1 else 'repeat'} too often; expanded "
-                f"to the first {MAX_OCCURRENCES_PER_SERIES:,} occurrences only"
+                f"{source}: {n} recurring series {'repeats' if n == 1 else 'repeat'} too "
+                f"often; each was cut after {MAX_OCCURRENCES_PER_SERIES:,} steps of its "
+                "rule, so later occurrences are missing"
+            )
+        if self.file_cut:
+            n = len(self.file_cut)
+            messages.append(
+                f"{source}: the recurring series need more than {MAX_STEPS_PER_FILE:,} "
+                f"steps in all for this period; {n} {'was' if n == 1 else 'were'} cut "
+                "there, so later occurrences are missing"
             )
         if self.unknown_zones:
             zones = ", ".join(sorted(self.unknown_zones))
@@ -92,6 +131,7 @@ class _Skipped:
                 f"{source}: unknown time zone {zones} (no VTIMEZONE); its times were read "
                 "in the audit time zone"
             )
+        messages = [printable(m) for m in messages]
         for message in messages:
             warnings.warn(message, CalendarWarning, stacklevel=3)
         return messages
@@ -100,22 +140,57 @@ class _Skipped:
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_calendar(text: str, source: str) -> icalendar.Calendar:
-    """Parse iCalendar text, or raise `InvalidCalendar` naming the file (and line)."""
+_PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
+# Components timeaudit never reads: a damaged one is skipped, not the whole file.
+_UNUSED_COMPONENTS = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"})
+# A VTIMEZONE's own TZID with spaces around it (Thunderbird's "TZID:Mitteleuropäische Zeit
+# "; "TZID: 1"): icalendar strips a TZID= parameter but not this line, so they would not
+# match and the times would silently become floating.
+_TZID_VALUES = re.compile(r"^TZID:([^\r\n]*)", re.M | re.I)
+_TZID_LINE = re.compile(r"^TZID:[ \t]*(.*?)[ \t]*(?=\r?$)", re.M | re.I)
+# DTSTART;TZID=Europe/Berlin;VALUE=DATE:20180702 (SabreDAV, Radicale): RFC 5545 §3.2.19
+# says TZID does not apply to a DATE, but icalendar makes it a zoned midnight.
+_DATE_WITH_TZID = re.compile(
+    r'^((?:DTSTART|DTEND|RECURRENCE-ID|EXDATE|RDATE)(?:;(?:[^:;"\r\n]|"[^"\r\n]*")*)*)'
+    r":(\d{8}(?:,\d{8})*)[ \t]*(?=\r?$)", re.M | re.I)
+_TZID_PARAM = re.compile(r';TZID=(?:"[^"]*"|[^:;"]*)', re.I)
+
+
+def _repair_text(text: str) -> str:
+    """Two producer mistakes fixed on the text, before icalendar reads it (lines keep their
+    numbers). Each regex runs only when a cheap test says the file may need it."""
+    if any(line != line.strip() for line in _TZID_VALUES.findall(text)):
+        text = _TZID_LINE.sub(lambda m: "TZID:" + m.group(1), text)
+    if ";TZID=" in text.upper() and _DATE_WITH_TZID.search(text):
+        text = _DATE_WITH_TZID.sub(
+            lambda m: _TZID_PARAM.sub("", m.group(1)) + ":" + m.group(2), text)
+    return text
+
+
+def parse_calendar(text: str, source: str,
+                   skipped: _Skipped | None = None) -> icalendar.Calendar:
+    """Parse iCalendar text, or raise `InvalidCalendar` naming the file (and line).
+
+    A damaged component timeaudit never reads (VTODO, VJOURNAL, VFREEBUSY, VAVAILABILITY)
+    is dropped and counted in ``skipped`` when the file has VEVENTs.
+    """
     if not text.strip():
         raise InvalidCalendar("the file is empty", source=source)
     # icalendar caches custom VTIMEZONEs process-wide by TZID and the first definition
     # wins: two files that both define "Customized Time Zone" differently would share
     # one. Each file starts with an empty cache (this resets only that cache).
     icalendar.use_zoneinfo()
+    text = _repair_text(text)
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:
+    except _PARSE_ERRORS as error:
         # icalendar raises ValueError (and InvalidCalendar, its subclass) for bad
         # content lines; the others come from deeper parse steps on damaged input
         # (found by fuzzing: a VTIMEZONE with two TZIDs, END:VTIMEZONE without BEGIN).
-        raise InvalidCalendar(_describe(error), source=source,
-                              line=_locate(text, str(error))) from None
+        calendars = _without_bad_unused_components(text, skipped)
+        if calendars is None:
+            raise InvalidCalendar(_describe(error), source=source,
+                                  line=_locate(text, str(error))) from None
     found = [c.name for c in calendars]
     calendars = [c for c in calendars if c.name == "VCALENDAR"]
     if not calendars:
@@ -123,7 +198,7 @@ def parse_calendar(text: str, source: str) -> icalendar.Calendar:
         if "BEGIN:VCALENDAR" in upper and "END:VCALENDAR" not in upper:
             message = "the file ends before END:VCALENDAR (was it cut off?)"
         elif found:
-            message = f"{found[0]} outside a VCALENDAR (BEGIN:VCALENDAR is missing)"
+            message = f"{printable(found[0])} outside a VCALENDAR (BEGIN:VCALENDAR is missing)"
         else:
             message = "no VCALENDAR in the file (is it an iCalendar file?)"
         raise InvalidCalendar(message, source=source)
@@ -137,8 +212,45 @@ def parse_calendar(text: str, source: str) -> icalendar.Calendar:
     return calendars[0]
 
 
+def _without_bad_unused_components(text: str,
+                                   skipped: _Skipped | None) -> list[icalendar.Calendar] | None:
+    """The file parsed without its damaged unused components, or None when that does not
+    help (nothing to drop, no VEVENT left, or the rest is damaged too)."""
+    lines = text.splitlines(keepends=True)
+    depth, begin, name, drop = 0, 0, "", []
+    for number, line in enumerate(lines):
+        upper = line.strip().upper()
+        if upper.startswith("BEGIN:"):
+            depth += 1
+            if depth == 2:
+                begin, name = number, upper[6:]
+        elif upper.startswith("END:"):
+            if depth == 2 and name in _UNUSED_COMPONENTS:
+                alone = "BEGIN:VCALENDAR\r\n" + "".join(lines[begin:number + 1]) + \
+                        "END:VCALENDAR\r\n"
+                try:
+                    icalendar.Calendar.from_ical(alone)
+                except _PARSE_ERRORS:
+                    drop.append((begin, number, name))
+            depth -= 1
+    if not drop:
+        return None
+    for begin, end, _name in reversed(drop):
+        del lines[begin:end + 1]
+    rest = "".join(lines)
+    if "BEGIN:VEVENT" not in rest.upper():
+        return None
+    try:
+        calendars = icalendar.Calendar.from_ical(rest, multiple=True)
+    except _PARSE_ERRORS:
+        return None
+    if skipped is not None:
+        skipped.components.update(name for _begin, _end, name in drop)
+    return calendars
+
+
 def _describe(error: Exception) -> str:
-    message = " ".join(str(error).split()) or type(error).__name__
+    message = printable(" ".join(str(error).split())) or type(error).__name__
     if len(message) > 160:
         message = message[:157] + "…"
     return f"not a valid iCalendar file: {message}"
@@ -291,54 +403,233 @@ def _check_event(component: icalendar.Component) -> str | None:
     if "DTSTART" not in component:
         return "no DTSTART"
     try:
-        component["DTSTART"].dt  # noqa: B018 - reading .dt validates the value
-        for name in ("DTEND", "DURATION", "RECURRENCE-ID"):
-            if name in component:
-                component[name].dt  # noqa: B018
+        # icalendar reads a value by its shape, not by the property: `RECURRENCE-ID:P`
+        # is a duration, `DTSTART:…/…` a period (found by fuzzing). Each must have the
+        # type its property allows.
+        wrong = _wrong_value_type(component)
+        if wrong:
+            return f"invalid {wrong}"
         for rule in _as_list(component.get("RRULE")):
-            if not isinstance(rule, vRecur):
+            # RFC 5545: INTERVAL is a positive integer. dateutil repeats DTSTART for ever
+            # with INTERVAL=0 (found by fuzzing).
+            if not isinstance(rule, vRecur) or any(
+                    not isinstance(n, int) or n < 1 for n in _as_list(rule.get("INTERVAL"))):
                 return "invalid RRULE"
     except (AttributeError, KeyError, TypeError, ValueError):
         return "invalid date or time"
     return None
 
 
-def _estimated_occurrences(rule: vRecur, first: datetime | date, window_end: datetime) -> float:
-    """An upper estimate of how many instances dateutil iterates to reach the window end."""
-    freq = str(_as_list(rule.get("FREQ"))[0]).upper() if rule.get("FREQ") else "DAILY"
-    interval = max(int(_as_list(rule.get("INTERVAL", 1))[0] or 1), 1)
-    if not isinstance(first, datetime):
-        first = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    elif first.tzinfo is None:
-        first = first.replace(tzinfo=UTC)
-    span = max((window_end - first).total_seconds(), 0.0)
-    periods = span / (_SECONDS_PER.get(freq, 86_400) * interval) + 1
-    per_period = 1
-    for part, limit in (("BYSECOND", 60), ("BYMINUTE", 60), ("BYHOUR", 24),
-                        ("BYDAY", 7), ("BYMONTHDAY", 31), ("BYYEARDAY", 366)):
-        values = _as_list(rule.get(part))
-        if values:
-            per_period *= min(len(values), limit)
-    estimate = periods * per_period
-    if rule.get("COUNT"):
-        estimate = min(estimate, int(_as_list(rule["COUNT"])[0]))
-    return estimate
+_VALUE_TYPES = {"DTSTART": date, "DTEND": date, "RECURRENCE-ID": date,
+                "DURATION": timedelta}
 
 
-def _cap_rules(component: icalendar.Component, window_end: datetime) -> bool:
-    """Bound an absurd RRULE to its first occurrences; True when a rule was capped.
+def _wrong_value_type(component: icalendar.Component) -> str | None:
+    """The first time property whose value is not of a type it allows, or None."""
+    for name, allowed in _VALUE_TYPES.items():
+        if name in component and not isinstance(component[name].dt, allowed):
+            return name
+    for name in ("EXDATE", "RDATE"):
+        for prop in _as_list(component.get(name)):
+            for value in prop.dts:
+                when = value.dt
+                if name == "RDATE" and isinstance(when, tuple) and len(when) == 2:
+                    when = when[0]  # a PERIOD
+                if not isinstance(when, date):
+                    return name
+    return None
 
-    dateutil walks a rule from DTSTART, so FREQ=SECONDLY from 1990 would take hours to
-    reach today even though the window is a week: the cap has to act before expansion.
+
+# ------------------------------------------------------------ bounded expansion
+
+
+@dataclass
+class _Work:
+    """The steps one read may still take, and which series it had to cut."""
+
+    left: int = MAX_STEPS_PER_FILE
+    cut_series: set[str] = field(default_factory=set)
+    file_cut: set[str] = field(default_factory=set)
+
+
+# The budget of the read in progress (a context variable: the dashboard reads calendars
+# from several threads, and parsed series are shared between reads).
+_WORK: contextvars.ContextVar[_Work | None] = contextvars.ContextVar("timeaudit_ics_work",
+                                                                      default=None)
+# dateutil frequencies whose periods have one length in wall-clock time (SECONDLY …
+# WEEKLY), so a rule can start its walk a whole number of periods later.
+_PERIOD = {SECONDLY: timedelta(seconds=1), MINUTELY: timedelta(minutes=1),
+           HOURLY: timedelta(hours=1), DAILY: timedelta(days=1), WEEKLY: timedelta(days=7)}
+
+
+def _walk_from_window(rule: rrule, start: datetime) -> rrule:
+    """The same rule, walked from a DTSTART near ``start`` instead of its own one.
+
+    dateutil walks every rule from DTSTART (`rrule.between` too): FREQ=MINUTELY from 1990
+    takes 19 million steps to reach 2026. Without COUNT, the dates at or after a later
+    period boundary of the rule do not depend on where the walk began, so the walk starts
+    at the last boundary at least one period before ``start``: the original DTSTART plus
+    a whole number of INTERVAL × FREQ in wall-clock time (dateutil's own arithmetic), the
+    by-parts dateutil derived from DTSTART passed explicitly. Not done for COUNT (the
+    count starts at DTSTART), MONTHLY/YEARLY (few steps per year) and a WEEKLY rule with
+    BYSETPOS (dateutil cuts the first week at DTSTART before choosing the position).
+    tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
     """
-    capped = False
-    first = component["DTSTART"].dt
-    for rule in _as_list(component.get("RRULE")):
-        if _estimated_occurrences(rule, first, window_end) > MAX_OCCURRENCES_PER_SERIES:
-            rule.pop("UNTIL", None)
-            rule["COUNT"] = [MAX_OCCURRENCES_PER_SERIES]
-            capped = True
-    return capped
+    period = _PERIOD.get(rule._freq) if rule._interval >= 1 else None
+    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
+    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
+    if rule._count is not None or period is None or (rule._freq == WEEKLY and rule._bysetpos):
+        return rule.replace(cache=False)
+    first = rule._dtstart
+    if first.tzinfo is not None:
+        start = start.astimezone(first.tzinfo)
+    step = period * rule._interval
+    periods = (start.replace(tzinfo=None) - first.replace(tzinfo=None)) // step - 1
+    if periods <= 0:
+        return rule.replace(cache=False)
+    later = first + step * periods  # wall-clock arithmetic, as dateutil's
+    byweekday = None
+    if rule._byweekday or rule._bynweekday:
+        byweekday = tuple(rule._byweekday or ()) + tuple(
+            weekday(day, n) for day, n in (rule._bynweekday or ()))
+    return rrule(
+        rule._freq, dtstart=later, interval=rule._interval, wkst=rule._wkst,
+        until=rule._until, bysetpos=rule._bysetpos, bymonth=rule._bymonth,
+        bymonthday=tuple(rule._bymonthday) + tuple(rule._bynmonthday) or None,
+        byyearday=rule._byyearday, byeaster=rule._byeaster, byweekno=rule._byweekno,
+        byweekday=byweekday, byhour=rule._byhour, byminute=rule._byminute,
+        bysecond=rule._bysecond, cache=False,
+    )
+
+
+class _BoundedSeries(recurring_ical_events.Series):
+    """recurring-ical-events' Series whose rule walk is bounded and starts near the window.
+
+    Only `rrule_between` (the walk over the dateutil rules) is replaced; EXDATE, RDATE,
+    overrides and THISANDFUTURE stay the library's.
+    """
+
+    class RecurrenceRules(recurring_ical_events.Series.RecurrenceRules):
+        def rrule_between(self, span_start, span_stop):
+            work = _WORK.get()
+            if work is None or is_pytz(self.tzinfo):
+                yield from super().rrule_between(span_start, span_stop)
+                return
+            first = convert_to_datetime(span_start, self.tzinfo)
+            last = convert_to_datetime(span_stop, self.tzinfo)
+            uid = self.core.uid
+            for rule in self.rrules:
+                until = getattr(rule, "until", None)
+                walk = _walk_from_window(rule, first) if isinstance(rule, rrule) else rule
+                limit = min(MAX_OCCURRENCES_PER_SERIES, work.left)
+                steps = 0
+                for steps, when in enumerate(itertools.islice(walk, limit), 1):  # noqa: B007
+                    if when > last:
+                        break
+                    if when >= first and (until is None or not compare_greater(when, until)):
+                        yield when
+                else:
+                    if steps == limit and limit:
+                        (work.cut_series if limit == MAX_OCCURRENCES_PER_SERIES
+                         else work.file_cut).add(uid)
+                work.left -= steps
+                if work.left <= 0:
+                    work.file_cut.add(uid)
+                    return
+
+
+# ------------------------------------------------------------- per-VEVENT repairs
+
+
+def _sequence(component: icalendar.Component, skipped: _Skipped) -> None:
+    """SEQUENCE as one integer: two SEQUENCE lines keep the first valid one; `SEQUENCE:abc`
+    is dropped (read as 0) — the library compares them and would raise."""
+    if "SEQUENCE" not in component:
+        return
+    values = _as_list(component["SEQUENCE"])
+    number = None
+    for value in values:
+        try:
+            number = int(str(value).strip())
+            break
+        except ValueError:
+            continue
+    if number is not None and len(values) == 1 and isinstance(values[0], int):
+        return
+    del component["SEQUENCE"]
+    if number is None:
+        skipped.assumed["invalid SEQUENCE read as 0"] += 1
+    else:
+        component.add("SEQUENCE", number)
+        if len(values) > 1:
+            skipped.assumed["several SEQUENCE lines, the first is used"] += 1
+
+
+def _floating_exceptions(component: icalendar.Component, zone: tzinfo) -> None:
+    """Zoned EXDATEs/RDATEs of a floating series, as floating times of the audit zone.
+
+    recurring-ical-events gives a floating DTSTART the zone of the first zoned EXDATE or
+    RDATE, which would move the whole series onto that zone's clock; SPEC §3 places
+    floating times in the audit zone, so the exceptions are brought to that clock instead.
+    """
+    start = component["DTSTART"].dt
+    if not isinstance(start, datetime) or start.tzinfo is not None:
+        return
+
+    def floating(value: object) -> object:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(zone).replace(tzinfo=None)
+        if isinstance(value, tuple):
+            return tuple(floating(v) for v in value)
+        return value
+
+    for name in ("EXDATE", "RDATE"):
+        if name not in component:
+            continue
+        values = [d.dt for prop in _as_list(component[name]) for d in prop.dts]
+        if not any((isinstance(v, datetime) and v.tzinfo is not None)
+                   or (isinstance(v, tuple) and isinstance(v[0], datetime)
+                   and v[0].tzinfo is not None) for v in values):
+            continue
+        del component[name]
+        for value in values:
+            component.add(name, floating(value))
+
+
+def _end_before_start(components: list[icalendar.Component], zone: tzinfo,
+                      skipped: _Skipped) -> None:
+    """DTEND before DTSTART: DTSTART is the start and the DTEND is invalid. An override
+    takes its master's duration (the instance was moved, not shortened); any other event
+    gets no DTEND (zero length, one day when all-day). The library would swap them."""
+    master = next((c for c in components if "RECURRENCE-ID" not in c), None)
+    for component in components:
+        if "DTEND" not in component:
+            continue
+        begin, finish = component["DTSTART"].dt, component["DTEND"].dt
+        if isinstance(begin, datetime) != isinstance(finish, datetime):
+            continue
+        if _utc_us(finish, zone) >= _utc_us(begin, zone):
+            continue
+        del component["DTEND"]
+        if component is not master and master is not None and "RECURRENCE-ID" in component:
+            duration = _duration(master, zone)
+            if duration is not None:
+                component.add("DURATION", duration)
+                skipped.assumed["DTEND before DTSTART, the series' duration used"] += 1
+                continue
+        skipped.assumed["DTEND before DTSTART, read as no DTEND"] += 1
+
+
+def _duration(component: icalendar.Component, zone: tzinfo) -> timedelta | None:
+    if "DURATION" in component:
+        value = component["DURATION"].dt
+        return value if isinstance(value, timedelta) and value >= timedelta(0) else None
+    if "DTEND" in component:
+        begin, finish = component["DTSTART"].dt, component["DTEND"].dt
+        if isinstance(begin, datetime) == isinstance(finish, datetime):
+            length = timedelta(microseconds=_utc_us(finish, zone) - _utc_us(begin, zone))
+            return length if length >= timedelta(0) else None
+    return None
 
 
 @dataclass
@@ -351,21 +642,19 @@ class _Parsed:
     skipped: _Skipped  # what parsing lost; each read copies it and adds its own
 
     def fresh_skipped(self) -> _Skipped:
-        return _Skipped(self.skipped.reasons.copy(), self.skipped.capped_series,
-                        set(self.skipped.unknown_zones))
+        return self.skipped.copy()
 
 
-def _collect_series(calendar: icalendar.Calendar, source: str,
-                    window_end: datetime) -> tuple[list, _Skipped]:
-    skipped = _Skipped()
+def _collect_series(calendar: icalendar.Calendar, source: str, zone: tzinfo,
+                    skipped: _Skipped) -> list:
     by_uid: dict[str, list[icalendar.Component]] = defaultdict(list)
     for index, component in enumerate(calendar.walk("VEVENT")):
         problem = _check_event(component)
         if problem:
             skipped.reasons[problem] += 1
             continue
-        if _cap_rules(component, window_end):
-            skipped.capped_series += 1
+        _sequence(component, skipped)
+        _floating_exceptions(component, zone)
         uids = _as_list(component.get("UID"))
         uid = str(uids[0]).strip() if uids else ""
         if len(uids) > 1:  # a repeated UID line: the first is the UID
@@ -375,12 +664,13 @@ def _collect_series(calendar: icalendar.Calendar, source: str,
     for uid, group in by_uid.items():
         components = _without_duplicate_masters(group, skipped)
         adapters = []
-        for component in components:
-            if "UID" not in component or not str(component["UID"]).strip():
-                component["UID"] = uid
-            adapters.append(recurring_ical_events.EventAdapter(component))
         try:
-            one = recurring_ical_events.Series(adapters)
+            _end_before_start(components, zone, skipped)
+            for component in components:
+                if "UID" not in component or not str(component["UID"]).strip():
+                    component["UID"] = uid
+                adapters.append(recurring_ical_events.EventAdapter(component))
+            one = _BoundedSeries(adapters)
         except _SERIES_ERRORS:
             skipped.reasons["invalid recurrence"] += len(components)
             continue
@@ -388,7 +678,7 @@ def _collect_series(calendar: icalendar.Calendar, source: str,
             "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c for c in components
         )
         series.append((one, recurring, len(components)))
-    return series, skipped
+    return series
 
 
 def _without_duplicate_masters(components: list[icalendar.Component],
@@ -404,10 +694,12 @@ def _without_duplicate_masters(components: list[icalendar.Component],
 
     def newest(component: icalendar.Component) -> tuple:
         def stamp(name: str) -> str:
-            prop = component.get(name)
+            prop = _as_list(component.get(name))
+            prop = prop[0] if prop else None
             return prop.to_ical().decode() if hasattr(prop, "to_ical") else ""
 
-        return (int(component.get("SEQUENCE", 0) or 0), stamp("DTSTAMP"),
+        # SEQUENCE is one int by now (_sequence)
+        return (int(component.get("SEQUENCE", 0)), stamp("DTSTAMP"),
                 stamp("LAST-MODIFIED"), component.to_ical())
 
     keep = max(masters, key=newest)
@@ -437,15 +729,16 @@ _SERIES_ERRORS = (
 )
 
 
-def _prepare(text: str, source: str, calendar_name: str | None, window_end: datetime,
+def _prepare(text: str, source: str, calendar_name: str | None, zone: tzinfo,
              label: str) -> _Parsed:
-    calendar = parse_calendar(text, label)
+    skipped = _Skipped()
+    calendar = parse_calendar(text, label, skipped)
     try:
         calendar = x_wr_timezone.to_standard(calendar)
-    except (ValueError, TypeError, KeyError) as error:
-        raise InvalidCalendar(f"bad X-WR-TIMEZONE: {error}", source=label) from None
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
+        raise InvalidCalendar(printable(f"bad X-WR-TIMEZONE: {error}"), source=label) from None
     name = calendar_name or _text(calendar, "X-WR-CALNAME") or _stem(source)
-    series, skipped = _collect_series(calendar, source, window_end)
+    series = _collect_series(calendar, source, zone, skipped)
     return _Parsed(source, name.strip() or _stem(source), series, skipped)
 
 
@@ -462,43 +755,67 @@ def _occurrence_rows(parsed: _Parsed, skipped: _Skipped, start: datetime, end: d
     """Expand every series over [start, end) into column lists (one entry per occurrence)."""
     cols: dict[str, list] = defaultdict(list)
     statics: dict[int, _Static] = {}
-    span_start, span_end = start - _WINDOW_SLACK, end + _WINDOW_SLACK
-    for series, recurring, size in parsed.series:
+    span_start, span_end = _moved(start, -_WINDOW_SLACK), _moved(end, _WINDOW_SLACK)
+    work = _Work()
+    token = _WORK.set(work)
+    try:
+        for series, recurring, size in parsed.series:
+            try:
+                occurrences = list(series.between(span_start, span_end))
+            except _SERIES_ERRORS:
+                skipped.reasons["invalid recurrence"] += size
+                continue
+            _add_rows(cols, statics, occurrences, recurring, skipped, zone, owners)
+    finally:
+        _WORK.reset(token)
+    skipped.cut_series |= work.cut_series - work.file_cut
+    skipped.file_cut |= work.file_cut
+    return cols
+
+
+def _moved(instant: datetime, by: timedelta) -> datetime:
+    """``instant + by``, kept a day inside the years datetime can hold (0001–9999), so
+    that the libraries can still convert it to any zone."""
+    low, high = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+    try:
+        return min(max(instant + by, low), high)
+    except OverflowError:
+        return high if by > timedelta(0) else low
+
+
+def _add_rows(cols: dict[str, list], statics: dict[int, _Static], occurrences: list,
+              recurring: bool, skipped: _Skipped, zone: tzinfo,
+              owners: frozenset[str]) -> None:
+    for occurrence in occurrences:
+        adapter = occurrence._adapter
+        component = adapter._component
+        static = statics.get(id(component))
+        if static is None:
+            static = statics[id(component)] = _read_static(component, owners, zone)
+            _note_unknown_zone(component, skipped)
+        begin, finish = occurrence.start, occurrence.end
+        all_day = not isinstance(begin, datetime)
         try:
-            occurrences = list(itertools.islice(series.between(span_start, span_end),
-                                                MAX_OCCURRENCES_PER_SERIES))
-        except _SERIES_ERRORS:
-            skipped.reasons["invalid recurrence"] += size
-            continue
-        for occurrence in occurrences:
-            adapter = occurrence._adapter
-            component = adapter._component
-            static = statics.get(id(component))
-            if static is None:
-                static = statics[id(component)] = _read_static(component, owners, zone)
-                _note_unknown_zone(component, skipped)
-            begin, finish = occurrence.start, occurrence.end
-            all_day = not isinstance(begin, datetime)
             start_us = _utc_us(begin, zone)
             if all_day:
                 # DTEND equal to DTSTART on a DATE (Calendar Labs) is shown as one day.
-                end_us = _utc_us(finish if finish > begin else begin + timedelta(days=1), zone)
+                end_us = _utc_us(finish if finish > begin else begin + timedelta(days=1),
+                                 zone)
             else:
                 end_us = _utc_us(finish, zone)
-            end_us = max(end_us, start_us)
             uid = adapter.uid
-            if recurring:
-                original = _original_start(occurrence, adapter, zone)
-                event_id = f"{uid}@{original}"
-            else:
-                event_id = uid
-            cols["event_id"].append(event_id)
-            cols["series_id"].append(uid if recurring else None)
-            cols["start"].append(start_us)
-            cols["end"].append(end_us)
-            cols["all_day"].append(all_day)
-            cols["static"].append(static)
-    return cols
+            event_id = f"{uid}@{_original_start(occurrence, adapter, zone)}" if recurring \
+                else uid
+        except OverflowError:  # a time at the end of year 9999 in a zone east of UTC
+            skipped.reasons["date out of range"] += 1
+            continue
+        end_us = max(end_us, start_us)
+        cols["event_id"].append(event_id)
+        cols["series_id"].append(uid if recurring else None)
+        cols["start"].append(start_us)
+        cols["end"].append(end_us)
+        cols["all_day"].append(all_day)
+        cols["static"].append(static)
 
 
 def _note_unknown_zone(component: icalendar.Component, skipped: _Skipped) -> None:
@@ -588,11 +905,14 @@ def _to_frame(cols: dict[str, list], parsed: _Parsed, start: datetime,
 
 
 def _as_instant(value: datetime | date, zone: tzinfo, name: str) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"{name} must be timezone-aware (or a date)")
-        return value.astimezone(UTC)
-    return local_midnight(value, zone)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (or a date)")
+    try:
+        return value.astimezone(UTC) if isinstance(value, datetime) \
+            else local_midnight(value, zone)
+    except OverflowError:  # local midnight of 0001-01-01 east of UTC is before year 1
+        return datetime.min.replace(tzinfo=UTC) if value.year < 5000 \
+            else datetime.max.replace(tzinfo=UTC)
 
 
 def read_ics(
@@ -630,7 +950,7 @@ def read_ics(
     else:
         path = Path(path_or_bytes)
         source = source or f"ics:{path.name}"
-        label = str(path)  # errors name the file as the person gave it
+        label = printable(str(path))  # errors name the file as the person gave it
         data = read_file_bytes(path, label)
     owners = frozenset(e.strip().lower() for e in owner_emails if e.strip())
 
@@ -645,8 +965,7 @@ def read_ics(
             return frame
 
     parsed = parsed_calendar(data, source=source, calendar=calendar, zone=zone,
-                             charset=charset, window_end=window_end, progress=progress,
-                             label=label)
+                             charset=charset, progress=progress, label=label)
     skipped = parsed.fresh_skipped()
     cols = _occurrence_rows(parsed, skipped, window_start, window_end, zone, owners)
     frame = s.validate_events(_to_frame(cols, parsed, window_start, window_end))
@@ -660,13 +979,25 @@ def read_ics(
 
 def read_file_bytes(path: Path, source: str) -> bytes:
     try:
-        return path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES and path.is_file():
+            raise InvalidCalendar(_too_large(size), source=source)
+        with path.open("rb") as handle:  # a file that grows meanwhile is still bounded
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InvalidCalendar("no such file", source=source) from None
     except IsADirectoryError:
         raise InvalidCalendar("is a directory, not an .ics file", source=source) from None
     except OSError as error:
         raise InvalidCalendar(f"cannot read the file: {error.strerror}", source=source) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidCalendar(_too_large(len(data)), source=source)
+    return data
+
+
+def _too_large(size: int) -> str:
+    return (f"the calendar is {size / 1024 / 1024:,.0f} MB, more than timeaudit reads "
+            f"({MAX_FILE_BYTES // 1024 // 1024} MB); export a shorter period")
 
 
 # Parsed calendars by content: a person who flips through weeks in one process (the
@@ -676,18 +1007,24 @@ _PARSED_LIMIT = 4
 
 
 def parsed_calendar(data: bytes, *, source: str, calendar: str | None, zone: tzinfo,
-                    charset: str | None, window_end: datetime,
+                    charset: str | None, window_end: datetime | None = None,
                     progress: Callable[[str], None] | None = None,
                     label: str | None = None) -> _Parsed:
-    horizon = max(window_end, CAP_HORIZON)
-    key = (hashlib.sha256(data).hexdigest(), source, calendar, str(zone), charset, horizon)
+    """The parsed calendar (from memory when the same bytes were parsed for this zone).
+
+    ``window_end`` is accepted for callers of the old signature and not used: what is
+    parsed no longer depends on the window."""
+    del window_end
+    key = (hashlib.sha256(data).hexdigest(), source, calendar, str(zone), charset)
     parsed = _PARSED.get(key)
     if parsed is not None:
         return parsed
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidCalendar(_too_large(len(data)), source=label or source)
     if progress and len(data) > 1_000_000:
         progress(f"{source}: parsing {len(data) / 1e6:.1f} MB")
     text = decode_calendar_bytes(data, charset)
-    parsed = _prepare(text, source, calendar, horizon, label or source)
+    parsed = _prepare(text, source, calendar, zone, label or source)
     if len(_PARSED) >= _PARSED_LIMIT:
         _PARSED.pop(next(iter(_PARSED)))
     _PARSED[key] = parsed
@@ -699,7 +1036,9 @@ def clear_memory_cache() -> None:
 
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "MAX_OCCURRENCES_PER_SERIES",
+    "MAX_STEPS_PER_FILE",
     "CalendarWarning",
     "parse_calendar",
     "read_ics",
