@@ -24,7 +24,7 @@ MONDAY_9 = datetime(2026, 11, 16, 9, tzinfo=UTC)
 def event(title: str = "Something", **fields: Any) -> dict[str, Any]:
     """One occurrence of SPEC §3 with plain defaults; ``fields`` override them."""
     row: dict[str, Any] = {
-        "source": "ics:work.ics", "calendar": "Work", "event_id": title, "series_id": None,
+        "source": "ics:work.ics", "calendar": "Calendar", "event_id": title, "series_id": None,
         "title": title, "description": None, "location": None, "start": MONDAY_9,
         "end": MONDAY_9 + timedelta(hours=1), "all_day": False, "status": "confirmed",
         "response": "accepted", "busy": True, "kind": "event", "attendees": 0,
@@ -327,7 +327,7 @@ def test_default_pack_titles(title: str, decided_by: str, domain: str) -> None:
 
 
 @pytest.mark.parametrize("title", ["Gymnastics club", "Running the numbers",
-                                   "Third-party API", "Vacation planning"])
+                                   "Third-party API", "Holidaymaker API"])
 def test_default_pack_leaves_unknown_titles_alone(title: str) -> None:
     assert one(event(title), default_rules=None)["domain"] == "unclassified"
 
