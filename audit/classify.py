@@ -18,7 +18,7 @@ from audit.domains import (
     DomainSource,
     Quadrant,
 )
-from audit.evidence import LEAVE_TITLE, SHIFT_TITLE, infer_calendars, people_flags
+from audit.evidence import LEAVE_TITLE, PEOPLE, SHIFT_TITLE, infer_calendars, people_frame
 from audit.learning import learned_corrections, normalized_title
 from audit.rules import is_external, local_wall_clock, rule_conditions
 
@@ -116,7 +116,7 @@ def classify_events(events: pl.LazyFrame, config: Config,
         (later if stage else helpers)[f"{_HELPER}{name}"] = expr
         return pl.col(f"{_HELPER}{name}")
 
-    facts = _facts(frame, config, words_expr, shift, leave, helper)
+    facts = _facts(frame, config, words, shift, leave, helper)
     learned = learned_corrections(frame, overrides)
     pack_domain = _rule_steps(DOMAIN, packed, words_expr, helper, "pack")
     facts["pack"] = (pl.when(pack_domain[0].when).then(pack_domain[0].value)
@@ -381,8 +381,9 @@ def _bit(words: Sequence[pl.Expr], matcher: _Matcher) -> pl.Expr:
     return (words[matcher.bit // _WORD] & _word_lit(1 << (matcher.bit % _WORD))) != 0
 
 
-def _facts(frame: pl.DataFrame, config: Config, words: Sequence[pl.Expr], shift: _Matcher,
-           leave: _Matcher, helper: Callable[[str, pl.Expr], pl.Expr]) -> dict[str, pl.Expr]:
+def _facts(frame: pl.DataFrame, config: Config, word_values: Sequence[pl.Series],
+           shift: _Matcher, leave: _Matcher, helper: Callable[[str, pl.Expr], pl.Expr]
+           ) -> dict[str, pl.Expr]:
     """The evidence `_domain_steps` and `_evidence_steps` read, as helper columns.
 
     ``colleague`` / ``consumer`` / ``business``: someone other than the owner on a work
@@ -391,9 +392,13 @@ def _facts(frame: pl.DataFrame, config: Config, words: Sequence[pl.Expr], shift:
     ``shift``: a duty on a rota calendar; ``leave``: the owner's own out-of-office or leave
     marker; ``focus``: a focus-time block (Google ``eventType``).
     """
-    facts = {name: helper(name, expr) for name, expr in
-             people_flags(config.work_domains, config.owner_emails).items()}
-    calendars = infer_calendars(frame, config.work_domains, config.owner_emails)
+    people = people_frame(frame, config.work_domains, config.owner_emails)
+    facts = {name: helper(name, pl.lit(people[name])) for name in PEOPLE}
+    words = [pl.col(f"{_HELPER}w{j}") for j in range(len(word_values))]
+    shift_title = pl.DataFrame({f"{_HELPER}w{j}": w for j, w in enumerate(word_values)}
+                               ).select(_bit(words, shift)).to_series()
+    calendars = infer_calendars(frame, config.work_domains, config.owner_emails,
+                                people=people, shift=shift_title)
     source = pl.col(s.SOURCE)
     for name, column, dtype in (("cal_domain", "domain", pl.String),
                                 ("cal_reason", "evidence", pl.String),

@@ -42,6 +42,7 @@ def learned_corrections(events: pl.DataFrame, overrides: pl.DataFrame | None
     if overrides is None or overrides.height == 0 or events.height == 0:
         return None
     table = overrides.select(OVERRIDE_SCHEMA.names()).cast(dict(OVERRIDE_SCHEMA))
+    events = events.select(pl.col(s.EVENT_ID, s.SERIES_ID, s.TITLE).cast(pl.String))
     corrected = pl.concat([
         events.join(table.filter(pl.col("scope") == scope), left_on=column, right_on="key",
                     how="inner", maintain_order="left")
@@ -60,3 +61,55 @@ def learned_corrections(events: pl.DataFrame, overrides: pl.DataFrame | None
                 .select(pl.lit("title").alias("by"), pl.col("pattern").alias("key"),
                         *ATTRIBUTES, reason.alias("reason")))
     return pl.concat([by_series, by_title]).cast(dict(LEARNED_SCHEMA))
+
+
+# What a suggestion is worth: an unknown domain counts double an uncertain one.
+_UNKNOWN_WEIGHT = 2.0
+UNCERTAIN_SOURCES = ("none", "keywords", "calendar guess")
+
+
+def uncertain() -> pl.Expr:
+    """An occurrence whose domain (or quadrant) is unknown or only a guess: a keyword or
+    what its calendar looks like (not confirmed by another sign), or a candidate for
+    integrated."""
+    guess = pl.col("domain_source").is_in(UNCERTAIN_SOURCES) | (pl.col("domain") == "integrated")
+    return ((guess & ~pl.col("domain_confident"))
+            | (pl.col("quadrant") == "unclassified")).fill_null(True)
+
+
+def suggest_corrections(events: pl.DataFrame, limit: int = 8, *,
+                        minutes: str = "attributed_minutes") -> pl.DataFrame:
+    """The corrections that would settle the most unknown or uncertain counted hours, best
+    first: one per title pattern (a correction teaches every event with that pattern).
+
+    ``events``: classified occurrences with their minutes (`Audit.minutes_per_event`).
+    Columns: ``title`` (the one with the most time), ``event_id`` and ``series_id`` of an
+    occurrence to correct, ``occurrences``, ``hours``, ``domain``, ``urgent``,
+    ``important`` (what timeaudit says now), and ``why`` ("unclassified" or how it guessed).
+    """
+    counted = events.filter(pl.col("counted") & uncertain())
+    if counted.height == 0:
+        return pl.DataFrame(schema={
+            "title": pl.String, "event_id": pl.String, "series_id": pl.String,
+            "occurrences": pl.UInt32, "hours": pl.Float64, "domain": pl.String,
+            "urgent": pl.Boolean, "important": pl.Boolean, "why": pl.String})
+    unknown = (pl.col("domain") == "unclassified") | (pl.col("quadrant") == "unclassified")
+    weight = pl.when(unknown).then(_UNKNOWN_WEIGHT).otherwise(1.0)
+    return (
+        counted.with_columns(
+            normalized_title(pl.col(s.TITLE)).alias("pattern"),
+            (pl.col(minutes) * weight).alias("score"),
+            pl.when(unknown).then(pl.lit("unclassified"))
+            .otherwise(pl.col("domain_source")).alias("why"))
+        .sort(minutes, s.START, descending=[True, False])
+        .group_by("pattern", maintain_order=True)
+        .agg(pl.col(s.TITLE).first(), pl.col(s.EVENT_ID).first(),
+             pl.col(s.SERIES_ID).first(), pl.len().alias("occurrences"),
+             (pl.col(minutes).sum() / 60).round(2).alias("hours"),
+             pl.col("score").sum(), pl.col("domain").first(), pl.col("urgent").first(),
+             pl.col("important").first(), pl.col("why").first())
+        .sort("score", "title", descending=[True, False])
+        .head(limit)
+        .select("title", "event_id", "series_id", "occurrences", "hours", "domain",
+                "urgent", "important", "why")
+    )

@@ -351,8 +351,10 @@ def render_unclassified(setup: Setup, week: Week) -> None:
             st.caption("Every counted event this week has a domain, urgency and importance.")
             return
         where = "for this session (sample)" if setup.sample else f"into {setup.path}"
-        st.caption("Choose what each title is, tick *add rule*, and add: each becomes a rule "
-                   f"matching that exact title, written {where}; it applies to every week.")
+        st.caption("The titles whose answer settles the most unclassified or uncertain hours "
+                   "come first. Choose what each title is, tick *add rule*, and add: each "
+                   "becomes a rule matching that title (whatever its numbers), written "
+                   f"{where}; it applies to every week.")
         edited = st.data_editor(
             titles.with_columns(pl.lit(False).alias("add rule")), key="rules_editor",
             hide_index=True, width="stretch",
