@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -50,10 +50,10 @@ class _Step:
     """
 
     when: pl.Expr
-    value: pl.Expr
-    reason: pl.Expr
+    value: Any  # an expression, or a constant (cheaper: see `_pick`)
+    reason: Any
     source: str = DomainSource.NONE
-    confident: pl.Expr = field(default_factory=lambda: pl.lit(False))
+    confident: Any = False
 
 
 _WORD = 64  # rules per UInt64 word of match bits
@@ -119,9 +119,10 @@ def classify_events(events: pl.LazyFrame, config: Config,
     facts = _facts(frame, config, words, shift, leave, helper)
     learned = learned_corrections(frame, overrides)
     pack_domain = _rule_steps(DOMAIN, packed, words_expr, helper, "pack")
-    facts["pack"] = (pl.when(pack_domain[0].when).then(pack_domain[0].value)
-                     if pack_domain else pl.lit(None, pl.String))
-    facts["pack_reason"] = pack_domain[0].reason if pack_domain else pl.lit(None, pl.String)
+    facts["pack"] = helper("pack", pl.when(pack_domain[0].when).then(pack_domain[0].value)
+                           if pack_domain else pl.lit(None, pl.String), stage=1)
+    facts["pack_reason"] = helper("pack_reason", pack_domain[0].reason if pack_domain
+                                  else pl.lit(None, pl.String), stage=1)
     if learned is not None:
         helper("normalized", normalized_title(pl.col(s.TITLE)))
 
@@ -136,25 +137,34 @@ def classify_events(events: pl.LazyFrame, config: Config,
                 *_rule_steps(attribute, packed, words_expr, helper, "pack"),
                 *_fallback_steps(attribute)]
 
+    # Each chain decides once which step applies (a small integer per row); the value,
+    # reason, source and confidence are then looked up by that index (`_pick`).
     domain_steps = steps_for(DOMAIN)
-    first = [_chain(domain_steps, "value", pl.String).alias(f"{_HELPER}domain"),
-             _chain(domain_steps, "reason", pl.String).alias(f"{_HELPER}domain_reason"),
-             _chain(domain_steps, "source", pl.String).fill_null(DomainSource.NONE.value)
-             .alias(DOMAIN_SOURCE),
-             _chain(domain_steps, "confident", pl.Boolean).fill_null(False).alias(CONFIDENT)]
-    decided = [pl.col(f"{_HELPER}domain").alias(DOMAIN)]
+    domain_index = pl.col(_STEP_DOMAIN)
+    first = [_pick(domain_steps, "value", domain_index, pl.String).alias(DOMAIN),
+             _pick(domain_steps, "reason", domain_index, pl.String)
+             .alias(f"{_HELPER}domain_reason"),
+             _pick(domain_steps, "source", domain_index, pl.String)
+             .fill_null(DomainSource.NONE.value).alias(DOMAIN_SOURCE),
+             _pick(domain_steps, "confident", domain_index, pl.Boolean).fill_null(False)
+             .alias(CONFIDENT)]
+    indices, decided = [], []
     parts: list[pl.Expr] = [pl.lit("domain: "),
                             pl.col(f"{_HELPER}domain_reason").fill_null(pl.lit("no rule matched"))]
     for attribute in (URGENT, IMPORTANT):
         steps = steps_for(attribute)
-        decided.append(_chain(steps, "value", _DTYPES[attribute]).alias(attribute))
+        name = f"{_HELPER}step_{attribute}"
+        indices.append(_index(steps).alias(name))
+        decided.append(_pick(steps, "value", pl.col(name), _DTYPES[attribute]).alias(attribute))
         parts += [pl.lit(f"; {attribute}: "),
-                  _chain(steps, "reason", pl.String).fill_null(pl.lit("no rule matched"))]
+                  _pick(steps, "reason", pl.col(name), pl.String)
+                  .fill_null(pl.lit("no rule matched"))]
     return (frame.lazy()
             .with_columns(pl.lit(w).alias(f"{_HELPER}w{j}") for j, w in enumerate(words))
             .with_columns(expr.alias(name) for name, expr in helpers.items())
             .with_columns(expr.alias(name) for name, expr in later.items())
-            .with_columns(first)
+            .with_columns(_index(domain_steps).alias(_STEP_DOMAIN))
+            .with_columns(*first, *indices)
             .with_columns(*decided, pl.concat_str(parts).alias(REASON))
             .with_columns(pl.col(DOMAIN).fill_null(pl.lit(Domain.UNCLASSIFIED.value)),
                           _quadrant().alias(QUADRANT))
@@ -262,17 +272,32 @@ def _distinct_bits(values: pl.Series, conditions: Sequence[tuple[int, pl.Expr]],
     return [found.get_column(f"{_HELPER}w{j}") for j in range(count)]
 
 
-def _chain(steps: Sequence[_Step], field: str, dtype: Any) -> pl.Expr:
-    """One ordered ``when/then`` chain: the first step whose condition holds decides."""
-    none = pl.lit(None, dtype=dtype)
+_STEP_DOMAIN = f"{_HELPER}step_domain"  # which step of the domain chain decided
+
+
+def _index(steps: Sequence[_Step]) -> pl.Expr:
+    """One ordered ``when/then`` chain: the number of the first step whose condition holds."""
     if not steps:
-        return none
+        return pl.lit(None, pl.Int16)
     chain: Any = pl
-    for step in steps:
-        value = getattr(step, field)
-        chain = chain.when(step.when).then(pl.lit(str(value)) if isinstance(value, str)
-                                           else value)
-    return chain.otherwise(none)
+    for number, step in enumerate(steps):
+        chain = chain.when(step.when).then(pl.lit(number, pl.Int16))
+    return chain.otherwise(pl.lit(None, pl.Int16))
+
+
+def _pick(steps: Sequence[_Step], field: str, index: pl.Expr, dtype: Any) -> pl.Expr:
+    """``field`` of the step ``index`` names: constants by one lookup, expressions by a
+    chain on the index (a cheap integer comparison per step that has one)."""
+    values = [getattr(step, field) for step in steps]
+    constants = [None if isinstance(v, pl.Expr) else v for v in values]
+    picked = pl.lit(pl.Series(constants or [None], dtype=dtype)).gather(index)
+    dynamic = [(number, v) for number, v in enumerate(values) if isinstance(v, pl.Expr)]
+    if not dynamic:
+        return picked
+    chain: Any = pl
+    for number, value in dynamic:
+        chain = chain.when(index == number).then(value)
+    return chain.otherwise(picked)
 
 
 def _quadrant() -> pl.Expr:
@@ -300,8 +325,7 @@ def _override_steps(attribute: str, overrides: pl.DataFrame | None,
         if rows.height:
             value = helper(f"override_{scope}_{attribute}", pl.col(column).replace_strict(
                 rows["key"], rows[attribute], default=None, return_dtype=_DTYPES[attribute]))
-            steps.append(_Step(value.is_not_null(), value, pl.lit(reason),
-                               DomainSource.OVERRIDE, pl.lit(True)))
+            steps.append(_Step(value.is_not_null(), value, reason, DomainSource.OVERRIDE, True))
     return steps
 
 
@@ -321,8 +345,7 @@ def _correction_steps(attribute: str, learned: pl.DataFrame | None,
             stage=1)
         reason = pl.col(column).replace_strict(rows["key"], rows["reason"], default=None,
                                                return_dtype=pl.String)
-        steps.append(_Step(value.is_not_null(), value, reason, DomainSource.CORRECTION,
-                           pl.lit(True)))
+        steps.append(_Step(value.is_not_null(), value, reason, DomainSource.CORRECTION, True))
     return steps
 
 
@@ -352,7 +375,7 @@ def _rule_steps(attribute: str, matchers: Sequence[_Matcher], words: Sequence[pl
     return [_Step(first.is_not_null(),
                   pl.lit(pl.Series(values, dtype=_DTYPES[attribute])).gather(first),
                   pl.lit(pl.Series(reasons, dtype=pl.String)).gather(first),
-                  source, pl.lit(source != DomainSource.KEYWORDS))]
+                  source, source != DomainSource.KEYWORDS)]
 
 
 _LEAD = f"{_HELPER}lead"  # the helper column that holds `_lead_time`
@@ -430,20 +453,19 @@ def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
        a work calendar too: two signs agree); only personal mail addresses → life;
        a work calendar → work.
     """
-    work, life, integrated = (pl.lit(d.value) for d in (Domain.WORK, Domain.LIFE,
-                                                        Domain.INTEGRATED))
+    work, life, integrated = (d.value for d in (Domain.WORK, Domain.LIFE, Domain.INTEGRATED))
     colleague, consumer, business = facts["colleague"], facts["consumer"], facts["business"]
     calendar, cal_reason = facts["cal_domain"], facts["cal_reason"]
     life_calendar = (calendar == Domain.LIFE.value).fill_null(False)
     work_calendar = (calendar == Domain.WORK.value).fill_null(False)
     pack, pack_reason = facts["pack"], facts["pack_reason"]
     pack_is = {d: (pack == d.value).fill_null(False) for d in Domain}
-    yes, no = pl.lit(True), pl.lit(False)
+    yes, no = True, False
     evidence, keywords, guess = (DomainSource.EVIDENCE, DomainSource.KEYWORDS,
                                  DomainSource.CALENDAR_GUESS)
     return [
-        _Step(facts["focus"], work, pl.lit("focus block"), evidence, yes),
-        _Step(facts["leave"], life, pl.lit("out of office / leave"), evidence, no),
+        _Step(facts["focus"], work, "focus block", evidence, yes),
+        _Step(facts["leave"], life, "out of office / leave", evidence, no),
         _Step(facts["shift"], work, pl.format("a shift on a rota ({})", cal_reason),
               evidence, yes),
         _Step(colleague & pack_is[Domain.LIFE], integrated,
@@ -454,14 +476,13 @@ def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
         _Step(pack_is[Domain.INTEGRATED] & ~life_calendar, integrated, pack_reason, keywords,
               colleague | business | work_calendar),
         _Step(pack_is[Domain.LIFE], life, pack_reason, keywords, no),
-        _Step(colleague, work, pl.lit("with colleagues"), evidence, yes),
-        _Step(business & ~life_calendar, work, pl.lit("with external business contacts"),
-              evidence, yes),
+        _Step(colleague, work, "with colleagues", evidence, yes),
+        _Step(business & ~life_calendar, work, "with external business contacts", evidence,
+              yes),
         _Step(life_calendar, life, cal_reason, guess, no),
         _Step(pack_is[Domain.WORK], work, pack_reason, keywords, work_calendar),
         # (on a work calendar a personal address is as often a candidate or an investor)
-        _Step(consumer & ~work_calendar, life, pl.lit("only personal mail addresses"),
-              evidence, no),
+        _Step(consumer & ~work_calendar, life, "only personal mail addresses", evidence, no),
         _Step(work_calendar, work, cal_reason, guess, no),
     ]
 
@@ -472,14 +493,13 @@ def _evidence_steps(attribute: str, config: Config, facts: dict[str, pl.Expr]) -
     if attribute == IMPORTANT:
         # an invitation the owner has not accepted is not (yet) a commitment
         undecided = pl.col(s.RESPONSE).is_in(["tentative", "needs_action"]).fill_null(False)
-        return [_Step(focus, pl.lit(True), pl.lit("focus block")),
-                _Step(undecided, pl.lit(False), pl.format("not accepted ({})",
-                                                          pl.col(s.RESPONSE))),
-                _Step(facts["shift"], pl.lit(True), pl.lit("a rostered shift"))]
+        return [_Step(focus, True, "focus block"),
+                _Step(undecided, False, pl.format("not accepted ({})", pl.col(s.RESPONSE))),
+                _Step(facts["shift"], True, "a rostered shift")]
     threshold = pl.duration(microseconds=round(config.urgency.short_notice_hours * 3.6e9))
     short = ((pl.col(s.START) - pl.col(s.CREATED)) < threshold).fill_null(False)
-    return [_Step(focus, pl.lit(False), pl.lit("focus block")),
-            _Step(short, pl.lit(True), pl.format("short notice (created {})", pl.col(_LEAD)))]
+    return [_Step(focus, False, "focus block"),
+            _Step(short, True, pl.format("short notice (created {})", pl.col(_LEAD)))]
 
 
 def _fallback_steps(attribute: str) -> list[_Step]:
@@ -488,7 +508,6 @@ def _fallback_steps(attribute: str) -> list[_Step]:
     person committed to (accepted, organized or entered themselves) → important; what is
     routine or an errand is the pack's or the person's rules to say."""
     if attribute == IMPORTANT:
-        return [_Step(pl.col(f"{_HELPER}domain").is_not_null(), pl.lit(True),
-                      pl.lit("committed time (fallback)"))]
-    return [_Step(pl.col(s.CREATED).is_not_null(), pl.lit(False),
+        return [_Step(pl.col(_STEP_DOMAIN).is_not_null(), True, "committed time (fallback)")]
+    return [_Step(pl.col(s.CREATED).is_not_null(), False,
                   pl.format("planned ahead (created {})", pl.col(_LEAD)))]
