@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 SAMPLE_FILES = sorted(SAMPLE.glob("*.ics"))
 CONFIG = load_config(SAMPLE / "timeaudit.toml")
-KPIS = ["Work hours", "Life hours", "Integrated hours", "Focus coverage",
+KPIS = ["Work hours", "Life hours", "Integrated hours", "Unclassified", "Focus coverage",
         "Boundary violations", "Meeting hours"]
 
 pytestmark = pytest.mark.filterwarnings(
