@@ -447,8 +447,9 @@ def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
        calendar) → integrated, a candidate only (not confident);
     3. a keyword for integrated time (a team lunch, mentoring), unless on a personal
        calendar → integrated; then a life keyword → life;
-    4. colleagues → work; external business contacts, unless on a personal calendar →
-       work (both confident: the people in it say so);
+    4. colleagues → work (confident: the people in it say so); external business
+       contacts, unless on a personal calendar → work (confident when the domain meets
+       colleagues elsewhere in these calendars: a known partner);
     5. a personal calendar → life; a work keyword → work (confident when the calendar is
        a work calendar too: two signs agree); only personal mail addresses → life;
        a work calendar → work.
@@ -477,8 +478,10 @@ def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
               colleague | business | work_calendar),
         _Step(pack_is[Domain.LIFE], life, pack_reason, keywords, no),
         _Step(colleague, work, "with colleagues", evidence, yes),
+        # confident only with a known partner (a domain that meets colleagues elsewhere in
+        # these calendars): a club or a shop sends invitations too
         _Step(business & ~life_calendar, work, "with external business contacts", evidence,
-              yes),
+              facts["partner"]),
         _Step(life_calendar, life, cal_reason, guess, no),
         _Step(pack_is[Domain.WORK], work, pack_reason, keywords, work_calendar),
         # (on a work calendar a personal address is as often a candidate or an investor)

@@ -60,13 +60,16 @@ SHIFT_TITLE = (
     r"(?i)(\d{1,2}[:.h]\d{2}\s*[-–—]\s*\d{1,2}[:.h]\d{2}"
     r"|^\W*(early|late|night|long day|twilight|on[- ]?call|früh|spät|nacht|matin|soir|nuit"
     r"|mañana|tarde|noche)\W*$"
+    # a bare duty code in capitals ("E", "LD", "N2"); only a calendar made mostly of
+    # shifts is a rota, so a lone code elsewhere changes nothing
+    r"|(?-i:^\s*[A-Z]{1,3}\d?\s*$)"
     r"|\b(shift|früh(dienst|schicht)|spät(dienst|schicht)|nacht(dienst|schicht)|bereitschaft"
     r"|rufdienst|astreinte|garde de nuit|guardia|turno)\b"
     r"|日勤|夜勤|早番|遅番|当直|宿直|シフト)"
 )
 # The owner's own time off ("AL", "Urlaub", "Congés", "Vacaciones", "有給").
 LEAVE_TITLE = (
-    r"(?i)(^\W*(al|a/l|pto|ooo|rtt|ol)\W*$"
+    r"(?i)(^\W*(al|a/l|pto|ooo|rtt|ol|off|rest day|repos|libre|公休)\W*$"
     r"|\b(annual|sick|parental|maternity|paternity|compassionate|bereavement) leave\b"
     r"|\b(on leave|vacation|holidays?|out of (the )?office|ooo|pto|sick day|day off|time off)\b"
     r"|urlaub|\bferien\b|abwesend|\bkrank|elternzeit|brückentag|\bfrei\b"
@@ -84,11 +87,18 @@ def _domain_of(address: pl.Expr) -> pl.Expr:
     return address.str.split("@").list.last()
 
 
+# An organizer that is a system, not a person: a booking service or a mailing robot
+# ("noreply@", "reservations@") says nothing about who the event is with.
+SYSTEM_SENDER = (r"^(no-?reply|do-?not-?reply|notifications?|calendar|bookings?|reservations?"
+                 r"|appointments?|termine?|rendez-?vous|citas?|mailer|robot)[-_.+@]")
+
+
 def participant_domains(owner_emails: Sequence[str]) -> pl.Expr:
     """The mail domains of the people in an event other than the owner: attendees, and
-    the organizer unless it is one of the owner's addresses."""
+    the organizer unless it is one of the owner's addresses or a system sender."""
     organizer = pl.col(s.ORGANIZER)
-    foreign = organizer.is_not_null() & ~organizer.is_in(list(owner_emails))
+    foreign = (organizer.is_not_null() & ~organizer.is_in(list(owner_emails))
+               & ~organizer.str.contains(SYSTEM_SENDER).fill_null(False))
     extra = pl.when(foreign).then(pl.concat_list(_domain_of(organizer))).otherwise(
         pl.lit([], dtype=pl.List(pl.String)))
     return pl.concat_list(pl.col(s.ATTENDEE_DOMAINS).fill_null([]), extra)
@@ -106,7 +116,7 @@ def people_flags(work_domains: Sequence[str], owner_emails: Sequence[str]) -> di
     }
 
 
-PEOPLE = ("colleague", "consumer", "business")
+PEOPLE = ("colleague", "consumer", "business", "partner")
 
 
 def people_frame(events: pl.DataFrame, work_domains: Sequence[str],
@@ -120,7 +130,19 @@ def people_frame(events: pl.DataFrame, work_domains: Sequence[str],
     key = pl.struct(s.ORGANIZER, s.ATTENDEE_DOMAINS).hash(seed=0).alias("key")
     keyed = events.select(key, s.ORGANIZER, s.ATTENDEE_DOMAINS)
     distinct = keyed.unique("key", keep="first").with_columns(
-        expr.alias(name) for name, expr in people_flags(work_domains, owner_emails).items())
+        participant_domains(owner_emails).alias("people"),
+        *(expr.alias(name) for name, expr in people_flags(work_domains, owner_emails).items()))
+    # a business partner: an external business domain that meets colleagues somewhere in
+    # these calendars (a club or a shop that only ever invites the owner is not one)
+    colleague = pl.element().str.contains(work_domain_regex(work_domains))
+    consumer = pl.element().str.contains(CONSUMER_DOMAINS)
+    partners = (distinct.filter(pl.col("colleague"))
+                .select(pl.col("people").list.eval(pl.element().filter(~colleague & ~consumer))
+                        .list.explode(keep_nulls=False, empty_as_null=False))
+                .to_series().unique().drop_nulls())
+    distinct = distinct.with_columns(
+        pl.col("people").list.eval(pl.element().is_in(partners.implode())).list.any()
+        .fill_null(False).alias("partner"))
     return keyed.select("key").join(distinct.select("key", *PEOPLE), on="key", how="left",
                                     maintain_order="left").select(PEOPLE)
 

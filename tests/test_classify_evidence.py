@@ -6,7 +6,7 @@ the configuration is what a new user sets on day one (addresses, work domain), n
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -62,6 +62,7 @@ def test_people_in_an_event_decide_before_keywords_and_calendar(ics_data: Path) 
     expected = {
         "Leadership weekly": ("work", "evidence", True, "with colleagues"),
         "Pipeline": ("work", "evidence", True, "with colleagues"),
+        # a business partner: the domain meets colleagues in another event
         "Greyfield <> Corp": ("work", "evidence", True, "with external business contacts"),
         # integrated by its words, and confident: colleagues are in it
         "Teamabend 🎳": ("integrated", "keywords", True, 'default "Team social"'),
@@ -142,3 +143,32 @@ def read_ics_row(title: str, **fields: object) -> pl.DataFrame:
 
     attendees = ["corp.example"] if fields.get("organizer") else []
     return frame(event(title, attendee_domains=attendees, attendees=len(attendees), **fields))
+
+
+def classify_frame(*rows: dict) -> pl.DataFrame:
+    from tests.test_classify import frame  # noqa: PLC0415 - one event builder
+
+    return classify_events(frame(*rows).lazy(), CONFIG, default_rules=()).collect()
+
+
+def test_a_booking_robot_is_not_a_business_contact() -> None:
+    from tests.test_classify import event  # noqa: PLC0415
+
+    out = classify_frame(
+        event("Table for 4", organizer="noreply@bookings.example", attendees=0),
+        event("Contract review", event_id="c", organizer="jo@lawfirm.example",
+              attendee_domains=["lawfirm.example"], attendees=1))
+    assert out["domain"].to_list() == ["unclassified", "work"]
+    # outside a work calendar a business contact makes work, but not a certain one
+    assert out["domain_confident"].to_list() == [False, False]
+
+
+def test_a_calendar_of_bare_duty_codes_is_a_rota() -> None:
+    from tests.test_classify import MONDAY_9, event  # noqa: PLC0415
+
+    days = [MONDAY_9 + timedelta(days=i) for i in range(4)]
+    out = classify_frame(*(event(code, event_id=code, start=day, end=day + timedelta(hours=8))
+                           for code, day in zip(("E", "LD", "N", "E"), days, strict=True)),
+                         event("OFF", event_id="off", all_day=True))
+    assert out["domain"].to_list() == ["work", "work", "work", "work", "life"]
+    assert out["reason"][0].startswith("domain: a shift on a rota")

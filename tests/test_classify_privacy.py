@@ -14,7 +14,8 @@ from audit.period import Period
 from tests.test_classify_evidence import CONFIG, read
 
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")
-NAMED = {"Leadership weekly", "Pipeline", "Greyfield <> Corp", "Teamabend 🎳",
+NAMED = {"Leadership weekly", "Pipeline", "Greyfield <> Corp", "Greyfield follow-up",
+         "Teamabend 🎳",
          "Walk & Talk Chiara 🍂", "Fokuszeit – bitte nicht buchen"}
 PRIVATE = {"Kita 🚸", "Privat", "Dr. Lang", "Staff flu jab 💉", "Board deck",
            "Kita abholen", "U10 training ⚽", "Tierpark 🦒", "Courses Biocoop",
