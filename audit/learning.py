@@ -63,8 +63,11 @@ def learned_corrections(events: pl.DataFrame, overrides: pl.DataFrame | None
     return pl.concat([by_series, by_title]).cast(dict(LEARNED_SCHEMA))
 
 
-# What a suggestion is worth: an unknown domain counts double an uncertain one.
+# What an hour of each kind is worth asking about: an unknown domain counts double a
+# calendar guess (which knows nothing of the event itself), a keyword guess half of one
+# (a word in the title is a sign about this very event).
 _UNKNOWN_WEIGHT = 2.0
+_KEYWORD_WEIGHT = 0.5
 UNCERTAIN_SOURCES = ("none", "keywords", "calendar guess")
 
 
@@ -81,6 +84,8 @@ def suggest_corrections(events: pl.DataFrame, limit: int = 8, *,
                         minutes: str = "attributed_minutes") -> pl.DataFrame:
     """The corrections that would settle the most unknown or uncertain counted hours, best
     first: one per title pattern (a correction teaches every event with that pattern).
+    Unclassified hours weigh 2, calendar guesses and integrated candidates 1, keyword
+    guesses 0.5.
 
     ``events``: classified occurrences with their minutes (`Audit.minutes_per_event`).
     Columns: ``title`` (the one with the most time), ``event_id`` and ``series_id`` of an
@@ -94,7 +99,9 @@ def suggest_corrections(events: pl.DataFrame, limit: int = 8, *,
             "occurrences": pl.UInt32, "hours": pl.Float64, "domain": pl.String,
             "urgent": pl.Boolean, "important": pl.Boolean, "why": pl.String})
     unknown = (pl.col("domain") == "unclassified") | (pl.col("quadrant") == "unclassified")
-    weight = pl.when(unknown).then(_UNKNOWN_WEIGHT).otherwise(1.0)
+    weight = (pl.when(unknown).then(_UNKNOWN_WEIGHT)
+              .when(pl.col("domain_source") == "keywords").then(_KEYWORD_WEIGHT)
+              .otherwise(1.0))
     return (
         counted.with_columns(
             normalized_title(pl.col(s.TITLE)).alias("pattern"),

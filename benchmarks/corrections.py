@@ -1,6 +1,7 @@
 """Learning from corrections, simulated: how right the domain gets after a few corrections.
 
     .venv/bin/python benchmarks/corrections.py PERSONA_DIR [--max 10] [--from DATE --to DATE]
+                                               [--plain-calendars]
 
 A labelled persona folder holds its calendars (``*.ics``), ``timeaudit.toml`` (day-one
 settings) and ``labels.csv`` (uid, …, domain, important, urgent). The script audits the
@@ -64,6 +65,9 @@ def main() -> None:
     parser.add_argument("--max", type=int, default=10, help="corrections at most")
     parser.add_argument("--from", dest="start", default="2026-10-26")
     parser.add_argument("--to", dest="end", default="2026-11-23")
+    parser.add_argument("--plain-calendars", action="store_true",
+                        help="name every calendar \"Calendar\" and merge them into one source "
+                             "(a harder start: no calendar names to go on)")
     args = parser.parse_args()
 
     config = load_config(args.persona / "timeaudit.toml")
@@ -73,6 +77,9 @@ def main() -> None:
         labels = {row["uid"]: row for row in csv.DictReader(handle)}
     events = read_sources(Sources(ics=sorted(args.persona.glob("*.ics"))), period=period,
                           config=config, use_cache=False)
+    if args.plain_calendars:
+        events = events.with_columns(pl.lit("Calendar").alias("calendar"),
+                                     pl.lit("ics:calendar.ics").alias("source"))
     overrides: list[tuple] = []
     asked: set[str] = set()
 

@@ -123,7 +123,7 @@ def test_the_dashboard_renders_in_chromium(server: str, tmp_path: Path) -> None:
             page.goto(server)
             page.wait_for_function(
                 """() => document.querySelectorAll('.st-key-kpis [data-testid="stMetric"]')
-                         .length === 6""", timeout=60_000)
+                         .length === 7""", timeout=60_000)
             page.wait_for_selector('.st-key-matrix [data-testid="stVegaLiteChart"] canvas, '
                                    '.st-key-matrix [data-testid="stVegaLiteChart"] svg',
                                    timeout=60_000)
@@ -137,7 +137,7 @@ def test_the_dashboard_renders_in_chromium(server: str, tmp_path: Path) -> None:
                 """(before) => {
                     const now = [...document.querySelectorAll(
                         '.st-key-kpis [data-testid="stMetricValue"]')].map(e => e.innerText);
-                    return now.length === 6 && now.join() !== before.join();
+                    return now.length === 7 && now.join() !== before.join();
                 }""", arg=first, timeout=60_000)
             _settle(page)
             assert page.locator('[data-testid="stException"]').count() == 0
@@ -152,7 +152,7 @@ def test_the_dashboard_renders_in_chromium(server: str, tmp_path: Path) -> None:
             assert "not a valid iCalendar file" in alert.first.inner_text() \
                 or "broken.ics" in alert.first.inner_text()
             assert page.locator('[data-testid="stException"]').count() == 0
-            assert page.locator('.st-key-kpis [data-testid="stMetric"]').count() == 6
+            assert page.locator('.st-key-kpis [data-testid="stMetric"]').count() == 7
             _screenshot(page, "dashboard-error.png")
             assert not failures, failures
         finally:
