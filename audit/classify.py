@@ -10,7 +10,16 @@ import polars as pl
 
 from audit import schema as s
 from audit.config import Config, Rule, load_default_rules
-from audit.domains import EVENT_SCOPE, OVERRIDE_SCHEMA, SERIES_SCOPE, Domain, Quadrant
+from audit.domains import (
+    EVENT_SCOPE,
+    OVERRIDE_SCHEMA,
+    SERIES_SCOPE,
+    Domain,
+    DomainSource,
+    Quadrant,
+)
+from audit.evidence import LEAVE_TITLE, PEOPLE, SHIFT_TITLE, infer_calendars, people_frame
+from audit.learning import learned_corrections, normalized_title
 from audit.rules import is_external, local_wall_clock, rule_conditions
 
 DOMAIN = "domain"
@@ -18,12 +27,14 @@ URGENT = "urgent"
 IMPORTANT = "important"
 QUADRANT = "quadrant"
 REASON = "reason"
+DOMAIN_SOURCE = "domain_source"  # which tier decided the domain (`DomainSource`)
+CONFIDENT = "domain_confident"  # the domain is positively known, not a guess (SPEC §9)
 ATTRIBUTES = (DOMAIN, URGENT, IMPORTANT)
 
 # Columns classify_events adds to the event frame (SPEC §3).
 CLASSIFIED_SCHEMA = pl.Schema(
     {DOMAIN: pl.String, URGENT: pl.Boolean, IMPORTANT: pl.Boolean, QUADRANT: pl.String,
-     REASON: pl.String}
+     DOMAIN_SOURCE: pl.String, CONFIDENT: pl.Boolean, REASON: pl.String}
 )
 
 _DTYPES = {DOMAIN: pl.String, URGENT: pl.Boolean, IMPORTANT: pl.Boolean}
@@ -32,11 +43,17 @@ _HELPER = "__timeaudit_"  # prefix of the temporary match columns; dropped befor
 
 @dataclass(frozen=True)
 class _Step:
-    """One link of a precedence chain: when ``when`` holds, ``value`` decides, for ``reason``."""
+    """One link of a precedence chain: when ``when`` holds, ``value`` decides, for ``reason``.
+
+    ``source`` is the tier (`DomainSource`), ``confident`` whether the answer is positively
+    known (an override, a rule, a calendar default, strong evidence) or a guess.
+    """
 
     when: pl.Expr
-    value: pl.Expr
-    reason: pl.Expr
+    value: Any  # an expression, or a constant (cheaper: see `_pick`)
+    reason: Any
+    source: str = DomainSource.NONE
+    confident: Any = False
 
 
 _WORD = 64  # rules per UInt64 word of match bits
@@ -55,11 +72,15 @@ class _Matcher:
 def classify_events(events: pl.LazyFrame, config: Config,
                     overrides: pl.DataFrame | None = None, *,
                     default_rules: Sequence[Rule] | None = None) -> pl.LazyFrame:
-    """Add ``domain``, ``urgent``, ``important``, ``quadrant`` and ``reason`` (SPEC §5).
+    """Add ``domain``, ``urgent``, ``important``, ``quadrant``, ``domain_source``,
+    ``domain_confident`` and ``reason`` (SPEC §5).
 
     For each attribute the first source that has an answer decides it: manual override
-    (event before series) > user rules (in order) > calendar default (domain only) >
-    evidence > default pack (``default_rules``, the shipped pack when None) > fallback.
+    (event before series) > user rules (in order) > corrections learned from overrides
+    (same series, same title pattern) > calendar default (domain only) > evidence >
+    default pack > fallback. For the domain, the evidence and the pack interleave (see
+    `_domain_steps` and docs/classification.md): facts about the event come first, then
+    keywords, and what the calendar as a whole looks like (`audit.evidence`) last.
 
     How it stays fast on a million rows: every rule is evaluated once, into one bit of
     UInt64 "match words" (bit i = rule i matches), and each attribute's "first matching
@@ -78,36 +99,99 @@ def classify_events(events: pl.LazyFrame, config: Config,
                           Rule(name=default.source, source=default.source,
                                domain=default.domain))
                  for i, default in enumerate(config.calendars)]
-    matchers = [*user, *packed, *calendars]
+    # shift titles are read once per distinct title, like the rules' text conditions
+    shift = _Matcher(len(user) + len(packed) + len(calendars), "shift",
+                     Rule(name="shift", title=SHIFT_TITLE, domain="work"))
+    leave = _Matcher(shift.bit + 1, "leave", Rule(name="leave", title=LEAVE_TITLE,
+                                                   domain="life"))
+    matchers = [*user, *packed, *calendars, shift, leave]
     words = _match_words(frame, matchers, config)
     words_expr = [pl.col(f"{_HELPER}w{j}") for j in range(len(words))]
     # what several chains read is computed once, into a helper column
+    # (a helper that reads another helper goes into a later stage)
     helpers: dict[str, pl.Expr] = {_LEAD: _lead_time()}
+    later: dict[str, pl.Expr] = {}
 
-    def helper(name: str, expr: pl.Expr) -> pl.Expr:
-        helpers[f"{_HELPER}{name}"] = expr
+    def helper(name: str, expr: pl.Expr, *, stage: int = 0) -> pl.Expr:
+        (later if stage else helpers)[f"{_HELPER}{name}"] = expr
         return pl.col(f"{_HELPER}{name}")
 
-    parts: list[pl.Expr] = []
-    decided: list[pl.Expr] = []
-    for attribute in ATTRIBUTES:
-        steps = [*_override_steps(attribute, overrides, helper),
-                 *_rule_steps(attribute, user, words_expr, helper, "user"),
-                 *_rule_steps(attribute, calendars, words_expr, helper, "calendar"),
-                 *_evidence_steps(attribute, config),
-                 *_rule_steps(attribute, packed, words_expr, helper, "pack"),
-                 *_fallback_steps(attribute)]
-        decided.append(_chain(steps, "value", _DTYPES[attribute]).alias(attribute))
-        parts += [pl.lit(f"{'; ' if parts else ''}{attribute}: "),
-                  _chain(steps, "reason", pl.String).fill_null(pl.lit("no rule matched"))]
+    facts = _facts(frame, config, words, shift, leave, helper)
+    learned = learned_corrections(frame, overrides)
+    pack_domain = _rule_steps(DOMAIN, packed, words_expr, helper, "pack")
+    facts["pack"] = helper("pack", pl.when(pack_domain[0].when).then(pack_domain[0].value)
+                           if pack_domain else pl.lit(None, pl.String), stage=1)
+    facts["pack_reason"] = helper("pack_reason", pack_domain[0].reason if pack_domain
+                                  else pl.lit(None, pl.String), stage=1)
+    if learned is not None:
+        helper("normalized", normalized_title(pl.col(s.TITLE)))
+
+    def steps_for(attribute: str) -> list[_Step]:
+        head = [*_override_steps(attribute, overrides, helper),
+                *_rule_steps(attribute, user, words_expr, helper, "user"),
+                *_correction_steps(attribute, learned, helper)]
+        if attribute == DOMAIN:
+            return [*head, *_rule_steps(attribute, calendars, words_expr, helper, "calendar"),
+                    *_domain_steps(facts)]
+        return [*head, *_evidence_steps(attribute, config, facts),
+                *_rule_steps(attribute, packed, words_expr, helper, "pack"),
+                *_fallback_steps(attribute)]
+
+    # Each chain decides once which step applies (a small integer per row); the value,
+    # reason, source and confidence are then looked up by that index (`_pick`).
+    domain_steps = steps_for(DOMAIN)
+    domain_index = pl.col(_STEP_DOMAIN)
+    first = [_pick(domain_steps, "value", domain_index, pl.String).alias(DOMAIN),
+             _pick(domain_steps, "reason", domain_index, pl.String)
+             .alias(f"{_HELPER}domain_reason"),
+             _pick(domain_steps, "source", domain_index, pl.String)
+             .fill_null(DomainSource.NONE.value).alias(DOMAIN_SOURCE),
+             _pick(domain_steps, "confident", domain_index, pl.Boolean).fill_null(False)
+             .alias(CONFIDENT)]
+    indices, decided = [], []
+    parts: list[pl.Expr] = [pl.lit("domain: "),
+                            pl.col(f"{_HELPER}domain_reason").fill_null(pl.lit("no rule matched"))]
+    for attribute in (URGENT, IMPORTANT):
+        steps = steps_for(attribute)
+        name = f"{_HELPER}step_{attribute}"
+        indices.append(_index(steps).alias(name))
+        decided.append(_pick(steps, "value", pl.col(name), _DTYPES[attribute]).alias(attribute))
+        parts += [pl.lit(f"; {attribute}: "),
+                  _pick(steps, "reason", pl.col(name), pl.String)
+                  .fill_null(pl.lit("no rule matched"))]
     return (frame.lazy()
             .with_columns(pl.lit(w).alias(f"{_HELPER}w{j}") for j, w in enumerate(words))
             .with_columns(expr.alias(name) for name, expr in helpers.items())
+            .with_columns(expr.alias(name) for name, expr in later.items())
+            .with_columns(_index(domain_steps).alias(_STEP_DOMAIN))
+            .with_columns(*first, *indices)
             .with_columns(*decided, pl.concat_str(parts).alias(REASON))
             .with_columns(pl.col(DOMAIN).fill_null(pl.lit(Domain.UNCLASSIFIED.value)),
                           _quadrant().alias(QUADRANT))
             .select(pl.exclude(f"^{_HELPER}.*$"))
-            .select(pl.exclude(REASON), pl.col(REASON)))
+            .select(pl.exclude(DOMAIN_SOURCE, CONFIDENT, REASON), DOMAIN_SOURCE, CONFIDENT,
+                    REASON))
+
+
+def calendar_defaults(events: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """The calendars of ``events`` with the default timeaudit inferred for each (or null)
+    and its evidence, and the configured default where the person set one
+    (columns ``source``, ``calendar``, ``domain``, ``evidence``, ``configured``)."""
+    inferred = infer_calendars(events, config.work_domains, config.owner_emails)
+    configured = inferred.select(s.SOURCE).with_columns(
+        _first_glob([(d.source, d.domain) for d in config.calendars]).alias("configured"))
+    return inferred.join(configured, on=s.SOURCE, how="left", maintain_order="left").select(
+        s.SOURCE, s.CALENDAR, "domain", "evidence", "configured")
+
+
+def _first_glob(pairs: Sequence[tuple[str, str]]) -> pl.Expr:
+    # audit.rules reads globs the way rules and [[calendars]] do
+    from audit.rules import source_is  # noqa: PLC0415
+
+    chain: Any = pl
+    for glob, domain in pairs:
+        chain = chain.when(source_is(glob)).then(pl.lit(domain))
+    return chain.otherwise(pl.lit(None, pl.String)) if pairs else pl.lit(None, pl.String)
 
 
 def _word_lit(value: int) -> pl.Expr:
@@ -188,15 +272,32 @@ def _distinct_bits(values: pl.Series, conditions: Sequence[tuple[int, pl.Expr]],
     return [found.get_column(f"{_HELPER}w{j}") for j in range(count)]
 
 
-def _chain(steps: Sequence[_Step], field: str, dtype: Any) -> pl.Expr:
-    """One ordered ``when/then`` chain: the first step whose condition holds decides."""
-    none = pl.lit(None, dtype=dtype)
+_STEP_DOMAIN = f"{_HELPER}step_domain"  # which step of the domain chain decided
+
+
+def _index(steps: Sequence[_Step]) -> pl.Expr:
+    """One ordered ``when/then`` chain: the number of the first step whose condition holds."""
     if not steps:
-        return none
+        return pl.lit(None, pl.Int16)
     chain: Any = pl
-    for step in steps:
-        chain = chain.when(step.when).then(getattr(step, field))
-    return chain.otherwise(none)
+    for number, step in enumerate(steps):
+        chain = chain.when(step.when).then(pl.lit(number, pl.Int16))
+    return chain.otherwise(pl.lit(None, pl.Int16))
+
+
+def _pick(steps: Sequence[_Step], field: str, index: pl.Expr, dtype: Any) -> pl.Expr:
+    """``field`` of the step ``index`` names: constants by one lookup, expressions by a
+    chain on the index (a cheap integer comparison per step that has one)."""
+    values = [getattr(step, field) for step in steps]
+    constants = [None if isinstance(v, pl.Expr) else v for v in values]
+    picked = pl.lit(pl.Series(constants or [None], dtype=dtype)).gather(index)
+    dynamic = [(number, v) for number, v in enumerate(values) if isinstance(v, pl.Expr)]
+    if not dynamic:
+        return picked
+    chain: Any = pl
+    for number, value in dynamic:
+        chain = chain.when(index == number).then(value)
+    return chain.otherwise(picked)
 
 
 def _quadrant() -> pl.Expr:
@@ -224,7 +325,27 @@ def _override_steps(attribute: str, overrides: pl.DataFrame | None,
         if rows.height:
             value = helper(f"override_{scope}_{attribute}", pl.col(column).replace_strict(
                 rows["key"], rows[attribute], default=None, return_dtype=_DTYPES[attribute]))
-            steps.append(_Step(value.is_not_null(), value, pl.lit(reason)))
+            steps.append(_Step(value.is_not_null(), value, reason, DomainSource.OVERRIDE, True))
+    return steps
+
+
+def _correction_steps(attribute: str, learned: pl.DataFrame | None,
+                      helper: Callable[[str, pl.Expr], pl.Expr]) -> list[_Step]:
+    """What the person's overrides say about *similar* events (`audit.learning`): the
+    other occurrences of a corrected series, then events with the same title pattern."""
+    if learned is None:
+        return []
+    steps = []
+    for by, column in (("series", s.SERIES_ID), ("title", f"{_HELPER}normalized")):
+        rows = learned.filter((pl.col("by") == by) & pl.col(attribute).is_not_null())
+        if rows.height == 0:
+            continue
+        value = helper(f"learned_{by}_{attribute}", pl.col(column).replace_strict(
+            rows["key"], rows[attribute], default=None, return_dtype=_DTYPES[attribute]),
+            stage=1)
+        reason = pl.col(column).replace_strict(rows["key"], rows["reason"], default=None,
+                                               return_dtype=pl.String)
+        steps.append(_Step(value.is_not_null(), value, reason, DomainSource.CORRECTION, True))
     return steps
 
 
@@ -249,9 +370,12 @@ def _rule_steps(attribute: str, matchers: Sequence[_Matcher], words: Sequence[pl
             hits = word & _word_lit(mask)
             index = index.when(hits != 0).then(hits.bitwise_trailing_zeros() + j * _WORD)
     first = helper(f"first_{group}_{attribute}", index.otherwise(None))
+    source = {"user": DomainSource.RULE, "calendar": DomainSource.CALENDAR}.get(
+        group, DomainSource.KEYWORDS)
     return [_Step(first.is_not_null(),
                   pl.lit(pl.Series(values, dtype=_DTYPES[attribute])).gather(first),
-                  pl.lit(pl.Series(reasons, dtype=pl.String)).gather(first))]
+                  pl.lit(pl.Series(reasons, dtype=pl.String)).gather(first),
+                  source, source != DomainSource.KEYWORDS)]
 
 
 _LEAD = f"{_HELPER}lead"  # the helper column that holds `_lead_time`
@@ -275,23 +399,118 @@ def _lead_time() -> pl.Expr:
             .otherwise(pl.concat_str(number.cast(pl.String), unit)))
 
 
-def _evidence_steps(attribute: str, config: Config) -> list[_Step]:
+def _bit(words: Sequence[pl.Expr], matcher: _Matcher) -> pl.Expr:
+    """Whether ``matcher`` matched the row (its bit in the match words)."""
+    return (words[matcher.bit // _WORD] & _word_lit(1 << (matcher.bit % _WORD))) != 0
+
+
+def _facts(frame: pl.DataFrame, config: Config, word_values: Sequence[pl.Series],
+           shift: _Matcher, leave: _Matcher, helper: Callable[[str, pl.Expr], pl.Expr]
+           ) -> dict[str, pl.Expr]:
+    """The evidence `_domain_steps` and `_evidence_steps` read, as helper columns.
+
+    ``colleague`` / ``consumer`` / ``business``: someone other than the owner on a work
+    domain / a personal mail domain / any other domain; ``cal_domain``, ``cal_reason``,
+    ``rota``: what the event's calendar looks like (`audit.evidence.infer_calendars`);
+    ``shift``: a duty on a rota calendar; ``leave``: the owner's own out-of-office or leave
+    marker; ``focus``: a focus-time block (Google ``eventType``).
+    """
+    people = people_frame(frame, config.work_domains, config.owner_emails)
+    facts = {name: helper(name, pl.lit(people[name])) for name in PEOPLE}
+    words = [pl.col(f"{_HELPER}w{j}") for j in range(len(word_values))]
+    shift_title = pl.DataFrame({f"{_HELPER}w{j}": w for j, w in enumerate(word_values)}
+                               ).select(_bit(words, shift)).to_series()
+    calendars = infer_calendars(frame, config.work_domains, config.owner_emails,
+                                people=people, shift=shift_title)
+    source = pl.col(s.SOURCE)
+    for name, column, dtype in (("cal_domain", "domain", pl.String),
+                                ("cal_reason", "evidence", pl.String),
+                                ("rota", "rota", pl.Boolean)):
+        facts[name] = helper(name, source.replace_strict(
+            calendars[s.SOURCE], calendars[column], default=None, return_dtype=dtype))
+    organizer = pl.col(s.ORGANIZER)
+    own = organizer.is_null() | organizer.is_in(list(config.owner_emails))
+    facts["shift"] = helper("shift", _bit(words, shift) & facts["rota"].fill_null(False),
+                            stage=1)
+    facts["leave"] = helper("leave", own & ((pl.col(s.KIND) == "out_of_office").fill_null(False)
+                                            | _bit(words, leave)), stage=1)
+    facts["focus"] = (pl.col(s.KIND) == "focus").fill_null(False)
+    return facts
+
+
+def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
+    """The domain below overrides, rules, corrections and calendar defaults: evidence and
+    the keyword pack, interleaved so that the more specific fact wins.
+
+    1. a focus block → work; the owner's own leave → life; a shift on a rota → work;
+    2. colleagues in an event that looks like life (a life keyword, or a personal
+       calendar) → integrated, a candidate only (not confident);
+    3. a keyword for integrated time (a team lunch, mentoring), unless on a personal
+       calendar → integrated; then a life keyword → life;
+    4. colleagues → work (confident: the people in it say so); external business
+       contacts, unless on a personal calendar → work (confident when the domain meets
+       colleagues elsewhere in these calendars: a known partner);
+    5. a personal calendar → life; a work keyword → work (confident when the calendar is
+       a work calendar too: two signs agree); only personal mail addresses → life;
+       a work calendar → work.
+    """
+    work, life, integrated = (d.value for d in (Domain.WORK, Domain.LIFE, Domain.INTEGRATED))
+    colleague, consumer, business = facts["colleague"], facts["consumer"], facts["business"]
+    calendar, cal_reason = facts["cal_domain"], facts["cal_reason"]
+    life_calendar = (calendar == Domain.LIFE.value).fill_null(False)
+    work_calendar = (calendar == Domain.WORK.value).fill_null(False)
+    pack, pack_reason = facts["pack"], facts["pack_reason"]
+    pack_is = {d: (pack == d.value).fill_null(False) for d in Domain}
+    yes, no = True, False
+    evidence, keywords, guess = (DomainSource.EVIDENCE, DomainSource.KEYWORDS,
+                                 DomainSource.CALENDAR_GUESS)
+    return [
+        _Step(facts["focus"], work, "focus block", evidence, yes),
+        _Step(facts["leave"], life, "out of office / leave", evidence, no),
+        _Step(facts["shift"], work, pl.format("a shift on a rota ({})", cal_reason),
+              evidence, yes),
+        _Step(colleague & pack_is[Domain.LIFE], integrated,
+              pl.format("with colleagues, and {} says life", pack_reason), evidence, no),
+        _Step(colleague & life_calendar, integrated,
+              pl.format("with colleagues, on a personal calendar ({})", cal_reason),
+              evidence, no),
+        _Step(pack_is[Domain.INTEGRATED] & ~life_calendar, integrated, pack_reason, keywords,
+              colleague | business | work_calendar),
+        _Step(pack_is[Domain.LIFE], life, pack_reason, keywords, no),
+        _Step(colleague, work, "with colleagues", evidence, yes),
+        # confident only with a known partner (a domain that meets colleagues elsewhere in
+        # these calendars): a club or a shop sends invitations too
+        _Step(business & ~life_calendar, work, "with external business contacts", evidence,
+              facts["partner"]),
+        _Step(life_calendar, life, cal_reason, guess, no),
+        _Step(pack_is[Domain.WORK], work, pack_reason, keywords, work_calendar),
+        # (on a work calendar a personal address is as often a candidate or an investor)
+        _Step(consumer & ~work_calendar, life, "only personal mail addresses", evidence, no),
+        _Step(work_calendar, work, cal_reason, guess, no),
+    ]
+
+
+def _evidence_steps(attribute: str, config: Config, facts: dict[str, pl.Expr]) -> list[_Step]:
     """Facts about the event itself, which outrank the keyword guesses of the default pack."""
-    focus = (pl.col(s.KIND) == "focus").fill_null(False)
-    focus_value = {DOMAIN: Domain.WORK.value, URGENT: False, IMPORTANT: True}[attribute]
-    steps = [_Step(focus, pl.lit(focus_value, dtype=_DTYPES[attribute]),
-                   pl.lit("focus block"))]
-    if attribute == URGENT:
-        threshold = pl.duration(microseconds=round(config.urgency.short_notice_hours * 3.6e9))
-        short = ((pl.col(s.START) - pl.col(s.CREATED)) < threshold).fill_null(False)
-        steps.append(_Step(short, pl.lit(True),
-                           pl.format("short notice (created {})", pl.col(_LEAD))))
-    return steps
+    focus = facts["focus"]
+    if attribute == IMPORTANT:
+        # an invitation the owner has not accepted is not (yet) a commitment
+        undecided = pl.col(s.RESPONSE).is_in(["tentative", "needs_action"]).fill_null(False)
+        return [_Step(focus, True, "focus block"),
+                _Step(undecided, False, pl.format("not accepted ({})", pl.col(s.RESPONSE))),
+                _Step(facts["shift"], True, "a rostered shift")]
+    threshold = pl.duration(microseconds=round(config.urgency.short_notice_hours * 3.6e9))
+    short = ((pl.col(s.START) - pl.col(s.CREATED)) < threshold).fill_null(False)
+    return [_Step(focus, False, "focus block"),
+            _Step(short, True, pl.format("short notice (created {})", pl.col(_LEAD)))]
 
 
 def _fallback_steps(attribute: str) -> list[_Step]:
-    """Created well ahead (not short notice, or evidence would have decided): not urgent."""
-    if attribute != URGENT:
-        return []
-    return [_Step(pl.col(s.CREATED).is_not_null(), pl.lit(False),
+    """Urgent: created well ahead (not short notice, or evidence would have decided) → not
+    urgent. Important: time with a known domain that nothing else judged is time the
+    person committed to (accepted, organized or entered themselves) → important; what is
+    routine or an errand is the pack's or the person's rules to say."""
+    if attribute == IMPORTANT:
+        return [_Step(pl.col(_STEP_DOMAIN).is_not_null(), True, "committed time (fallback)")]
+    return [_Step(pl.col(s.CREATED).is_not_null(), False,
                   pl.format("planned ahead (created {})", pl.col(_LEAD)))]

@@ -265,8 +265,9 @@ def report(context: Context, fmt: str) -> None:
               help="Folder for summary.csv, violations.csv and events.csv.")
 @click.option("--privacy", type=click.Choice(["strict", "standard", "full"]),
               default="standard", show_default=True,
-              help="strict: summary only; standard: life titles become \"Personal\", no "
-                   "locations; full: titles and locations kept. Descriptions never.")
+              help="strict: summary only; standard: only what is positively work keeps "
+                   "its title, everything else is \"Personal\", no locations; full: titles "
+                   "and locations kept. Descriptions never.")
 def export(context: Context, out_dir: str, privacy: str) -> None:
     """Write the CSV export to share with your manager."""
     from audit.export import write_export  # noqa: PLC0415

@@ -22,6 +22,19 @@ class Quadrant(StrEnum):
     UNCLASSIFIED = "unclassified"  # urgent or important unknown
 
 
+class DomainSource(StrEnum):
+    """Which tier of SPEC §5 decided an occurrence's domain (column ``domain_source``)."""
+
+    OVERRIDE = "override"  # the person set it for this event or its series
+    RULE = "rule"  # one of the person's [[rules]]
+    CORRECTION = "correction"  # like an event the person corrected (same series / title)
+    CALENDAR = "calendar"  # a [[calendars]] default the person set
+    EVIDENCE = "evidence"  # facts about the event: kind, people in it, leave, a shift
+    KEYWORDS = "keywords"  # a keyword of the shipped default pack
+    CALENDAR_GUESS = "calendar guess"  # what the calendar as a whole looks like
+    NONE = "none"  # nothing decided: unclassified
+
+
 # What a rule, a calendar default or an override may set; "unclassified" is only an outcome.
 DOMAINS: tuple[str, ...] = (Domain.WORK, Domain.LIFE, Domain.INTEGRATED)
 

@@ -3,12 +3,16 @@
 Privacy levels:
 
 * ``strict`` — ``summary.csv`` only (hours per day and for the week, no events at all);
-* ``standard`` (default) — also ``violations.csv`` and ``events.csv``, where every
-  life-domain occurrence is called "Personal" (title and calendar), carries no reason (a
-  rule's name, such as "Therapy", would say what the title hides) and a number
-  (``personal-1``, ``personal-2`` … in time order) instead of its UID;
-  locations, descriptions, organizers and attendee domains are dropped for every
-  occurrence;
+* ``standard`` (default) — also ``violations.csv`` and ``events.csv``. Private by
+  default: an occurrence keeps its title only when it is *positively* work or integrated
+  (``domain_confident``: an override, a rule, a correction, a calendar default the person
+  set, or strong evidence such as colleagues in it — never a keyword guess or an inferred
+  calendar alone). Every other occurrence — life, unclassified, uncertain — is called
+  "Personal" (title and calendar), carries no reason (a rule's name, such as "Therapy",
+  would say what the title hides), no attendee count, and a number (``personal-1``,
+  ``personal-2`` … in time order) instead of its UID, in ``violations.csv`` as in
+  ``events.csv``; locations, descriptions, organizers and attendee domains are dropped
+  for every occurrence;
 * ``full`` — titles, locations and reasons kept; descriptions never leave the machine.
 
 Every text cell is neutralized for spreadsheets (`audit.spreadsheet`). Files are UTF-8
@@ -26,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
+from audit.classify import CONFIDENT
 from audit.engine import Audit
 from audit.errors import AuditError
 from audit.report import (
@@ -71,19 +76,50 @@ def summary_frame(audit: Audit) -> pl.DataFrame:
     )
 
 
-def violations_frame(audit: Audit) -> pl.DataFrame:
-    """The rows of SPEC §7 (only work time violates, so titles are work titles)."""
-    return audit.violations.with_columns(
+def shown(audit_events: pl.DataFrame) -> pl.Series:
+    """Per occurrence: may a ``standard`` export name it (SPEC §9)? Only what is positively
+    work or integrated; life, unclassified and guesses are "Personal"."""
+    return audit_events.select(
+        (pl.col("domain").is_in(["work", "integrated"]) & pl.col(CONFIDENT)).fill_null(False)
+    ).to_series()
+
+
+def _personal_ids(events: pl.DataFrame) -> pl.DataFrame:
+    """``event_id`` → ``personal-N`` for the occurrences a standard export does not name,
+    numbered in time order (``events`` is in time order)."""
+    hidden = events.select("event_id").with_columns(shown(events).alias("shown"))
+    return (hidden.with_columns((~pl.col("shown")).cast(pl.Int64).cum_sum().alias("n"))
+            .filter(~pl.col("shown"))
+            .select("event_id", (pl.lit("personal-") + pl.col("n").cast(pl.String))
+                    .alias("personal_id"))
+            .unique("event_id", keep="first", maintain_order=True))
+
+
+def violations_frame(audit: Audit, privacy: str = "full") -> pl.DataFrame:
+    """The rows of SPEC §7; at ``standard``, an occurrence that is not positively work
+    (work only by a guess) is "Personal" here too, with its number from events.csv."""
+    frame = audit.violations.with_columns(
         pl.col("minutes").round(0).cast(pl.Int64),
         pl.col(DATE).cast(pl.String),
     ).select("date", "type", "minutes", "event_id", "title", "calendar")
+    if privacy == "full":
+        return frame
+    ids = _personal_ids(audit.events)
+    personal = pl.col("personal_id").is_not_null()
+    return (frame.join(ids, on="event_id", how="left", maintain_order="left")
+            .with_columns(pl.when(personal).then(pl.col("personal_id"))
+                          .otherwise(pl.col("event_id")).alias("event_id"),
+                          *(pl.when(personal).then(pl.lit(PERSONAL)).otherwise(pl.col(c))
+                            .alias(c) for c in ("title", "calendar")))
+            .drop("personal_id"))
 
 
 def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
     """Classified occurrences with their minutes in the period, redacted for ``privacy``."""
     zone = audit.period.timezone
     frame = audit.minutes_per_event()
-    life = pl.col("domain") == "life"
+    # "life" below means "not named in a standard export": everything not positively work
+    life = ~pl.lit(shown(frame))
     columns = [
         pl.col("start").dt.convert_time_zone(zone).dt.date().cast(pl.String).alias("date"),
         pl.col("start").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
@@ -103,7 +139,9 @@ def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
          .alias("reason") if privacy != "full" else pl.col("reason")),
         COUNTED, COUNT_REASON,
         (pl.col(ATTRIBUTED_MINUTES)).round(1).alias("minutes"),
-        "attendees", "response", "status", "busy", "kind",
+        (pl.when(life).then(pl.lit(None, pl.Int32)).otherwise(pl.col("attendees"))
+         .alias("attendees") if privacy != "full" else pl.col("attendees")),
+        "response", "status", "busy", "kind",
     ]
     if privacy == "full":
         columns += ["location", "organizer",
@@ -118,7 +156,7 @@ def export_frames(audit: Audit, privacy: str = "standard") -> dict[str, pl.DataF
                          + ", ".join(PRIVACY_LEVELS))
     frames = {"summary.csv": summary_frame(audit)}
     if privacy != "strict":
-        frames["violations.csv"] = violations_frame(audit)
+        frames["violations.csv"] = violations_frame(audit, privacy)
         frames["events.csv"] = events_frame(audit, privacy)
     return {name: safe_frame(frame) for name, frame in frames.items()}
 

@@ -224,8 +224,11 @@ def render_table(report: dict[str, Any]) -> str:
                  f"double-booked {hours['double_booked']:.2f} h")
     lines += ["", "Where it went"]
     largest = max(hours["by_domain"].values(), default=0)
+    counted = sum(hours["by_domain"].values()) or 1
     for name, value in hours["by_domain"].items():
-        lines.append(f"  {name:<13}{value:6.2f} h  {_bar(value, largest)}")
+        # the share makes what is unknown as visible as what is known
+        lines.append(f"  {name:<13}{value:6.2f} h  {value / counted:4.0%}  "
+                     f"{_bar(value, largest)}")
     lines += ["", "Eisenhower matrix"]
     largest = max(hours["by_quadrant"].values(), default=0)
     total = hours["total"] or 1

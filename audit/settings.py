@@ -466,10 +466,12 @@ def calendar_domains(data: Mapping[str, Any]) -> dict[str, str]:
 
 
 def title_pattern(title: str) -> str:
-    """A rule pattern that matches exactly this title (any case, surrounding spaces)."""
+    """A rule pattern that matches this title (any case, surrounding spaces) whatever its
+    numbers: a correction of "E 07:00-15:00 Ward 3" also covers "E 07:30-15:30 Ward 3"."""
     # Escape by hand: Python's re.escape also escapes spaces and '-', which the Rust
     # regex engine Polars uses reads differently inside some constructs.
-    return "(?i)^\\s*" + _REGEX_SPECIAL.sub(r"\\\1", title.strip()) + "\\s*$"
+    escaped = _REGEX_SPECIAL.sub(r"\\\1", title.strip())
+    return "(?i)^\\s*" + re.sub(r"\d+", r"\\d+", escaped) + "\\s*$"
 
 
 def rules_edit(data: Mapping[str, Any], new_rules: Sequence[Mapping[str, Any]]) -> SetTables:

@@ -16,9 +16,10 @@ import polars as pl
 from audit.accounting import ATTRIBUTED_MINUTES, DATE, PIECE_END, PIECE_START, period_days
 from audit.boundaries import VIOLATION_TYPES, daily_intervals
 from audit.config import WEEKDAYS
-from audit.domains import Domain, Quadrant
+from audit.domains import Domain
 from audit.engine import Audit
 from audit.focus import is_focus_block
+from audit.learning import suggest_corrections
 from audit.period import Period
 from audit.report import DOMAINS, QUADRANTS, day_table
 from dashboard.intervals import END, START, intersect, subtract
@@ -317,19 +318,10 @@ def events_table(audit: Audit) -> pl.DataFrame:
 
 
 def unclassified_titles(audit: Audit, limit: int = 8) -> pl.DataFrame:
-    """Titles with an unknown domain, urgency or importance, the most time first."""
-    unknown = ((pl.col("domain") == Domain.UNCLASSIFIED)
-               | (pl.col("quadrant") == Quadrant.UNCLASSIFIED))
-    return (
-        audit.minutes_per_event().filter(unknown & pl.col("counted"))
-        .group_by("title")
-        .agg(pl.len().alias("occurrences"),
-             (pl.col(ATTRIBUTED_MINUTES).sum() / 60).round(2).alias("hours"),
-             pl.col("domain").mode().first(), _yes_no("urgent").drop_nulls().first(),
-             _yes_no("important").drop_nulls().first())
-        .sort("hours", "title", descending=[True, False])
-        .head(limit)
-    )
+    """The titles to ask the person about first: those whose correction settles the most
+    unclassified or uncertain hours (`audit.learning.suggest_corrections`)."""
+    return suggest_corrections(audit.minutes_per_event(), limit).select(
+        "title", "occurrences", "hours", "domain", _yes_no("urgent"), _yes_no("important"))
 
 
 def week_label(start: date, end: date) -> str:

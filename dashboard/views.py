@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from audit import settings, store
+from audit.classify import calendar_defaults
 from audit.domains import DOMAINS
 from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
@@ -47,6 +48,33 @@ def render_header(setup: Setup, week: Week) -> None:
                          icon=":material/info:"):
             for note in week.warnings:
                 st.caption(note)
+    render_calendar_defaults(setup, week)
+
+
+def render_calendar_defaults(setup: Setup, week: Week) -> None:
+    """What each calendar looks like to timeaudit, with the evidence; one click makes the
+    inferred domain the calendar's default (the sidebar changes it)."""
+    found = calendar_defaults(week.audit.events, week.audit.config).filter(
+        pl.col("domain").is_not_null() & (pl.col("configured").is_null()
+                                          | (pl.col("configured") != pl.col("domain"))))
+    if found.is_empty():
+        return
+    with st.expander(f"Calendar defaults timeaudit inferred ({found.height})",
+                     icon=":material/calendar_month:"):
+        st.caption("Used only where nothing surer decides, and never enough to name an "
+                   "event in the export. Confirm one to make it the calendar's default.")
+        for row in found.iter_rows(named=True):
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"**{row['domain']}** — {row['evidence']}")
+            if button.button("Confirm", key=f"confirm:{row['source']}"):
+                try:
+                    state.apply_settings(setup, [settings.calendar_domain_edit(
+                        setup.data, row["source"], row["domain"])])
+                except AuditError as error:
+                    say("calendars", "error", str(error))
+                else:
+                    say("calendars", "success", f"{row['source']}: {row['domain']}")
+                st.rerun()
 
 
 # ------------------------------------------------------------------ KPIs
@@ -73,14 +101,22 @@ def render_kpis(week: Week) -> None:
         return [round(v * scale, 2) for v in trend[name].to_list()]
 
     with st.container(key="kpis"):
-        first, second = st.columns(3), st.columns(3)
+        first, second = st.columns(4), st.columns(3)
         for column, (domain, colour) in zip(
                 first, (("work", "off"), ("life", "normal"), ("integrated", "normal")),
-                strict=True):
+                strict=False):
             column.metric(f"{domain.title()} hours", f"{now[domain]:.1f} h",
                       _delta(change(domain), " h"), delta_color=colour, border=True,
                       chart_data=spark(domain), chart_type="bar",
                       help=f"Counted {domain} time (SPEC §6); change against the week before.")
+        # What timeaudit could not classify is a figure, not a silent gap.
+        counted = sum(now[d] for d in ("work", "life", "integrated", "unclassified"))
+        share = now["unclassified"] / counted if counted else 0.0
+        first[3].metric("Unclassified", f"{now['unclassified']:.1f} h · {share:.0%}",
+                        _delta(change("unclassified"), " h"), delta_color="inverse",
+                        border=True, chart_data=spark("unclassified"), chart_type="bar",
+                        help="Counted time whose domain nothing decided: classify the top "
+                             "titles under Events to settle it.")
         target = now["focus_target"]
         met = "met" if now["focus"] >= target else "not met"
         coverage_change = change("coverage")
@@ -355,8 +391,10 @@ def render_unclassified(setup: Setup, week: Week) -> None:
             st.caption("Every counted event this week has a domain, urgency and importance.")
             return
         where = "for this session (sample)" if setup.sample else f"into {setup.path}"
-        st.caption("Choose what each title is, tick *add rule*, and add: each becomes a rule "
-                   f"matching that exact title, written {where}; it applies to every week.")
+        st.caption("The titles whose answer settles the most unclassified or uncertain hours "
+                   "come first. Choose what each title is, tick *add rule*, and add: each "
+                   "becomes a rule matching that title (whatever its numbers), written "
+                   f"{where}; it applies to every week.")
         edited = st.data_editor(
             titles.with_columns(pl.lit(False).alias("add rule")), key="rules_editor",
             hide_index=True, width="stretch",

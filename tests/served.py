@@ -22,6 +22,7 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+KPI_COUNT = 7  # the week-at-a-glance metrics (dashboard.views.render_kpis)
 USER_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 
 
@@ -96,12 +97,12 @@ def chromium() -> Iterator[Any]:
 
 
 def open_dashboard(browser: Any, url: str, errors: list[str]) -> Any:
-    """A page on ``url`` once the six KPIs of the week are on it; the page's script errors
-    are added to ``errors``."""
+    """A page on ``url`` once the KPIs of the week are on it; the page's script errors are
+    added to ``errors``."""
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     page.wait_for_function(
-        """() => document.querySelectorAll('.st-key-kpis [data-testid="stMetric"]')
-                 .length === 6""", timeout=90_000)
+        """(count) => document.querySelectorAll('.st-key-kpis [data-testid="stMetric"]')
+                      .length === count""", arg=KPI_COUNT, timeout=90_000)
     return page

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 SAMPLE_FILES = sorted(SAMPLE.glob("*.ics"))
 CONFIG = load_config(SAMPLE / "timeaudit.toml")
-KPIS = ["Work hours", "Life hours", "Integrated hours", "Focus coverage",
+KPIS = ["Work hours", "Life hours", "Integrated hours", "Unclassified", "Focus coverage",
         "Boundary violations", "Meeting hours"]
 
 pytestmark = pytest.mark.filterwarnings(
@@ -273,20 +273,40 @@ def test_connecting_google_without_a_client_says_what_to_do(app: AppTest) -> Non
     assert message.startswith("no OAuth client yet")
 
 
-def test_classifying_a_title_writes_a_rule_for_the_session_in_sample_mode(app: AppTest
-                                                                           ) -> None:
+def _neutral_calendar(titles: list[str]) -> bytes:
+    """One timed event per title in the frozen default week, with nothing that says what
+    it is (no attendees, no keyword, a neutral calendar name)."""
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:n{i}@test\r\nSUMMARY:{title}\r\n"
+        f"DTSTART:2026111{i}T100000Z\r\nDTEND:2026111{i}T110000Z\r\nEND:VEVENT\r\n"
+        for i, title in enumerate(titles))
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            f"X-WR-CALNAME:Kalender\r\n{events}END:VCALENDAR\r\n").encode()
+
+
+def test_classifying_a_title_writes_a_rule_and_settles_it(app: AppTest) -> None:
+    app.file_uploader(key="upload").upload(
+        "mine.ics", _neutral_calendar(["Zephyr", "Quokka", "Marmot"]), "text/calendar")
+    app.run()
+    assert not app.exception, app.exception
     label = next(e.label for e in app.expander if "unclassified titles" in e.label)
-    assert label.endswith("(5)")
+    assert label.endswith("(3)")
     app.session_state["rules_editor"] = {
-        "edited_rows": {0: {"important": "yes", "add rule": True}},
+        "edited_rows": {0: {"domain": "life", "urgent": "no", "important": "yes",
+                            "add rule": True}},
         "added_rows": [], "deleted_rows": []}
     app.button(key="rules_add").click().run()
     assert not app.exception
-    assert [s.value for s in app.success if "rule" in s.value] == [
-        "Added 1 rule(s) for this session (sample)."]
+    assert any("rule" in s.value for s in app.success), [s.value for s in app.success]
     label = next(e.label for e in app.expander if "unclassified titles" in e.label)
-    assert label.endswith("(4)")
-    assert not settings.user_config_path().exists()
+    assert label.endswith("(2)")
+    assert len(tomllib_load(settings.user_config_path())["rules"]) == 1
+
+
+def test_the_sample_week_has_nothing_left_to_classify(app: AppTest) -> None:
+    """The sample ships its own rules: its weeks are fully classified."""
+    label = next(e.label for e in app.expander if "unclassified titles" in e.label)
+    assert label.endswith("(0)")
 
 
 # ------------------------------------------------------------------ the numbers behind

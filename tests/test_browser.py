@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import chromium, free_port, isolated_env, open_dashboard, serving
+from served import KPI_COUNT, chromium, free_port, isolated_env, open_dashboard, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -73,11 +73,11 @@ def test_the_dashboard_renders_in_chromium(server: str, tmp_path: Path) -> None:
 
         page.get_by_role("button", name="Previous").click()
         page.wait_for_function(
-            """(before) => {
+            """({before, count}) => {
                 const now = [...document.querySelectorAll(
                     '.st-key-kpis [data-testid="stMetricValue"]')].map(e => e.innerText);
-                return now.length === 6 && now.join() !== before.join();
-            }""", arg=first, timeout=60_000)
+                return now.length === count && now.join() !== before.join();
+            }""", arg={"before": first, "count": KPI_COUNT}, timeout=60_000)
         _settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         _screenshot(page, "dashboard-previous-week.png")
@@ -91,6 +91,6 @@ def test_the_dashboard_renders_in_chromium(server: str, tmp_path: Path) -> None:
         assert "not a valid iCalendar file" in alert.first.inner_text() \
             or "broken.ics" in alert.first.inner_text()
         assert page.locator('[data-testid="stException"]').count() == 0
-        assert page.locator('.st-key-kpis [data-testid="stMetric"]').count() == 6
+        assert page.locator('.st-key-kpis [data-testid="stMetric"]').count() == KPI_COUNT
         _screenshot(page, "dashboard-error.png")
         assert not failures, failures

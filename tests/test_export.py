@@ -387,3 +387,47 @@ def test_a_failed_export_leaves_no_temporary_file(audit: Audit, tmp_path: Path):
     leftovers = [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"]
     assert leftovers == []
     assert leaks(tmp_path, ("SECRET-THERAPY", "Dr. Private Street 5")) == []
+
+
+# --- private by default (issue 11): only what is positively work is named ----------------
+
+GUESS_CONFIG = parse_config({"timezone": TZ, "work_domains": ["acme.example"]},
+                            file="test.toml")
+
+
+def test_standard_names_only_positively_work_occurrences():
+    rows = [
+        # work by its people (a colleague in it): named
+        ev("with-ana@acme.example", "Pricing with Ana", at(MON, "09:00"), at(MON, "10:00"),
+           organizer="ana@acme.example", attendee_domains=["acme.example"], attendees=1),
+        # work only because its calendar is named "Work": a guess, "Personal"
+        ev("unknown@x", "GUESS-Lang", at(MON, "10:00"), at(MON, "11:00")),
+        # nothing says what it is: unclassified, "Personal"
+        ev("unknown2@x", "GUESS-Shah", at(TUE, "18:30"), at(TUE, "19:00"), calendar="Misc",
+           source="ics:misc.ics"),
+    ]
+    audit = run_audit(pl.DataFrame(rows, schema=EVENT_SCHEMA), GUESS_CONFIG, W13)
+    events = export_frames(audit, "standard")["events.csv"]
+    assert events.select("title", "domain").rows() == [
+        ("Pricing with Ana", "work"), ("Personal", "work"), ("Personal", "unclassified")]
+    assert events["event_id"].to_list() == ["with-ana@acme.example", "personal-1",
+                                            "personal-2"]
+    assert events["attendees"].to_list() == [1, None, None]
+    full = export_frames(audit, "full")["events.csv"]
+    assert full["title"].to_list() == ["Pricing with Ana", "GUESS-Lang", "GUESS-Shah"]
+
+
+def test_work_by_a_guess_is_personal_in_violations_too():
+    # a calendar named "Work" makes its events work, but only as a guess
+    rows = [ev("guess@x", "GUESS-late call", at(MON, "19:00"), at(MON, "20:00")),
+            ev("sure@acme.example", "Late review with Ana", at(TUE, "19:00"), at(TUE, "20:00"),
+               organizer="ana@acme.example", attendee_domains=["acme.example"], attendees=1)]
+    audit = run_audit(pl.DataFrame(rows, schema=EVENT_SCHEMA), GUESS_CONFIG, W13)
+    assert audit.events["domain"].to_list() == ["work", "work"]
+    assert audit.events["domain_confident"].to_list() == [False, True]
+    out = export_frames(audit, "standard")
+    violations = out["violations.csv"]
+    assert violations.select("event_id", "title", "calendar").rows() == [
+        ("personal-1", "Personal", "Personal"),
+        ("sure@acme.example", "Late review with Ana", "Work")]
+    assert out["events.csv"]["event_id"].to_list() == ["personal-1", "sure@acme.example"]
