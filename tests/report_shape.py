@@ -12,6 +12,20 @@ TYPES = ("non_working_day", "late_night", "after_hours",
 FLOAT, INT, BOOL, STR, DATE = "float", "int", "bool", "str", "date"
 DOMAIN_KEYS = ("work", "life", "integrated", "unclassified")
 QUADRANT_KEYS = ("do", "schedule", "delegate", "eliminate", "unclassified")
+COUNT_HOURS = {"count": INT, "hours": FLOAT}
+MEETINGS: dict[str, Any] = {
+    "count": INT, "hours": FLOAT, "attendee_hours": FLOAT,
+    "by_size": dict.fromkeys(("one_on_one", "small", "large"), COUNT_HOURS),
+    "by_recurrence": dict.fromkeys(("recurring", "one_off"), COUNT_HOURS),
+    "by_organizer": dict.fromkeys(("me", "others"), COUNT_HOURS),
+    "by_audience": dict.fromkeys(("colleagues", "external"), COUNT_HOURS),
+    "back_to_back": COUNT_HOURS,
+    "outside_working_hours": COUNT_HOURS,
+    "series": [{"series_id": STR, "title": STR, "count": INT, "hours": FLOAT, "share": FLOAT,
+                "first_half_hours": FLOAT, "second_half_hours": FLOAT, "trend": STR}],
+    "people": [{"person": STR, "count": INT, "hours": FLOAT}],
+    "domains": [{"domain": STR, "count": INT, "hours": FLOAT}],
+}
 SHAPE: dict[str, Any] = {
     "period": {"from": DATE, "to": DATE, "timezone": STR},
     "hours": {
@@ -32,6 +46,8 @@ SHAPE: dict[str, Any] = {
     },
     "days": [{"date": DATE, **dict.fromkeys(DOMAIN_KEYS, FLOAT), "focus": FLOAT,
               "working": FLOAT, "violation_minutes": INT}],
+    # issue 14: after every key of SPEC §9
+    "meetings": MEETINGS,
 }
 
 
