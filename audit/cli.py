@@ -105,6 +105,8 @@ def period_options(command: Callable) -> Callable:
                   help="Audit time zone (IANA name); default: timezone of the config.")
     @click.option("--to", "end", metavar="DATE", help="Last day, exclusive (YYYY-MM-DD).")
     @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD).")
+    @click.option("--quarter", metavar="YYYY-Qn", help="A calendar quarter, e.g. 2026-Q4.")
+    @click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2026-11.")
     @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47.")
     @click.option("--config", "config_path", metavar="FILE",
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
@@ -112,7 +114,8 @@ def period_options(command: Callable) -> Callable:
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
                 google: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
                 config_path: str | None, week: str | None, start: str | None,
-                end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
+                end: str | None, tz: str | None, no_cache: bool, month: str | None = None,
+                quarter: str | None = None, **kwargs: Any) -> Any:
         if sample:
             ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
             config_path = config_path or str(timeaudit_sample.CONFIG)
@@ -121,7 +124,7 @@ def period_options(command: Callable) -> Callable:
             resolve_zone(tz)
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
-                                week_start=config.week_start)
+                                week_start=config.week_start, month=month, quarter=quarter)
         if sync and not google:
             raise UsageError("--sync goes with --google")
         context = Context(config, period, ics, urls, use_cache=not no_cache,
@@ -143,6 +146,13 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> None:
         click.echo(frame.write_json())
     else:
         click.echo(safe_frame(frame).write_csv(), nl=False)
+
+
+def by_option(command: Callable) -> Callable:
+    """--by day|week|month: one row per group besides the period's figures (issue 14)."""
+    return click.option("--by", type=click.Choice(["day", "week", "month"]), default=None,
+                        help="Also give the figures per day, week or month, with the "
+                        "change from one to the next.")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,11 +183,13 @@ def events(context: Context, fmt: str, raw: bool) -> None:
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def report(context: Context, fmt: str) -> None:
-    """The period's figures: domains, quadrants, focus, boundary violations, days."""
+@by_option
+def report(context: Context, fmt: str, by: str | None) -> None:
+    """The period's figures: domains, quadrants, focus, boundary violations, days,
+    meetings (and, with --by, one row per day, week or month)."""
     from audit.report import build_report, render_table  # noqa: PLC0415
 
-    result = build_report(context.run_audit())
+    result = build_report(context.run_audit(), by)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -193,11 +205,12 @@ def report(context: Context, fmt: str) -> None:
               default="standard", show_default=True,
               help="strict: summary only; standard: life titles become \"Personal\", no "
                    "locations; full: titles and locations kept. Descriptions never.")
-def export(context: Context, out_dir: str, privacy: str) -> None:
+@by_option
+def export(context: Context, out_dir: str, privacy: str, by: str | None) -> None:
     """Write the CSV export to share with your manager."""
     from audit.export import write_export  # noqa: PLC0415
 
-    for path in write_export(context.run_audit(), out_dir, privacy):
+    for path in write_export(context.run_audit(), out_dir, privacy, by):
         click.echo(str(path))
 
 

@@ -26,6 +26,7 @@ import polars as pl
 from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.engine import Audit
 from audit.errors import AuditError
+from audit.groups import group_rows, groups_frame
 from audit.report import (
     DOMAINS,
     QUADRANTS,
@@ -38,7 +39,7 @@ from audit.spreadsheet import safe_frame
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
 PERSONAL = "Personal"
-FILES = ("summary.csv", "violations.csv", "events.csv")
+FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv")
 
 
 def summary_frame(audit: Audit) -> pl.DataFrame:
@@ -109,12 +110,16 @@ def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def export_frames(audit: Audit, privacy: str = "standard") -> dict[str, pl.DataFrame]:
-    """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame)."""
+def export_frames(audit: Audit, privacy: str = "standard", by: str | None = None
+                  ) -> dict[str, pl.DataFrame]:
+    """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame);
+    with ``by``, also ``groups.csv`` (issue 14: figures only, so at every level)."""
     if privacy not in PRIVACY_LEVELS:
         raise AuditError(f"unknown privacy level {privacy!r}: use one of "
                          + ", ".join(PRIVACY_LEVELS))
     frames = {"summary.csv": summary_frame(audit)}
+    if by:
+        frames["groups.csv"] = groups_frame(group_rows(audit, by))
     if privacy != "strict":
         frames["violations.csv"] = violations_frame(audit)
         frames["events.csv"] = events_frame(audit, privacy)
@@ -137,14 +142,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -> list[Path]:
+def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard",
+                 by: str | None = None) -> list[Path]:
     """Write the export into ``out_dir`` (created if needed); returns the files written.
 
     Each file is written to a temporary name and renamed, so a failed export never
     leaves half a file; files of a stricter level than asked are removed so the folder
     holds exactly what the level allows.
     """
-    frames = export_frames(audit, privacy)
+    frames = export_frames(audit, privacy, by)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.domains import Domain, Quadrant
 from audit.engine import Audit
+from audit.groups import group_rows, render_groups
 from audit.meetings import meeting_report
 
 DOMAINS = tuple(d.value for d in Domain)
@@ -155,8 +156,10 @@ def _day_rows(audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
     ])
 
 
-def build_report(audit: Audit) -> dict[str, Any]:
-    """The JSON report of SPEC §9, exactly its shape.
+def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
+    """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
+    ``meetings`` (`audit.meetings`) and, with ``by`` ("day", "week" or "month"),
+    ``groups`` (`audit.groups`).
 
     The per-row values (dates as ISO text, hours rounded to 2 decimals as `round` does,
     minutes as whole numbers) are computed column by column; Python only builds the
@@ -205,6 +208,7 @@ def build_report(audit: Audit) -> dict[str, Any]:
                        "items": items},
         "days": day_rows,
         "meetings": meeting_report(audit),
+        **({"groups": group_rows(audit, by)} if by else {}),
     }
 
 
@@ -253,6 +257,8 @@ def render_table(report: dict[str, Any]) -> str:
                      f"{day['focus']:5.2f}  {day['working']:7.2f}  "
                      f"{day['violation_minutes']:6d} min")
     lines += _meeting_lines(report.get("meetings"))
+    if "groups" in report:
+        lines += render_groups(report["groups"])
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 

@@ -10,6 +10,7 @@ TYPES = ("non_working_day", "late_night", "after_hours",
          "protected_time", "no_meeting_day", "long_day")
 
 FLOAT, INT, BOOL, STR, DATE = "float", "int", "bool", "str", "date"
+NULL = "|null"  # FLOAT + NULL: a float or null
 DOMAIN_KEYS = ("work", "life", "integrated", "unclassified")
 QUADRANT_KEYS = ("do", "schedule", "delegate", "eliminate", "unclassified")
 COUNT_HOURS = {"count": INT, "hours": FLOAT}
@@ -51,9 +52,24 @@ SHAPE: dict[str, Any] = {
 }
 
 
+CHANGE = {"hours": FLOAT + NULL, "meetings": FLOAT + NULL, "focus": FLOAT + NULL,
+          "violation_minutes": INT + NULL}
+GROUP = {"label": STR, "from": DATE, "to": DATE, "hours": FLOAT,
+         "by_domain": dict.fromkeys(DOMAIN_KEYS, FLOAT), "meetings": FLOAT,
+         "focus": {"hours": FLOAT, "working_hours": FLOAT, "coverage": FLOAT + NULL,
+                   "target_hours": FLOAT, "target_met": BOOL + NULL},
+         "violation_minutes": INT, "minutes_by_type": dict.fromkeys(TYPES, INT),
+         "change": CHANGE}
+# `report --by day|week|month`: the report and its groups
+GROUPED_SHAPE: dict[str, Any] = {**SHAPE, "groups": [GROUP]}
+
+
 def check_shape(value: Any, shape: Any = SHAPE, where: str = "report") -> None:
     """``value`` has exactly the keys (in SPEC order), nesting and value types of ``shape``."""
-    if isinstance(shape, dict):
+    if isinstance(shape, str) and shape.endswith(NULL):
+        if value is not None:
+            check_shape(value, shape.removesuffix(NULL), where)
+    elif isinstance(shape, dict):
         assert isinstance(value, dict), where
         assert list(value) == list(shape), f"{where}: keys {list(value)}"
         for key, inner in shape.items():
