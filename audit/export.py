@@ -26,6 +26,7 @@ import polars as pl
 from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.engine import Audit
 from audit.errors import AuditError
+from audit.goals import goal_rows, goals_frame, has_budgets
 from audit.groups import group_rows, groups_frame
 from audit.report import (
     DOMAINS,
@@ -39,7 +40,7 @@ from audit.spreadsheet import safe_frame
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
 PERSONAL = "Personal"
-FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv")
+FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv", "goals.csv")
 
 
 def summary_frame(audit: Audit) -> pl.DataFrame:
@@ -120,6 +121,8 @@ def export_frames(audit: Audit, privacy: str = "standard", by: str | None = None
     frames = {"summary.csv": summary_frame(audit)}
     if by:
         frames["groups.csv"] = groups_frame(group_rows(audit, by))
+    if has_budgets(audit):  # issue 14: budgets set in [goals], figures only
+        frames["goals.csv"] = goals_frame(goal_rows(audit))
     if privacy != "strict":
         frames["violations.csv"] = violations_frame(audit)
         frames["events.csv"] = events_frame(audit, privacy)

@@ -19,6 +19,7 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.domains import Domain, Quadrant
 from audit.engine import Audit
+from audit.goals import goal_rows, render_goals
 from audit.groups import group_rows, render_groups
 from audit.meetings import meeting_report
 
@@ -158,7 +159,7 @@ def _day_rows(audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
     """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
-    ``meetings`` (`audit.meetings`) and, with ``by`` ("day", "week" or "month"),
+    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`) and, with ``by`` ("day", "week" or "month"),
     ``groups`` (`audit.groups`).
 
     The per-row values (dates as ISO text, hours rounded to 2 decimals as `round` does,
@@ -208,6 +209,7 @@ def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
                        "items": items},
         "days": day_rows,
         "meetings": meeting_report(audit),
+        "goals": goal_rows(audit),
         **({"groups": group_rows(audit, by)} if by else {}),
     }
 
@@ -257,6 +259,8 @@ def render_table(report: dict[str, Any]) -> str:
                      f"{day['focus']:5.2f}  {day['working']:7.2f}  "
                      f"{day['violation_minutes']:6d} min")
     lines += _meeting_lines(report.get("meetings"))
+    if report.get("goals"):
+        lines += render_goals(report["goals"])
     if "groups" in report:
         lines += render_groups(report["groups"])
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -49,6 +49,8 @@ SHAPE: dict[str, Any] = {
               "working": FLOAT, "violation_minutes": INT}],
     # issue 14: after every key of SPEC §9
     "meetings": MEETINGS,
+    "goals": [{"goal": STR, "kind": STR, "unit": STR, "limit": FLOAT, "actual": FLOAT,
+               "met": BOOL, "margin": FLOAT}],
 }
 
 
