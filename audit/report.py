@@ -159,8 +159,8 @@ def _day_rows(audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
     """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
-    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`) and, with ``by`` ("day", "week" or "month"),
-    ``groups`` (`audit.groups`).
+    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`) and, with ``by`` ("day",
+    "week" or "month"), ``groups`` (`audit.groups`).
 
     The per-row values (dates as ISO text, hours rounded to 2 decimals as `round` does,
     minutes as whole numbers) are computed column by column; Python only builds the
