@@ -214,6 +214,62 @@ def export(context: Context, out_dir: str, privacy: str, by: str | None) -> None
         click.echo(str(path))
 
 
+@cli.command()
+@source_options
+@click.option("--week", default="next", show_default=True, metavar="next|YYYY-Www",
+              help="The week to plan: next (after the current one) or an ISO week.")
+@click.option("--config", "config_path", metavar="FILE",
+              help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
+@click.option("--tz", "tz", metavar="ZONE",
+              help="Audit time zone (IANA name); default: timezone of the config.")
+@click.option("--no-cache", is_flag=True, help="Read calendars again; ignore the cache.")
+@click.option("--out", "out_path", metavar="FILE",
+              help="The .ics to write (default: focus-plan-<first day>.ics here).")
+@click.option("--title", default="Focus time", show_default=True,
+              help="Title of the blocks (it must match focus.title_pattern).")
+def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...],
+         sync: bool, sample: bool, week: str, config_path: str | None, tz: str | None,
+         no_cache: bool, out_path: str | None, title: str) -> None:
+    """Propose focus blocks for a week in your free working time, as an .ics to import.
+
+    timeaudit never writes to your calendars: import the file yourself.
+    """
+    from audit.plan import plan_calendar, plan_week, propose_focus_blocks  # noqa: PLC0415
+
+    if sample:
+        ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
+        config_path = config_path or str(timeaudit_sample.CONFIG)
+    config = load_config(config_path)
+    if tz:
+        resolve_zone(tz)
+        config = replace(config, timezone=tz)
+    if sync and not google:
+        raise UsageError("--sync goes with --google")
+    period = plan_week(week, config.timezone, config.week_start)
+    context = Context(config, period, ics, urls, use_cache=not no_cache,
+                      google=tuple(g for g in google if g) if google else None, sync=sync)
+    result = propose_focus_blocks(context.run_audit())
+    zone = period.zone
+    click.echo(f"focus target {result.target_minutes / 60:.2f} h for {period.start} to "
+               f"{period.end} (exclusive); already planned {result.planned_minutes / 60:.2f} h")
+    if not result.blocks:
+        click.echo("no focus blocks to propose (the target is met, or no free stretch is "
+                   "long enough); nothing written")
+        return
+    data = plan_calendar(result, title, config.focus.title_pattern)
+    for start, end in result.blocks:
+        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        click.echo(f"  {local_start:%a %Y-%m-%d %H:%M}-{local_end:%H:%M}  {title}")
+    path = out_path or f"focus-plan-{period.start.isoformat()}.ics"
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        raise AuditError(f"{path}: cannot write the plan: {error.strerror}") from None
+    click.echo(f"{len(result.blocks)} blocks, {result.proposed_minutes / 60:.2f} h: {path} "
+               "(import it into your calendar)")
+
+
 _ORIGINAL_START = re.compile(r"^(?P<series>.+)@\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 
 
