@@ -234,7 +234,12 @@ def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...]
 
     timeaudit never writes to your calendars: import the file yourself.
     """
-    from audit.plan import plan_calendar, plan_week, propose_focus_blocks  # noqa: PLC0415
+    from audit.plan import (  # noqa: PLC0415 - fast --help
+        check_title,
+        plan_calendar,
+        plan_week,
+        propose_focus_blocks,
+    )
 
     if sample:
         ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
@@ -245,6 +250,7 @@ def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...]
         config = replace(config, timezone=tz)
     if sync and not google:
         raise UsageError("--sync goes with --google")
+    check_title(title, config.focus.title_pattern)
     period = plan_week(week, config.timezone, config.week_start)
     context = Context(config, period, ics, urls, use_cache=not no_cache,
                       google=tuple(g for g in google if g) if google else None, sync=sync)

@@ -166,6 +166,14 @@ def propose_focus_blocks(audit: Audit, now: datetime | None = None) -> Plan:
     return Plan(audit.period, sorted((a, b) for a, b in blocks), target, planned)
 
 
+def check_title(title: str, title_pattern: str) -> None:
+    """A `UsageError` unless ``title`` matches ``focus.title_pattern`` (SPEC §8)."""
+    if not re.search(title_pattern, title):
+        raise UsageError(f"the title {title!r} does not match focus.title_pattern "
+                         f"{title_pattern!r}, so the blocks would not count as focus: "
+                         "give a --title it matches")
+
+
 def plan_calendar(plan: Plan, title: str = DEFAULT_TITLE,
                   title_pattern: str | None = None) -> bytes:
     """The plan as an iCalendar file (RFC 5545): one busy VEVENT per block, in UTC.
@@ -173,10 +181,8 @@ def plan_calendar(plan: Plan, title: str = DEFAULT_TITLE,
     With ``title_pattern`` (``focus.title_pattern``), the title must match it, so that
     timeaudit reads the imported blocks back as focus time (SPEC §8).
     """
-    if title_pattern is not None and not re.search(title_pattern, title):
-        raise UsageError(f"the title {title!r} does not match focus.title_pattern "
-                         f"{title_pattern!r}, so the blocks would not count as focus: "
-                         "give a --title it matches")
+    if title_pattern is not None:
+        check_title(title, title_pattern)
     calendar = Calendar()
     calendar.add("prodid", "-//timeaudit//focus plan//EN")
     calendar.add("version", "2.0")

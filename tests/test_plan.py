@@ -186,7 +186,7 @@ def test_cli_plan_refuses_a_title_that_would_not_count_as_focus(capsys, files, t
     code, out, err = run(capsys, "plan", "--ics", str(files["ics"]), "--config",
                          str(files["config"]), "--title", "Writing", "--out",
                          str(tmp_path / "plan.ics"))
-    assert code == 2
+    assert (code, out) == (2, "")
     assert err == ("error: the title 'Writing' does not match focus.title_pattern "
                    "'(?i)\\\\b(focus|deep work|heads? down|no meetings)\\\\b', so the blocks "
                    "would not count as focus: give a --title it matches\n")
