@@ -206,10 +206,25 @@ def report(context: Context, fmt: str, by: str | None) -> None:
               help="strict: summary only; standard: life titles become \"Personal\", no "
                    "locations; full: titles and locations kept. Descriptions never.")
 @by_option
-def export(context: Context, out_dir: str, privacy: str, by: str | None) -> None:
-    """Write the CSV export to share with your manager."""
+@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv",
+              show_default=True,
+              help="csv: the CSV files; html: report.html, one printable page with charts.")
+@click.option("--with-people", is_flag=True,
+              help="html at standard privacy: also the people and domains you meet most.")
+def export(context: Context, out_dir: str, privacy: str, by: str | None, fmt: str,
+           with_people: bool) -> None:
+    """Write the CSV export (or the one-page HTML report) to share with your manager."""
     from audit.export import write_export  # noqa: PLC0415
 
+    if fmt == "html":
+        from audit.html_report import write_html  # noqa: PLC0415
+
+        click.echo(str(write_html(context.run_audit(), out_dir, privacy, by=by,
+                                  with_people=with_people)))
+        return
+    if with_people:
+        raise UsageError("--with-people goes with --format html (the CSV files never "
+                         "name the people you meet)")
     for path in write_export(context.run_audit(), out_dir, privacy, by):
         click.echo(str(path))
 
