@@ -78,6 +78,7 @@ from audit.schema import (
 )
 
 BACK_TO_BACK_GAP = timedelta(minutes=5)
+OCCURRENCE = "_occurrence"
 TOP = 10
 
 SPLITS: dict[str, dict[str, pl.Expr]] = {
@@ -113,17 +114,22 @@ def meeting_pieces(audit: Audit) -> pl.LazyFrame:
     return (
         audit.attributed.lazy()
         .filter(is_meeting())
+        .select(DATE, PIECE_START, PIECE_END, START, END, EVENT_ID, SERIES_ID, TITLE,
+                RESPONSE, ORGANIZER, ATTENDEES, ATTENDEE_DOMAINS, DOMAIN, MINUTES,
+                ATTRIBUTED_MINUTES)
         .with_columns(
             (pl.col(PIECE_START) == pl.max_horizontal(START, pl.lit(first_instant)))
             .alias("_first"),
             _external(audit.events, audit.config.work_domains).alias("_external"),
+            # one integer per occurrence, so grouping and joining compare no strings
+            pl.struct(EVENT_ID, START).hash().alias(OCCURRENCE),
         )
     )
 
 
 def _external(events: pl.DataFrame, work_domains: Sequence[str]) -> pl.Expr:
     """`audit.rules.is_external`, with the domain test run once per distinct domain."""
-    domains = events.get_column(ATTENDEE_DOMAINS).explode().unique().drop_nulls()
+    domains = events.get_column(ATTENDEE_DOMAINS).unique().explode().unique().drop_nulls()
     outsiders = domains.filter(~domains.str.contains(work_domain_regex(work_domains)))
     return (pl.col(ATTENDEE_DOMAINS).list.eval(pl.element().is_in(outsiders.implode()))
             .list.any().fill_null(False))
@@ -146,15 +152,19 @@ def _totals(pieces: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _back_to_back(pieces: pl.LazyFrame) -> pl.LazyFrame:
-    """``event_id`` and ``start`` of every back-to-back meeting (whole occurrences)."""
+    """The occurrence keys of every back-to-back meeting (whole occurrences).
+
+    Sorted by start alone: meetings that start at the same instant overlap, so they are
+    back-to-back whichever comes first (the gap from one to the other is negative).
+    """
     gap = pl.lit(BACK_TO_BACK_GAP)
     occurrences = (
-        pieces.filter(pl.col("_first")).select(EVENT_ID, START, END).sort(START, END)
+        pieces.filter(pl.col("_first")).select(OCCURRENCE, START, END).sort(START)
     )
     before = pl.col(START) - pl.col(END).cum_max().shift(1)
     after = pl.col(START).shift(-1) - pl.col(END)
     return occurrences.filter((before < gap).fill_null(False) | (after < gap).fill_null(False)
-                              ).select(EVENT_ID, START)
+                              ).select(OCCURRENCE)
 
 
 def _outside_minutes(pieces: pl.LazyFrame, windows: pl.DataFrame) -> pl.LazyFrame:
@@ -173,7 +183,7 @@ def _outside_minutes(pieces: pl.LazyFrame, windows: pl.DataFrame) -> pl.LazyFram
         work.join(inside, on="_row", how="left")
         .with_columns((pl.col(MINUTES) - pl.col("_in_us").fill_null(0) / 60e6)
                       .clip(lower_bound=0.0).alias("_outside"))
-        .select(EVENT_ID, START, "_outside")
+        .select(OCCURRENCE, "_outside")
     )
 
 
@@ -245,15 +255,14 @@ def meeting_report(audit: Audit) -> dict[str, Any]:
     """The ``meetings`` object of the JSON report (see the module docstring)."""
     pieces = meeting_pieces(audit).collect().lazy()
     totals = _totals(pieces).collect().row(0, named=True)
-    b2b = _back_to_back(pieces)
-    b2b_pieces = pieces.join(b2b, on=[EVENT_ID, START], how="semi")
-    b2b_row = b2b_pieces.select(pl.col("_first").sum(), pl.col(ATTRIBUTED_MINUTES).sum()
-                                ).collect().row(0)
+    b2b = _back_to_back(pieces).collect().get_column(OCCURRENCE)
+    in_b2b = pl.col(OCCURRENCE).is_in(b2b.implode())
+    b2b_row = pieces.select(pl.col("_first").filter(in_b2b).sum(),
+                            pl.col(ATTRIBUTED_MINUTES).filter(in_b2b).sum()).collect().row(0)
     outside = (
         _outside_minutes(pieces, audit.windows)
-        .group_by(EVENT_ID, START).agg(pl.col("_outside").sum())
         .filter(pl.col("_outside") > 0)
-        .select(pl.len(), pl.col("_outside").sum()).collect().row(0)
+        .select(pl.col(OCCURRENCE).n_unique(), pl.col("_outside").sum()).collect().row(0)
     )
     series = _series(pieces, audit)
     total_minutes = totals["all.minutes"]

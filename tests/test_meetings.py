@@ -202,3 +202,18 @@ def test_the_table_shows_the_meetings_and_the_cut_list():
     assert "Meetings  12, 8.50 h" in table
     assert "back-to-back 4 (2.75 h)" in table
     assert "W standup" in table
+
+
+def test_meetings_starting_together_are_back_to_back_whatever_their_order():
+    """::
+
+        A  10:00 [=====) 10:30
+        B  10:00 [===========) 11:00     same start: they overlap, both back-to-back
+        C                          12:00 [==) 12:30   alone
+    """
+    rows = [ev("A", "W a", MON, "10:00", "10:30", attendees=1),
+            ev("B", "W b", MON, "10:00", "11:00", attendees=1),
+            ev("C", "W c", MON, "12:00", "12:30", attendees=1)]
+    # A 15 + B 15 + 30 = 60 min
+    assert meetings(*rows)["back_to_back"] == {"count": 2, "hours": 1.0}
+    assert meetings(*reversed(rows))["back_to_back"] == {"count": 2, "hours": 1.0}
