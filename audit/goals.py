@@ -48,24 +48,33 @@ def goal_rows(audit: Audit) -> list[dict[str, Any]]:
     """The report's ``goals``: one row per goal, judged on the report's own figures
     (``hours.meetings``, ``violations.minutes_by_type``, ``focus.hours``), summed here
     from the same per-day frames in the same order."""
-    goals, focus = audit.config.goals, audit.config.focus
-    scale = len(audit.period.days) / 7
     by_type = dict(audit.violations.group_by("type").agg(pl.col("minutes").sum()).iter_rows())
-    outside = float(sum(round(by_type.get(t, 0.0)) for t in OUTSIDE_TYPES))
-    candidates: list[tuple[str, str, float | None, float, str]] = [
-        ("meeting_hours", "max", goals.max_meeting_hours_per_week,
-         _hours(audit.busy["meeting_minutes"].sum()), "h"),
-        ("outside_hours_minutes", "max", goals.max_after_hours_minutes_per_week, outside,
-         "min"),
-        ("late_night_days", "max", goals.max_late_night_days_per_week,
-         float(late_night_days(audit.violations)), "days"),
-        ("focus_hours", "min", goals.min_focus_hours_per_week
-         if goals.min_focus_hours_per_week is not None else focus.target_hours_per_week,
-         _hours(audit.focus["focus_minutes"].sum()), "h"),
+    return judge_goals(
+        audit, days=len(audit.period.days),
+        meeting_hours=_hours(audit.busy["meeting_minutes"].sum()),
+        outside_minutes=float(sum(round(by_type.get(t, 0.0)) for t in OUTSIDE_TYPES)),
+        late_nights=float(late_night_days(audit.violations)),
+        focus_hours=_hours(audit.focus["focus_minutes"].sum()))
+
+
+def judge_goals(audit: Audit, *, days: int, meeting_hours: float, outside_minutes: float,
+                late_nights: float, focus_hours: float | None) -> list[dict[str, Any]]:
+    """The goals of ``[goals]`` over ``days`` days, judged on the figures given
+    (``focus_hours`` None: no focus goal, e.g. a group without working time)."""
+    goals, focus = audit.config.goals, audit.config.focus
+    scale = days / 7
+    focus_goal = (goals.min_focus_hours_per_week if goals.min_focus_hours_per_week is not None
+                  else focus.target_hours_per_week)
+    candidates: list[tuple[str, str, float | None, float | None, str]] = [
+        ("meeting_hours", "max", goals.max_meeting_hours_per_week, meeting_hours, "h"),
+        ("outside_hours_minutes", "max", goals.max_after_hours_minutes_per_week,
+         outside_minutes, "min"),
+        ("late_night_days", "max", goals.max_late_night_days_per_week, late_nights, "days"),
+        ("focus_hours", "min", focus_goal, focus_hours, "h"),
     ]
     rows = []
     for name, kind, weekly, actual, unit in candidates:
-        if weekly is None:
+        if weekly is None or actual is None:
             continue
         limit = round(weekly * scale, 2)
         margin = round(limit - actual if kind == "max" else actual - limit, 2)

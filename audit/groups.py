@@ -13,7 +13,9 @@ A week starts on ``week_start``; a group at either end of the period is clipped 
 period's is). A group without working time (a week of vacation) has no focus coverage
 and no target verdict (``null``), not 0 % and "missed". ``change`` is each figure
 minus the previous group's (``null`` for the first group): week-over-week with
-``--by week``, month-over-month with ``--by month``.
+``--by week``, month-over-month with ``--by month``. ``goals`` are the budgets of
+``[goals]`` judged over the group's days (`audit.goals.judge_goals`), so a month can
+show which of its weeks went over.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from audit.accounting import DATE
 from audit.boundaries import VIOLATION_TYPES
 from audit.config import WEEKDAYS
 from audit.engine import Audit
+from audit.goals import OUTSIDE_TYPES, judge_goals
 
 GROUPINGS = ("day", "week", "month")
 GROUP = "_group"
@@ -80,11 +83,20 @@ def group_table(audit: Audit, by: str) -> pl.DataFrame:
         .group_by(GROUP).agg(pl.col("minutes").filter(pl.col("type") == t).sum().alias(t)
                              for t in VIOLATION_TYPES)
     )
+    # dates with at least one (rounded) minute of late-night work, as audit.goals counts
+    nights = (
+        audit.violations.lazy().filter(pl.col("type") == "late_night")
+        .group_by(DATE).agg(pl.col("minutes").sum())
+        .filter(pl.col("minutes").round(0) >= 1)
+        .with_columns(key).group_by(GROUP).agg(pl.len().alias("late_night_days"))
+    )
     return (
         days.lazy().group_by(GROUP)
         .agg(pl.len().alias("days"), pl.exclude(DATE, GROUP).sum())
         .join(types, on=GROUP, how="left")
-        .with_columns(pl.col(VIOLATION_TYPES).fill_null(0.0))
+        .join(nights, on=GROUP, how="left")
+        .with_columns(pl.col(VIOLATION_TYPES).fill_null(0.0),
+                      pl.col("late_night_days").fill_null(0))
         .sort(GROUP)
         .collect()
     )
@@ -126,6 +138,13 @@ def group_rows(audit: Audit, by: str) -> list[dict[str, Any]]:
             },
             "violation_minutes": figures["violation_minutes"],
             "minutes_by_type": {t: round(row[t]) for t in VIOLATION_TYPES},
+            # the budgets of [goals] over the group's days (no focus goal without
+            # working time)
+            "goals": judge_goals(
+                audit, days=row["days"], meeting_hours=figures["meetings"],
+                outside_minutes=float(sum(round(row[t]) for t in OUTSIDE_TYPES)),
+                late_nights=float(row["late_night_days"]),
+                focus_hours=focus if working else None),
             "change": {name: (round(value - previous[name], 2) if previous is not None
                               else None) for name, value in figures.items()},
         })
@@ -133,10 +152,15 @@ def group_rows(audit: Audit, by: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _budgets(goals: list[dict[str, Any]]) -> str:
+    missed = [g["goal"].replace("_", " ") for g in goals if not g["met"]]
+    return "missed: " + ", ".join(missed) if missed else "met" if goals else ""
+
+
 def render_groups(groups: list[dict[str, Any]]) -> list[str]:
     """The table's lines for the groups (``report --by``)."""
     lines = ["", "Group        from         hours  meetings  focus  coverage  violations"
-                 "  change h"]
+                 "  change h  budgets"]
     for group in groups:
         coverage = group["focus"]["coverage"]
         change = group["change"]["hours"]
@@ -145,7 +169,8 @@ def render_groups(groups: list[dict[str, Any]]) -> list[str]:
             f"{group['meetings']:8.2f}  {group['focus']['hours']:5.2f}  "
             f"{'—' if coverage is None else f'{coverage:.0%}':>8}  "
             f"{group['violation_minutes']:6d} min  "
-            f"{'' if change is None else f'{change:+.2f}':>8}")
+            f"{'' if change is None else f'{change:+.2f}':>8}  "
+            f"{_budgets(group['goals'])}")
     return lines
 
 
@@ -160,7 +185,8 @@ def groups_frame(groups: list[dict[str, Any]]) -> pl.DataFrame:
           "violation_minutes": g["violation_minutes"],
           "change_hours": g["change"]["hours"], "change_meetings": g["change"]["meetings"],
           "change_focus": g["change"]["focus"],
-          "change_violation_minutes": g["change"]["violation_minutes"]}
+          "change_violation_minutes": g["change"]["violation_minutes"],
+          "budgets_missed": "; ".join(x["goal"] for x in g["goals"] if not x["met"])}
          for g in groups],
         schema={"group": pl.String, "from": pl.String, "to": pl.String, "hours": pl.Float64,
                 "work": pl.Float64, "life": pl.Float64, "integrated": pl.Float64,
@@ -169,5 +195,5 @@ def groups_frame(groups: list[dict[str, Any]]) -> pl.DataFrame:
                 "focus_target": pl.Float64, "focus_target_met": pl.Boolean,
                 "violation_minutes": pl.Int64, "change_hours": pl.Float64,
                 "change_meetings": pl.Float64, "change_focus": pl.Float64,
-                "change_violation_minutes": pl.Int64},
+                "change_violation_minutes": pl.Int64, "budgets_missed": pl.String},
     )

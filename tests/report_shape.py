@@ -14,6 +14,8 @@ NULL = "|null"  # FLOAT + NULL: a float or null
 DOMAIN_KEYS = ("work", "life", "integrated", "unclassified")
 QUADRANT_KEYS = ("do", "schedule", "delegate", "eliminate", "unclassified")
 COUNT_HOURS = {"count": INT, "hours": FLOAT}
+GOAL = {"goal": STR, "kind": STR, "unit": STR, "limit": FLOAT, "actual": FLOAT, "met": BOOL,
+        "margin": FLOAT}
 MEETINGS: dict[str, Any] = {
     "count": INT, "hours": FLOAT, "attendee_hours": FLOAT,
     "by_size": dict.fromkeys(("one_on_one", "small", "large"), COUNT_HOURS),
@@ -49,8 +51,7 @@ SHAPE: dict[str, Any] = {
               "working": FLOAT, "violation_minutes": INT}],
     # issue 14: after every key of SPEC §9
     "meetings": MEETINGS,
-    "goals": [{"goal": STR, "kind": STR, "unit": STR, "limit": FLOAT, "actual": FLOAT,
-               "met": BOOL, "margin": FLOAT}],
+    "goals": [GOAL],
 }
 
 
@@ -61,6 +62,7 @@ GROUP = {"label": STR, "from": DATE, "to": DATE, "hours": FLOAT,
          "focus": {"hours": FLOAT, "working_hours": FLOAT, "coverage": FLOAT + NULL,
                    "target_hours": FLOAT, "target_met": BOOL + NULL},
          "violation_minutes": INT, "minutes_by_type": dict.fromkeys(TYPES, INT),
+         "goals": [GOAL],
          "change": CHANGE}
 # `report --by day|week|month`: the report and its groups
 GROUPED_SHAPE: dict[str, Any] = {**SHAPE, "groups": [GROUP]}

@@ -165,3 +165,28 @@ def test_a_bad_goal_names_the_key_and_the_file(goals_config, message):
 def test_the_sample_configuration_documents_every_goal():
     data = tomllib.loads(SAMPLE.read_text(encoding="utf-8"))
     assert set(data["goals"]) == {field.name for field in dataclasses.fields(Goals)}
+
+
+def test_weekly_groups_show_the_week_that_went_over():
+    """Two weeks: W13 as above, then a quiet W14 (30 March – 5 April, 40 h free). Over the
+    14 days the limits double (6 h, 240 min, 2 nights, 40 h) and all four are met —
+    per week, W13 missed three budgets and W14 none::
+
+        period   meetings 4 ≤ 6   outside 180 ≤ 240   nights 2 ≤ 2   focus 76 ≥ 40
+        W13      meetings 4 > 3   outside 180 > 120   nights 2 > 1   focus 36 ≥ 20
+        W14      meetings 0 ≤ 3   outside   0 ≤ 120   nights 0 ≤ 1   focus 40 ≥ 20
+    """
+    two_weeks = Period(date(2026, 3, 23), date(2026, 4, 6), TZ)
+    report = build_report(run_audit(WEEK, config(GOALS), two_weeks), "week")
+    assert [(g["goal"], g["limit"], g["actual"], g["met"]) for g in report["goals"]] == [
+        ("meeting_hours", 6.0, 4.0, True), ("outside_hours_minutes", 240.0, 180.0, True),
+        ("late_night_days", 2.0, 2.0, True), ("focus_hours", 40.0, 76.0, True)]
+    w13, w14 = report["groups"]
+    assert [(g["goal"], g["met"], g["margin"]) for g in w13["goals"]] == [
+        ("meeting_hours", False, -1.0), ("outside_hours_minutes", False, -60.0),
+        ("late_night_days", False, -1.0), ("focus_hours", True, 16.0)]
+    assert [(g["goal"], g["met"], g["margin"]) for g in w14["goals"]] == [
+        ("meeting_hours", True, 3.0), ("outside_hours_minutes", True, 120.0),
+        ("late_night_days", True, 1.0), ("focus_hours", True, 20.0)]
+    assert "missed: meeting hours, outside hours minutes, late night days" in \
+        render_table(report)

@@ -101,6 +101,9 @@ def test_weeks_with_a_vacation_week_and_clipped_ends():
     assert [(g["hours"], g["meetings"], g["by_domain"]["work"], g["violation_minutes"])
             for g in groups] == [(2.0, 1.0, 2.0, 60), (0.5, 0.0, 0.5, 30),
                                  (8.0, 8.0, 8.0, 0), (0.0, 0.0, 0.0, 0)]
+    # without [goals], the focus target is the one goal; a vacation week has none
+    assert [[x["goal"] for x in g["goals"]] for g in groups] == [
+        ["focus_hours"], [], ["focus_hours"], ["focus_hours"]]
     assert [g["minutes_by_type"] for g in groups] == [
         no_types(non_working_day=60), no_types(non_working_day=30), no_types(), no_types()]
     # week over week
