@@ -12,14 +12,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 from report_shape import MEETINGS, check_shape
+from streamlit.testing.v1 import AppTest
+from timeaudit_sample import CALENDARS
+from timeaudit_sample import CONFIG as SAMPLE_CONFIG
 
-from audit.config import parse_config
+from audit.config import load_config, parse_config
 from audit.engine import run_audit
 from audit.meetings import meeting_report
-from audit.period import Period
+from audit.period import Period, last_complete_week
 from audit.report import build_report, render_table
 from audit.schema import EVENT_SCHEMA
+from connectors.sources import Sources, read_sources
+from dashboard.meetings import meeting_summary
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)
@@ -217,3 +223,24 @@ def test_meetings_starting_together_are_back_to_back_whatever_their_order():
     # A 15 + B 15 + 30 = 60 min
     assert meetings(*rows)["back_to_back"] == {"count": 2, "hours": 1.0}
     assert meetings(*reversed(rows))["back_to_back"] == {"count": 2, "hours": 1.0}
+
+
+@pytest.mark.filterwarnings(
+    # as in test_app: AppTest leaves its TemporaryDirectory to the garbage collector
+    "ignore:Implicitly cleaning up <TemporaryDirectory:ResourceWarning")
+def test_the_dashboard_shows_the_meetings_of_the_week():
+    """The sample's last complete week in the dashboard (AppTest): the panel's line and
+    cut list are `meeting_report` of the same audit, and the one-page report downloads."""
+    app = AppTest.from_file("../app.py", default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    config = load_config(SAMPLE_CONFIG)
+    week = last_complete_week(config.timezone, config.week_start)
+    events = read_sources(Sources(ics=tuple(str(p) for p in CALENDARS)), period=week,
+                          config=config)
+    expected = meeting_report(run_audit(events, config, week))
+    assert meeting_summary(expected) in [m.value for m in app.markdown]
+    cut_list = next(d.value for d in app.dataframe if "trend" in d.value.columns)
+    assert list(cut_list["title"]) == [s["title"] for s in expected["series"]]
+    labels = [b.label for b in app.get("download_button")]
+    assert labels[-1] == "Download the one-page report (HTML)"
