@@ -19,16 +19,24 @@ Interpretations (also in the docs):
   Friday's late-night range reaches into it.
 * ``protected_time`` counts every protected block on its configured weekdays (a block
   that wraps belongs to the day it starts on), on working and non-working days alike.
-* ``no_meeting_day``: any counted work meeting (attendees ≥ 1) on a ``no_meeting_days``
-  weekday, working or not; minutes = its attributed minutes that day.
-* ``long_day``: per local date, first work start → last work end (elapsed time, so
+* ``long_day`` and ``no_meeting_day`` are judged per **work day** (SPEC §7): from the end
+  of the ``late_night`` window to its next end (06:00–06:00 with the defaults), so
+  late-night work belongs to the day it continues — an incident from 23:40 to 01:10 makes
+  one long day, not two, and does not make the next morning a meeting day. A late-night
+  window that does not wrap midnight has no night to continue: work days are then local
+  dates. A work day that began before the period (its early hours are the period's first
+  morning) is the previous period's; their rows carry the work day's date.
+* ``no_meeting_day``: the attributed minutes of a counted work meeting (attendees ≥ 1)
+  inside a work day of a ``no_meeting_days`` weekday, working or not (one more level of the
+  sweep, so a meeting that crosses 06:00 counts only its part in that work day).
+* ``long_day``: per work day, first work start → last work end (elapsed time, so
   08:00-20:00 on the 23-h DST day is 11 h); the row names the work event that ends last
   (ties → the larger event_id), because that is the one that made the day long.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import polars as pl
 
@@ -210,6 +218,52 @@ def working_windows(config: Config, period: Period,
     )
 
 
+def _work_days(period: Period, late_night: TimeRange,
+               weekdays: tuple[str, ...]) -> pl.LazyFrame:
+    """``date, start, end``: the work days (§7) of the period on ``weekdays``: from the end
+    of the late-night window to its next end, or midnight to midnight when the late-night
+    window does not wrap midnight. Work days that begin before the period are left out."""
+    begins = late_night.end if late_night.end < late_night.start else time(0)
+    return (daily_intervals(period, TimeRange(begins, begins), weekdays)
+            .filter(pl.col(DATE) >= period.start))
+
+
+def _work_day_parts(work: pl.DataFrame, period: Period,
+                    late_night: TimeRange) -> pl.LazyFrame:
+    """Work pieces cut at the start of the work day and dated by it (``date`` = the work
+    day); ``_starts_piece`` marks the part where the piece begins.
+
+    ::
+
+        local dates:   |------ Tue -----------|------ Wed -----------|
+        work days:           |------ Tue ---------------|---- Wed ----
+                          06:00                       06:00
+        incident:                        [=====|===)         23:40 → 01:10
+        pieces (§6):                     [====)[===)         dates Tue, Wed
+        parts:                           [====)[===)         work day Tue, Tue
+
+    Pieces never cross midnight, so each crosses at most one work-day start. Work days
+    that begin before the period are left out.
+    """
+    if late_night.end >= late_night.start:  # no night that runs past midnight
+        return work.lazy().with_columns(pl.lit(True).alias("_starts_piece"))
+    boundary = with_instants(period_days(period).select(DATE), period.timezone,
+                             {"_b": (pl.col(DATE).dt.combine(pl.lit(late_night.end)),
+                                     "earliest")})
+    pieces = work.lazy().join(boundary, on=DATE, how="left")
+    before = pl.col(PIECE_START) < pl.col("_b")
+    early = pieces.filter(before).with_columns(
+        pl.col(DATE).dt.offset_by("-1d"),
+        pl.min_horizontal(PIECE_END, "_b").alias(PIECE_END),
+        pl.lit(True).alias("_starts_piece"),
+    )
+    late = pieces.filter(pl.col(PIECE_END) > pl.col("_b")).with_columns(
+        pl.max_horizontal(PIECE_START, "_b").alias(PIECE_START),
+        (~before).alias("_starts_piece"),
+    )
+    return pl.concat([early, late]).filter(pl.col(DATE) >= period.start).drop("_b")
+
+
 def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
                     config: Config, period: Period) -> pl.DataFrame:
     """Boundary violations of work time (§7), one row per (date, type, event piece).
@@ -242,27 +296,31 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
         DATE, PIECE_START, PIECE_END, ATTRIBUTED_MINUTES, ATTENDEES, EVENT_ID, TITLE, CALENDAR
     ).collect()
     protected = [daily_intervals(period, block.time, block.days) for block in bounds.protected]
+    no_meeting = _work_days(period, bounds.late_night, bounds.no_meeting_days)
     points = [
         counted_points(work.lazy(), position=True),
         counted_points(pieces.filter(~is_work)),
         boundary_points(inside, WINDOW_START, WINDOW_END, "_w"),
         boundary_points(daily_intervals(period, bounds.late_night), "start", "end", "_l"),
         *(boundary_points(block, "start", "end", "_p") for block in protected),
+        boundary_points(no_meeting, "start", "end", "_m"),
     ]
-    levels = [K, "_w", "_l", "_p"]
+    levels = [K, "_w", "_l", "_p", "_m"]
     outside = pl.col("_w") == 0
     late = pl.col("_l") > 0
     curve = share(
         sweep(points, levels),
-        {"_late": outside & late, "_after": outside & ~late, "_protected": pl.col("_p") > 0},
+        {"_late": outside & late, "_after": outside & ~late, "_protected": pl.col("_p") > 0,
+         "_no_meeting": pl.col("_m") > 0},
     )
-    crossed_names = ["_late", "_after", "_protected"]
-    # long_day: first work start to last work end; the row names the event that ends
-    # last (ties → the larger event_id)
-    day_span = work.lazy().group_by(DATE).agg(pl.col(PIECE_START).min().alias("_first"),
-                                              pl.col(PIECE_END).max().alias("_last"))
+    crossed_names = ["_late", "_after", "_protected", "_no_meeting"]
+    # long_day: first work start to last work end of a work day; the row names the event
+    # that ends last (ties → the larger event_id)
+    parts = _work_day_parts(work, period, bounds.late_night)
+    day_span = parts.group_by(DATE).agg(pl.col(PIECE_START).min().alias("_first"),
+                                        pl.col(PIECE_END).max().alias("_last"))
     long_days = (
-        work.lazy()
+        parts
         .join(day_span, left_on=[DATE, PIECE_END], right_on=[DATE, "_last"], how="inner")
         .sort(DATE, EVENT_ID)
         .unique(subset=[DATE], keep="last")
@@ -277,23 +335,35 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
     # A date without a working row in ``windows`` has no window: non-working (§7).
     working_dates = windows.filter(pl.col(WORKING)).get_column(DATE).unique()
     working = pl.col(DATE).is_in(working_dates.implode())
-    no_meeting = is_meeting() & pl.col(DATE).dt.weekday().is_in(
-        _weekday_numbers(bounds.no_meeting_days))
-    per_type = work.select(DATE, ATTRIBUTED_MINUTES, ATTENDEES).with_columns(crossed).select(
+    # the work day of a piece's no-meeting minutes: its own date once that work day has
+    # begun, else the day before (a piece crosses at most one work-day start)
+    starts = no_meeting.collect()
+    begun = pl.col(PIECE_END) > pl.col(DATE).replace_strict(
+        starts.get_column(DATE), starts.get_column("start"), default=None)
+    per_type = work.select(DATE, PIECE_END, ATTRIBUTED_MINUTES, ATTENDEES).with_columns(
+        crossed
+    ).select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        pl.when(pl.col("_no_meeting") > 0).then(
+            pl.when(begun.fill_null(False)).then(pl.col(DATE))
+            .otherwise(pl.col(DATE).dt.offset_by("-1d"))
+        ).otherwise(pl.col(DATE)).alias("_work_day"),
         DATE,
         pl.when(~working).then(pl.col(ATTRIBUTED_MINUTES)).otherwise(0.0)
         .alias("non_working_day"),
         pl.when(working).then(pl.col("_late")).otherwise(0.0).alias("late_night"),
         pl.when(working).then(pl.col("_after")).otherwise(0.0).alias("after_hours"),
         pl.col("_protected").alias("protected_time"),
-        pl.when(no_meeting).then(pl.col(ATTRIBUTED_MINUTES)).otherwise(0.0)
+        pl.when(is_meeting()).then(pl.col("_no_meeting")).otherwise(0.0)
         .alias("no_meeting_day"),
     )
     crossing = (
-        per_type.unpivot(on=list(VIOLATION_TYPES[:5]), index=["_row", DATE],
+        per_type.unpivot(on=list(VIOLATION_TYPES[:5]), index=["_row", DATE, "_work_day"],
                          variable_name=TYPE, value_name=MINUTES)
         .filter(pl.col(MINUTES) > 0)
+        .with_columns(pl.when(pl.col(TYPE) == "no_meeting_day").then(pl.col("_work_day"))
+                      .otherwise(pl.col(DATE)).alias(DATE))
+        .drop("_work_day")
     )
     crossing = pl.concat(
         [crossing.drop("_row"), work.select(EVENT_ID, TITLE, CALENDAR)[crossing["_row"]]],
@@ -305,6 +375,11 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
         pl.concat([crossing.lazy().select(VIOLATION_SCHEMA.names()), long_days_frame.lazy()],
                   how="vertical_relaxed")
         .filter(pl.col(MINUTES) > 0)
+        # one row per event and day: a meeting that runs past midnight into a no-meeting
+        # work day has a piece on each local date, both that work day's
+        .group_by(DATE, TYPE, EVENT_ID, TITLE, CALENDAR)
+        .agg(pl.col(MINUTES).sum())
+        .select(VIOLATION_SCHEMA.names())
         .cast(dict(VIOLATION_SCHEMA.items()))
         .with_columns(pl.col(TYPE).cast(types))
         .collect()

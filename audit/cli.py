@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import sys
 import warnings
@@ -22,7 +23,7 @@ import timeaudit_sample
 
 from audit import schema as s
 from audit.config import Config, load_config
-from audit.errors import AuditError, CalendarWarning, UsageError
+from audit.errors import AuditError, CalendarWarning, UsageError, printable
 from audit.period import Period, resolve_period, resolve_zone
 from audit.spreadsheet import safe_frame
 
@@ -43,8 +44,11 @@ class Context:
     use_cache: bool
     google: tuple[str, ...] | None = None  # None: no --google; (): the selected calendars
     sync: bool = False
+    microsoft: tuple[str, ...] | None = None  # like google, for --microsoft
 
-    def read_events(self) -> pl.DataFrame:
+    def read_events(self, period: Period | None = None) -> pl.DataFrame:
+        """The occurrences of ``period`` (default: the period of the options)."""
+        period = period or self.period
         from connectors.sources import (  # noqa: PLC0415 - fast --help
             Sources,
             merge_events,
@@ -52,44 +56,90 @@ class Context:
         )
 
         sources = Sources(ics=self.ics, urls=self.urls)
-        if not sources and self.google is None:
-            raise AuditError("no calendar given: name one with --ics FILE, --url LINK or "
-                             "--google (or try --sample)")
+        if not sources and self.google is None and self.microsoft is None:
+            raise AuditError("no calendar given: name one with --ics FILE, --url LINK, "
+                             "--google or --microsoft (or try --sample)")
         frames = []
         if sources:
-            frames.append(read_sources(sources, period=self.period, config=self.config,
+            frames.append(read_sources(sources, period=period, config=self.config,
                                        use_cache=self.use_cache, progress=_progress))
         if self.google is not None:
             from audit.google_commands import print_progress  # noqa: PLC0415
             from connectors.google import read_google  # noqa: PLC0415
 
-            frames.append(read_google(self.google or None, period=self.period,
+            frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
+        if self.microsoft is not None:
+            from audit.microsoft_commands import read_events  # noqa: PLC0415
+
+            frames.append(read_events(self.microsoft, period=period, config=self.config,
+                                      sync_first=self.sync))
         return s.validate_events(merge_events(frames))
 
     def run_audit(self) -> Audit:
         """The audit of the period, with the manual overrides of the local store."""
-        from audit.engine import run_audit  # noqa: PLC0415 - fast --help
+        from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
         from audit.store import load_overrides  # noqa: PLC0415
 
-        return run_audit(self.read_events(), self.config, self.period, load_overrides())
+        return run_audit(self.read_events(audit_window(self.period)), self.config, self.period,
+                         load_overrides())
 
 
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
+
+
+# The client libraries' loggers: silent unless --verbose (then request URLs are redacted).
+LIBRARY_LOGGERS = ("googleapiclient", "google", "google_auth_httplib2", "google_auth_oauthlib",
+                   "httplib2", "urllib3", "requests", "requests_oauthlib", "oauthlib")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
+class _SafeLogHandler(logging.Handler):
+    """Log lines on stderr without request URLs (tokens, calendar ids) or control
+    characters; stderr is looked up per line (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = f"log: {record.name}: {record.getMessage()}"
+            click.echo(printable(_URL.sub("<URL>", line)), err=True)
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
+_LOG_HANDLER = _SafeLogHandler()
+
+
+def configure_logging(verbose: bool) -> None:
+    """Library log lines only with --verbose, redacted; otherwise none at all."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+        logger.propagate = not verbose
+        if verbose and _LOG_HANDLER not in logger.handlers:
+            logger.addHandler(_LOG_HANDLER)
+        elif not verbose and _LOG_HANDLER in logger.handlers:
+            logger.removeHandler(_LOG_HANDLER)
 
 
 def source_options(command: Callable) -> Callable:
     """--ics / --url / --google: the calendars to read (repeatable)."""
     command = click.option("--sync", "sync", is_flag=True,
-                           help="With --google: sync those calendars first.")(command)
+                           help="With --google / --microsoft: sync those calendars first."
+                           )(command)
+    command = click.option("--microsoft", "microsoft", multiple=True, is_flag=False,
+                           flag_value="", metavar="[CAL]",
+                           help="Microsoft 365 / Outlook.com calendars synced with `timeaudit "
+                           "microsoft sync`: an id or name (repeatable); --microsoft alone: "
+                           "the selected ones.")(command)
     command = click.option("--google", "google", multiple=True, is_flag=False, flag_value="",
                            metavar="[CAL]",
                            help="Google calendars synced with `timeaudit google sync`: an id "
                            "or name (repeatable); --google alone: the selected ones.")(command)
     command = click.option("--url", "urls", multiple=True, metavar="URL",
-                           help="An ICS link (http, https or webcal). Repeatable.")(command)
+                           help="An ICS link (http, https or webcal). Repeatable. A download "
+                           "may take 120 s and 50 MB at most.")(command)
     command = click.option("--ics", "ics", multiple=True, metavar="PATH",
                            help="An .ics file. Repeatable.")(command)
     return click.option("--sample", is_flag=True,
@@ -112,7 +162,8 @@ def period_options(command: Callable) -> Callable:
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
     @functools.wraps(command)
     def wrapper(*, ics: tuple[str, ...] = (), urls: tuple[str, ...] = (),
-                google: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
+                google: tuple[str, ...] = (), microsoft: tuple[str, ...] = (),
+                sync: bool = False, sample: bool = False,
                 config_path: str | None, week: str | None, start: str | None,
                 end: str | None, tz: str | None, no_cache: bool, month: str | None = None,
                 quarter: str | None = None, **kwargs: Any) -> Any:
@@ -120,15 +171,16 @@ def period_options(command: Callable) -> Callable:
             ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
             config_path = config_path or str(timeaudit_sample.CONFIG)
         config = load_config(config_path)
-        if tz:
+        if tz is not None:
             resolve_zone(tz)
             config = replace(config, timezone=tz)
         period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
                                 week_start=config.week_start, month=month, quarter=quarter)
-        if sync and not google:
-            raise UsageError("--sync goes with --google")
+        if sync and not (google or microsoft):
+            raise UsageError("--sync goes with --google or --microsoft")
         context = Context(config, period, ics, urls, use_cache=not no_cache,
-                          google=tuple(g for g in google if g) if google else None, sync=sync)
+                          google=tuple(g for g in google if g) if google else None, sync=sync,
+                          microsoft=tuple(m for m in microsoft if m) if microsoft else None)
         return command(context, **kwargs)
 
     return wrapper
@@ -157,8 +209,12 @@ def by_option(command: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="timeaudit")
-def cli() -> None:
+@click.option("--verbose", is_flag=True,
+              help="Show the log lines of the Google and HTTP client libraries (request "
+                   "URLs left out).")
+def cli(verbose: bool) -> None:
     """timeaudit: where your calendar time went, against your boundaries and focus."""
+    configure_logging(verbose)
 
 
 @cli.command()
@@ -243,8 +299,9 @@ def export(context: Context, out_dir: str, privacy: str, by: str | None, fmt: st
 @click.option("--title", default="Focus time", show_default=True,
               help="Title of the blocks (it must match focus.title_pattern).")
 def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...],
-         sync: bool, sample: bool, week: str, config_path: str | None, tz: str | None,
-         no_cache: bool, out_path: str | None, title: str) -> None:
+         microsoft: tuple[str, ...], sync: bool, sample: bool, week: str,
+         config_path: str | None, tz: str | None, no_cache: bool, out_path: str | None,
+         title: str) -> None:
     """Propose focus blocks for a week in your free working time, as an .ics to import.
 
     timeaudit never writes to your calendars: import the file yourself.
@@ -263,12 +320,13 @@ def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...]
     if tz:
         resolve_zone(tz)
         config = replace(config, timezone=tz)
-    if sync and not google:
-        raise UsageError("--sync goes with --google")
+    if sync and not (google or microsoft):
+        raise UsageError("--sync goes with --google or --microsoft")
     check_title(title, config.focus.title_pattern)
     period = plan_week(week, config.timezone, config.week_start)
     context = Context(config, period, ics, urls, use_cache=not no_cache,
-                      google=tuple(g for g in google if g) if google else None, sync=sync)
+                      google=tuple(g for g in google if g) if google else None, sync=sync,
+                      microsoft=tuple(m for m in microsoft if m) if microsoft else None)
     result = propose_focus_blocks(context.run_audit())
     zone = period.zone
     click.echo(f"focus target {result.target_minutes / 60:.2f} h for {period.start} to "
@@ -349,32 +407,45 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
 from audit.google_commands import google as _google  # noqa: E402 - after cli exists
 
 cli.add_command(_google)
+from audit.microsoft_commands import microsoft as _microsoft  # noqa: E402
+
+cli.add_command(_microsoft)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
                   lineno: int, file: Any = None, line: str | None = None) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {printable(str(message))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `timeaudit` script."""
-    with warnings.catch_warnings():
-        # Calendar warnings are for the person: one line each, whatever filters are set.
-        warnings.simplefilter("always", CalendarWarning)
-        warnings.showwarning = _show_warning
-        return _run(argv)
+    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+    saved = [(logger.level, logger.propagate, list(logger.handlers)) for logger in loggers]
+    try:
+        with warnings.catch_warnings():
+            # Calendar warnings are for the person: one line each, whatever filters are set.
+            warnings.simplefilter("always", CalendarWarning)
+            warnings.showwarning = _show_warning
+            return _run(argv)
+    finally:  # the process's logging as it was (main may run inside another program)
+        for logger, (level, propagate, handlers) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.handlers[:] = handlers
 
 
 def _run(argv: list[str] | None) -> int:
+    configure_logging(verbose=False)  # also before the group runs (bad options, --help)
     try:
         cli.main(args=argv, prog_name="timeaudit", standalone_mode=False)
     except AuditError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {printable(str(error))}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
     except click.ClickException as error:
+        error.message = printable(error.message)  # it may quote what was typed
         error.show()
         return error.exit_code
     except BrokenPipeError:

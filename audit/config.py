@@ -169,7 +169,9 @@ class Config:
 CONFIG_FILE_NAME = "timeaudit.toml"
 DEFAULT_RULES_FILE = "default_rules.toml"
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+TOO_DEEP = "not a usable configuration: arrays or tables nested too deeply"
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)  # 0-9 only, not other scripts' digits
+_YEAR_HOURS = 366 * 24
 
 
 def local_zone_name() -> str:
@@ -186,12 +188,14 @@ def local_zone_name() -> str:
     for candidate in candidates:
         # "/usr/share/zoneinfo/Europe/Berlin" and "../zoneinfo/posix/Europe/Berlin" → name
         name = candidate.rpartition("zoneinfo/")[2].removeprefix("posix/").removeprefix("right/")
-        if name and _is_zone(name):
+        if name and is_zone(name):
             return name
     return "UTC"
 
 
-def _is_zone(name: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def is_zone(name: str) -> bool:
+    """True when both `zoneinfo` and Polars (chrono-tz) know the zone ``name``."""
     try:
         ZoneInfo(name)
         pl.select(pl.lit(0).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(name))
@@ -225,7 +229,11 @@ def load_config(path: str | Path | None = None, *, cwd: str | Path | None = None
     located = _locate(path, cwd)
     if located is None:
         return parse_config({}, file="configuration")
-    return parse_config(_read_toml(*located), file=located[1])
+    data = _read_toml(*located)
+    try:
+        return parse_config(data, file=located[1])
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=located[1]) from None
 
 
 def _read_toml(path: Path, label: str) -> dict[str, Any]:
@@ -240,6 +248,8 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         # tomllib's message already ends in "(at line L, column C)"
         raise ConfigError(f"not valid TOML: {error}", file=label) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=label) from None
 
 
 @functools.cache
@@ -343,16 +353,21 @@ def _boolean(value: Any, key: str, file: str) -> bool:
     return value
 
 
-def _number(*, integer: bool = False, positive: bool = False) -> Parser:
+def _number(*, maximum: float, integer: bool = False, positive: bool = False,
+            unit: str = "") -> Parser:
+    """A finite number from 0 (or above 0) up to ``maximum`` (what the key can mean)."""
     def parse(value: Any, key: str, file: str) -> float | int:
         allowed = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, allowed):
             kind = "a whole number" if integer else "a number"
             _fail(file, key, f"expected {kind}, got {_show(value)}")
-        if math.isnan(value):
-            _fail(file, key, "expected a number, got nan")
+        if not math.isfinite(value):
+            _fail(file, key, f"expected a finite number, got {_show(value)}")
         if value < 0 or (positive and value == 0):
             _fail(file, key, f"{_show(value)} must be {'above' if positive else 'at least'} 0")
+        if value > maximum:
+            _fail(file, key, f"{_show(value)} is more than {maximum:g}{unit}, the most it can "
+                  "mean")
         return value if integer else float(value)
     return parse
 
@@ -398,9 +413,9 @@ def _mail_domain(value: Any, key: str, file: str) -> str:
 
 def _zone(value: Any, key: str, file: str) -> str:
     name = _nonempty(value, key, file)
-    if not _is_zone(name):
+    if not is_zone(name):
         close = [zone for zone in difflib.get_close_matches(
-            name, sorted(zoneinfo.available_timezones()), n=3) if zone != name and _is_zone(zone)]
+            name, sorted(zoneinfo.available_timezones()), n=3) if zone != name and is_zone(zone)]
         hint = f"did you mean {close[0]}?" if close else "use an IANA name such as Europe/Berlin"
         _fail(file, key, f"unknown time zone {_show(value)}; {hint}")
     return name
@@ -527,10 +542,10 @@ _RULE: dict[str, Parser] = {
     "response": _choice(sorted(RESPONSES), "a response"),
     "organizer": _glob,
     "external": _boolean,
-    "min_attendees": _number(integer=True),
-    "max_attendees": _number(integer=True),
-    "min_minutes": _number(),
-    "max_minutes": _number(),
+    "min_attendees": _number(integer=True, maximum=100_000),
+    "max_attendees": _number(integer=True, maximum=100_000),
+    "min_minutes": _number(maximum=_YEAR_HOURS * 60, unit=" minutes (a year)"),
+    "max_minutes": _number(maximum=_YEAR_HOURS * 60, unit=" minutes (a year)"),
     "recurring": _boolean,
     "weekdays": _weekday_list,
     "time": _time_range(may_wrap=True),
@@ -548,29 +563,33 @@ _TOP_LEVEL: dict[str, Parser] = {
         value, key, file, dict.fromkeys(WEEKDAYS, _working_range)),
     "boundaries": _section(Boundaries, {
         "late_night": _time_range(may_wrap=True),
-        "max_workday_hours": _number(positive=True),
+        "max_workday_hours": _number(positive=True, maximum=24, unit=" hours (a day)"),
         "no_meeting_days": _weekday_list,
         "protected": _table_list(_protected),
     }),
     "focus": _section(Focus, {
-        "min_block_minutes": _number(integer=True, positive=True),
-        "target_hours_per_week": _number(),
+        "min_block_minutes": _number(integer=True, positive=True, maximum=24 * 60,
+                                     unit=" minutes (a day)"),
+        "target_hours_per_week": _number(maximum=7 * 24, unit=" hours (a week)"),
         "title_pattern": _regex,
     }),
-    "urgency": _section(Urgency, {"short_notice_hours": _number()}),
+    "urgency": _section(Urgency, {
+        "short_notice_hours": _number(maximum=_YEAR_HOURS, unit=" hours (a year)")}),
     "counting": _section(Counting, {
         "include_free": _boolean,
         "include_tentative": _boolean,
         "include_needs_action": _boolean,
-        "max_event_hours": _number(positive=True),
+        "max_event_hours": _number(positive=True, maximum=_YEAR_HOURS,
+                                   unit=" hours (a year)"),
     }),
     "days_off": _section(DaysOff, {"title_pattern": _regex}),
     "calendars": _table_list(_calendar_default),
     "rules": _parse_rules,
     "goals": _section(Goals, {
-        "max_meeting_hours_per_week": _number(),
-        "max_after_hours_minutes_per_week": _number(),
-        "max_late_night_days_per_week": _number(),
-        "min_focus_hours_per_week": _number(),
+        "max_meeting_hours_per_week": _number(maximum=7 * 24, unit=" hours (a week)"),
+        "max_after_hours_minutes_per_week": _number(maximum=7 * 24 * 60,
+                                                    unit=" minutes (a week)"),
+        "max_late_night_days_per_week": _number(maximum=7, unit=" days (a week)"),
+        "min_focus_hours_per_week": _number(maximum=7 * 24, unit=" hours (a week)"),
     }),
 }

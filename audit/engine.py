@@ -11,6 +11,7 @@ show the numbers and the occurrences behind them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import polars as pl
 
@@ -54,19 +55,29 @@ class Audit:
         )
 
 
+def audit_window(period: Period) -> Period:
+    """The occurrences an audit of ``period`` needs: the period and the day after it.
+
+    The period's last work day (SPEC §7) runs on into the next morning, to the end of the
+    late-night window: its long day and no-meeting-day minutes depend on that night.
+    Reading the same window for a week alone and for a block of weeks makes a week cut out
+    of a block equal to the week's own audit.
+    """
+    return Period(period.start, period.end + timedelta(days=1), period.timezone)
+
+
 def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Period,
               overrides: pl.DataFrame | None = None) -> Audit:
     """Classify, count, attribute, check boundaries and focus for ``period``.
 
-    ``events`` is the frame of SPEC §3 (any window covering the period; occurrences
-    outside it count nothing). ``period.timezone`` is the audit zone.
+    ``events`` is the frame of SPEC §3 (any window covering `audit_window`; occurrences
+    outside the period count nothing, and those of the day after it only close the last
+    work day). ``period.timezone`` is the audit zone.
     """
-    # Only what touches the period matters (a 10-year calendar audited for one week), and
+    # Only what touches the window matters (a 10-year calendar audited for one week), and
     # classification is row by row, so the rest is dropped before it.
-    start, end = period.utc_bounds()
-    touching = events.lazy().filter(
-        (pl.col("start") < end) & ((pl.col("end") > start) | (pl.col("start") >= start))
-    )
+    window = audit_window(period)
+    touching = events.lazy().filter(_touching(window))
     # Sorted once, here: `events` is shown in time order, and pieces cut from time-ordered
     # rows come out nearly sorted, which makes every later sweep's sort cheaper.
     classified = (
@@ -74,15 +85,27 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
         .collect()
         .sort(START, "end", EVENT_ID)
     )
-    attributed = attribute_time(classified.lazy(), config, period).collect()
-    windows = working_windows(config, period, classified)
+    # Time is attributed over the whole window (the next morning closes the last work day);
+    # everything shown is the period's.
+    in_period = pl.col(DATE) < period.end
+    attributed_window = attribute_time(classified.lazy(), config, window).collect()
+    windows_window = working_windows(config, window, classified)
+    attributed = attributed_window.filter(in_period)
+    windows = windows_window.filter(in_period)
+    violations = find_violations(attributed_window, windows_window, config, window)
     return Audit(
         config=config,
         period=period,
-        events=classified,
+        events=classified.filter(_touching(period)),
         attributed=attributed,
         windows=windows,
-        violations=find_violations(attributed, windows, config, period),
+        violations=violations.filter(in_period),
         focus=focus_by_day(classified, windows, config),
         busy=busy_summary(attributed, period).collect().sort(DATE),
     )
+
+
+def _touching(period: Period) -> pl.Expr:
+    """Occurrences that overlap ``period``, or start in it (zero length)."""
+    start, end = period.utc_bounds()
+    return (pl.col("start") < end) & ((pl.col("end") > start) | (pl.col("start") >= start))

@@ -6,6 +6,18 @@ Everything else is a bug and is allowed to crash loudly.
 
 from __future__ import annotations
 
+import re
+
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters shown escaped (``\\x1b``), so a
+    calendar or a server cannot send terminal escape sequences through a message."""
+    return _CONTROL.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                   else f"\\u{ord(m[0]):04x}"), text)
+
 
 class AuditError(Exception):
     """An expected problem with the user's input or environment."""

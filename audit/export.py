@@ -17,7 +17,9 @@ with a header row; dates are ISO, times are local ISO-8601 with offset.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -134,36 +136,67 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return frame.write_csv().encode("utf-8")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``path`` via a temporary file that never outlives a failure (it may be private)."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-        tmp.write(data)
+def _write_file(path: Path, data: bytes) -> None:
+    """A new file, readable by the owner only (the export may be private)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
+
+
+def _replace_set(directory: Path, contents: dict[str, bytes], remove: tuple[str, ...]) -> None:
+    """Make ``directory`` hold ``contents`` (and none of ``remove``) — all or nothing.
+
+    The whole set is written into a hidden staging folder first (a full disk fails
+    there, before anything is touched); then the old files are moved aside, the new ones
+    moved in, and on any failure the old set is put back. The staging folder never
+    outlives the call.
+    """
+    names = (*contents, *remove)
+    for name in names:
+        target = directory / name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise OSError(errno.EISDIR, f"{name} is in the way (not a regular file)")
+    staging = Path(tempfile.mkdtemp(dir=directory, prefix=".export-", suffix=".tmp"))
     try:
-        os.replace(tmp.name, path)
-    except OSError:
-        Path(tmp.name).unlink(missing_ok=True)
-        raise
+        for name, data in contents.items():
+            _write_file(staging / name, data)
+        aside = staging / "previous"
+        aside.mkdir()
+        moved: list[str] = []
+        placed: list[str] = []
+        try:
+            for name in names:
+                if (directory / name).exists():
+                    os.replace(directory / name, aside / name)
+                    moved.append(name)
+            for name in contents:
+                os.replace(staging / name, directory / name)
+                placed.append(name)
+        except OSError:
+            for name in placed:
+                (directory / name).unlink(missing_ok=True)
+            for name in moved:
+                os.replace(aside / name, directory / name)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard",
                  by: str | None = None) -> list[Path]:
     """Write the export into ``out_dir`` (created if needed); returns the files written.
 
-    Each file is written to a temporary name and renamed, so a failed export never
-    leaves half a file; files of a stricter level than asked are removed so the folder
-    holds exactly what the level allows.
+    The whole set is written first and then swapped in (`_replace_set`), so a failed
+    export leaves the previous set as it was and no temporary file behind; files of a
+    stricter level than asked are removed so the folder holds exactly what the level
+    allows.
     """
     frames = export_frames(audit, privacy, by)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in frames.items():
-            _write_atomically(directory / name, csv_bytes(frame))
-            written.append(directory / name)
-        for name in FILES:
-            if name not in frames:
-                (directory / name).unlink(missing_ok=True)
+        _replace_set(directory, {name: csv_bytes(frame) for name, frame in frames.items()},
+                     tuple(name for name in FILES if name not in frames))
     except OSError as error:
-        raise AuditError(f"{directory}: cannot write the export: {error.strerror}") from None
-    return written
+        raise AuditError(f"{directory}: cannot write the export: "
+                         f"{error.strerror or error}") from None
+    return [directory / name for name in frames]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from audit import clock
-from audit.errors import UsageError
+from audit.errors import UsageError, printable
 
 if TYPE_CHECKING:
     from connectors.google import SyncProgress
@@ -45,7 +45,7 @@ class ProgressPrinter:
 
     def __call__(self, step: SyncProgress) -> None:
         stream = self._stream or sys.stderr  # looked up late: click's runner swaps it
-        line = str(step)
+        line = printable(str(step))  # calendar names come from the account
         if stream.isatty():
             padding = " " * max(self._width - len(line), 0)
             stream.write(f"\r{line}{padding}" + ("\n" if step.done else ""))
@@ -123,7 +123,8 @@ def calendars(fmt: str) -> None:
     widths = {k: max(len(str(r[k])) for r in table) for k in header}
     for index, row in enumerate(table):
         mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
+        line = f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header)
+        click.echo(printable(line.rstrip()))  # names come from the account
     click.echo("\n* selected for sync; change with `timeaudit google select`")
 
 
@@ -142,16 +143,22 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
     chosen = listed if select_all else resolve_calendars(calendar_ids, listed)
     google_store.set_selection(chosen)
     names = ", ".join(c.label for c in chosen)
-    click.echo(f"Selected {len(chosen)} for sync: {names}")
+    click.echo(printable(f"Selected {len(chosen)} for sync: {names}"))
 
 
 def _day(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
+    from audit.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
+
     try:
-        return datetime.combine(date.fromisoformat(text.strip()), time(), UTC)
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"bad date for {option}: {text!r} (write YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"bad date for {option}: {text!r} is outside the dates timeaudit "
+                         f"audits ({FIRST_DAY} to {LAST_DAY})")
+    return datetime.combine(day, time(), UTC)
 
 
 @google.command()
@@ -167,7 +174,7 @@ def sync(calendar_ids: tuple[str, ...], full: bool, start: str | None, end: str 
     from connectors.google import sync as run_sync  # noqa: PLC0415
 
     window = None
-    if start or end:
+    if start is not None or end is not None:
         default = default_window()
         window = SyncWindow(_day(start, "--from") or default.start,
                             _day(end, "--to") or default.end)
@@ -176,4 +183,4 @@ def sync(calendar_ids: tuple[str, ...], full: bool, start: str | None, end: str 
     results = run_sync(calendar_ids or None, service=service_factory(), window=window,
                        full=full, progress=print_progress)
     for result in results:
-        click.echo(str(result))
+        click.echo(printable(str(result)))

@@ -23,7 +23,7 @@ import polars as pl
 
 from audit.engine import Audit
 from audit.errors import AuditError
-from audit.export import PRIVACY_LEVELS, _write_atomically, events_frame, violations_frame
+from audit.export import PRIVACY_LEVELS, _replace_set, events_frame, violations_frame
 from audit.report import build_report
 
 HTML_FILE = "report.html"
@@ -303,7 +303,8 @@ def write_html(audit: Audit, out_dir: str | Path, privacy: str = "standard", *,
     page = render_html(audit, privacy, by=by, with_people=with_people).encode("utf-8")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(directory / HTML_FILE, page)
+        _replace_set(directory, {HTML_FILE: page}, ())  # owner-only, all or nothing
     except OSError as error:
-        raise AuditError(f"{directory}: cannot write the report: {error.strerror}") from None
+        raise AuditError(f"{directory}: cannot write the report: "
+                         f"{error.strerror or error}") from None
     return directory / HTML_FILE

@@ -13,19 +13,25 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from audit import clock
-from audit.config import WEEKDAYS
+from audit.config import WEEKDAYS, is_zone
 from audit.errors import UsageError
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q(\d)$", re.IGNORECASE)
+# The dates an audit period may cover (``LAST_DAY`` exclusive): far enough for any
+# calendar, near enough that a period, its neighbours and every instant in any zone exist.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(3000, 1, 1)
 
 
 def resolve_zone(name: str) -> ZoneInfo:
-    """The IANA zone called ``name``, or a `UsageError` that says so."""
+    """The IANA zone called ``name`` (one Polars knows too), or a `UsageError` saying so."""
     try:
+        if not name.strip() or not is_zone(name):
+            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UsageError(
             f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or "
             "America/New_York"
@@ -43,6 +49,9 @@ class Period:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise UsageError(f"empty period: --to {self.end} is not after --from {self.start}")
+        if self.start < FIRST_DAY or self.end > LAST_DAY:
+            raise UsageError(f"the period {self.start} to {self.end} is outside the dates "
+                             f"timeaudit audits ({FIRST_DAY} to {LAST_DAY - timedelta(days=1)})")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -90,7 +99,17 @@ def parse_week(text: str, timezone: str) -> Period:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
         raise UsageError(f"bad week {text!r}: {year} has no week {week}") from None
+    if not FIRST_DAY <= monday <= LAST_DAY - timedelta(days=7):
+        raise UsageError(f"bad week {text!r}: timeaudit audits dates from {FIRST_DAY} to "
+                         f"{LAST_DAY - timedelta(days=1)}")
     return Period(monday, monday + timedelta(days=7), timezone)
+
+
+def _check_year(year: int, what: str) -> None:
+    """Months and quarters of the years timeaudit audits (LAST_DAY is a 1 January)."""
+    if not FIRST_DAY.year <= year < LAST_DAY.year:
+        raise UsageError(f"{what}: timeaudit audits dates from {FIRST_DAY} to "
+                         f"{LAST_DAY - timedelta(days=1)}")
 
 
 def _first_of_month(year: int, month: int) -> date:
@@ -104,8 +123,7 @@ def parse_month(text: str, timezone: str) -> Period:
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
         raise UsageError(f"bad month {text!r}: write it as YYYY-MM, e.g. 2026-11")
     year, month = int(match[1]), int(match[2])
-    if year == 9999 and month == 12:
-        raise UsageError(f"bad month {text!r}: it ends after the last date (9999-12-31)")
+    _check_year(year, f"bad month {text!r}")
     return Period(date(year, month, 1), _first_of_month(year, month + 1), timezone)
 
 
@@ -115,8 +133,7 @@ def parse_quarter(text: str, timezone: str) -> Period:
     if not match or not 1 <= int(match[2]) <= 4 or int(match[1]) < 1:
         raise UsageError(f"bad quarter {text!r}: write it as YYYY-Qn, e.g. 2026-Q4")
     year, quarter = int(match[1]), int(match[2])
-    if year == 9999 and quarter == 4:
-        raise UsageError(f"bad quarter {text!r}: it ends after the last date (9999-12-31)")
+    _check_year(year, f"bad quarter {text!r}")
     first = 3 * (quarter - 1) + 1
     return Period(date(year, first, 1), _first_of_month(year, first + 3), timezone)
 
@@ -151,19 +168,20 @@ def resolve_period(*, timezone: str, week: str | None = None, start: str | None 
     resolve_zone(timezone)
     given = [option for option, value in (("--week", week), ("--month", month),
                                           ("--quarter", quarter),
-                                          ("--from/--to", start or end)) if value]
-    if (month or quarter) and len(given) > 1:
+                                          ("--from/--to", start if start is not None else end))
+             if value is not None]
+    if (month is not None or quarter is not None) and len(given) > 1:
         raise UsageError(f"give one period: {' or '.join(given)}, not both")
-    if month:
+    if month is not None:
         return parse_month(month, timezone)
-    if quarter:
+    if quarter is not None:
         return parse_quarter(quarter, timezone)
-    if week and (start or end):
+    if week is not None and (start is not None or end is not None):
         raise UsageError("give either --week or --from/--to, not both")
-    if week:
+    if week is not None:
         return parse_week(week, timezone)
-    if start or end:
-        if not (start and end):
+    if start is not None or end is not None:
+        if start is None or end is None:
             raise UsageError("--from and --to go together")
         return Period(parse_date(start, "--from"), parse_date(end, "--to"), timezone)
     return last_complete_week(timezone, week_start, now)

@@ -26,18 +26,33 @@ import json
 import os
 import re
 import tempfile
+import time
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from audit.config import CONFIG_FILE_NAME, WEEKDAYS, Config, TimeRange, parse_config
+from audit.config import (
+    CONFIG_FILE_NAME,
+    TOO_DEEP,
+    WEEKDAYS,
+    Config,
+    TimeRange,
+    parse_config,
+)
 from audit.domains import DOMAINS
 from audit.errors import AuditError, ConfigError
 from audit.toml_edit import TomlEditError, set_tables, set_value
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
 
 APP = "timeaudit"
 CONNECTIONS_FILE = "connections.json"
@@ -82,11 +97,60 @@ def _atomic_write(path: Path, data: bytes, *, private: bool) -> None:
         mode = 0o600 if private or not path.exists() else path.stat().st_mode & 0o777
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
                                          delete=False) as tmp:
-            tmp.write(data)
-        Path(tmp.name).chmod(mode if private else (mode | 0o600))
-        os.replace(tmp.name, path)
+            try:
+                tmp.write(data)
+                tmp.flush()
+            except OSError:
+                tmp.close()
+                Path(tmp.name).unlink(missing_ok=True)  # a full disk leaves nothing behind
+                raise
+        try:
+            Path(tmp.name).chmod(mode if private else (mode | 0o600))
+            os.replace(tmp.name, path)
+        except OSError:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
     except OSError as error:
         raise AuditError(f"{path}: cannot save ({error.strerror or error})") from None
+
+
+# How long a read-modify-write waits for another process's (a second dashboard tab's).
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+@contextmanager
+def locked(path: Path, *, private: bool) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of ``path`` (across processes).
+
+    The lock is a separate file beside it (``.<name>.lock``), so replacing ``path`` by a
+    rename keeps the lock; a lock held longer than `LOCK_TIMEOUT_SECONDS` is an error.
+    """
+    lock_path = path.parent / f".{path.name}.lock"
+    try:
+        if private:
+            _private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise AuditError(f"{path}: cannot save ({error.strerror or error})") from None
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                else:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AuditError(f"{path}: another timeaudit is saving it for more than "
+                                     f"{LOCK_TIMEOUT_SECONDS:.0f} s; try again") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 # ------------------------------------------------------------------ configuration edits
@@ -110,7 +174,32 @@ class SetTables:
     match: str | None = None
 
 
-Edit = SetKey | SetTables
+@dataclass(frozen=True)
+class AddRules:
+    """Append rules to ``[[rules]]`` (names made unique against the file as saved)."""
+
+    rules: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SetCalendarDomain:
+    """Set (None: remove) the default domain of one calendar in ``[[calendars]]``."""
+
+    source: str
+    domain: str | None
+
+
+Edit = SetKey | SetTables | AddRules | SetCalendarDomain
+
+
+def _resolve(edit: Edit, data: Mapping[str, Any]) -> SetKey | SetTables:
+    """An edit that depends on the file's current content, made concrete against ``data``
+    (the content read under the save lock, so concurrent saves add up)."""
+    if isinstance(edit, AddRules):
+        return rules_edit(data, edit.rules)
+    if isinstance(edit, SetCalendarDomain):
+        return calendar_domain_edit(data, edit.source, edit.domain)
+    return edit
 
 
 def _get(data: Mapping[str, Any], path: Sequence[str], default: Any = None) -> Any:
@@ -125,7 +214,8 @@ def _get(data: Mapping[str, Any], path: Sequence[str], default: Any = None) -> A
 def apply_edits(data: Mapping[str, Any], edits: Iterable[Edit]) -> dict[str, Any]:
     """``data`` (parsed TOML) with ``edits`` applied; ``data`` itself is not changed."""
     result = copy.deepcopy(dict(data))
-    for edit in edits:
+    for given in edits:
+        edit = _resolve(given, result)
         node = result
         for key in edit.path[:-1]:
             node = node.setdefault(key, {})
@@ -148,11 +238,14 @@ def edit_text(text: str, edits: Iterable[Edit], *, label: str) -> str:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML: {error}; fix it before saving settings here",
                           file=label) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=label) from None
     edits = list(edits)
     new_text = text
     try:
-        for edit in edits:
+        for given in edits:
             current = tomllib.loads(new_text)
+            edit = _resolve(given, current)
             if isinstance(edit, SetKey):
                 if _get(current, edit.path, default=_MISSING) != edit.value:
                     new_text = set_value(new_text, edit.path, edit.value)
@@ -197,6 +290,8 @@ def read_config_data(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML: {error}", file=str(path)) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=str(path)) from None
 
 
 def save_config(path: Path, edits: Iterable[Edit]) -> Config:
@@ -206,17 +301,18 @@ def save_config(path: Path, edits: Iterable[Edit]) -> Config:
     key and the file, and the file is not touched.
     """
     edits = list(edits)
-    try:
-        text = path.read_bytes().decode("utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the file: {error}", file=str(path)) from None
-    if not text:
-        text = ("# timeaudit settings (SPEC §4). The dashboard updates the keys it manages "
-                "and keeps\n# everything else in this file as you wrote it.\n")
-    new_text = edit_text(text, edits, label=str(path))
-    config = parse_config(tomllib.loads(new_text), file=str(path))
-    if new_text != text or not path.exists():
-        _atomic_write(path, new_text.encode("utf-8"), private=False)
+    with locked(path, private=False):  # edits are applied to the file as it is now
+        try:
+            text = path.read_bytes().decode("utf-8") if path.exists() else ""
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read the file: {error}", file=str(path)) from None
+        if not text:
+            text = ("# timeaudit settings (SPEC §4). The dashboard updates the keys it "
+                    "manages and keeps\n# everything else in this file as you wrote it.\n")
+        new_text = edit_text(text, edits, label=str(path))
+        config = parse_config(tomllib.loads(new_text), file=str(path))
+        if new_text != text or not path.exists():
+            _atomic_write(path, new_text.encode("utf-8"), private=False)
     return config
 
 
@@ -426,19 +522,40 @@ def load_connections(path: Path | None = None) -> Connections:
     except FileNotFoundError:
         return Connections()
     except (OSError, ValueError) as error:
-        raise AuditError(f"{target}: not a usable list of connections ({error}); move it "
-                         "away and connect the calendars again") from None
+        reason = getattr(error, "strerror", None) or error
+        raise AuditError(f"{target}: not a usable list of connections ({reason}); fix the "
+                         "file (your uploaded calendars are kept beside it)") from None
     if not isinstance(raw, dict):
-        raise AuditError(f"{target}: not a usable list of connections; move it away")
-    files = tuple(str(f) for f in raw.get("files", []) if isinstance(f, str))
-    urls = tuple(str(u) for u in raw.get("urls", []) if isinstance(u, str))
-    return Connections(files, urls)
+        raise AuditError(f"{target}: not a usable list of connections (expected a JSON "
+                         "object); fix the file (your uploaded calendars are kept beside it)")
+    lists = {}
+    for key in ("files", "urls"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise AuditError(f"{target}: {key!r} should be a list of texts, not "
+                             f"{json.dumps(value)[:40]}; fix the file")
+        lists[key] = tuple(value)
+    outside = [f for f in lists["files"] if f != safe_file_name(f)]
+    if outside:  # only names timeaudit gave its own copies: never a path elsewhere
+        raise AuditError(f"{target}: {json.dumps(outside[0])[:60]} is not the name of an "
+                         f"uploaded calendar in {UPLOADS_DIR}/; fix the file")
+    return Connections(lists["files"], lists["urls"])
 
 
 def save_connections(connections: Connections, path: Path | None = None) -> None:
     body = {"version": 1, "files": list(connections.files), "urls": list(connections.urls)}
     _atomic_write(path or connections_path(), json.dumps(body, indent=2).encode() + b"\n",
                   private=True)
+
+
+def _update(change: Callable[[Connections], Connections]) -> None:
+    """Apply ``change(current)`` to connections.json: read, change and save under one lock,
+    so two dashboards (or tabs) adding links at once keep both."""
+    with locked(connections_path(), private=True):
+        current = load_connections()
+        changed = change(current)
+        if changed != current:
+            save_connections(changed)
 
 
 def safe_file_name(name: str) -> str:
@@ -455,22 +572,17 @@ def add_upload(name: str, data: bytes) -> str:
     stored = safe_file_name(name)
     _private_dir(data_dir())
     _atomic_write(uploads_dir() / stored, data, private=True)
-    current = load_connections()
-    if stored not in current.files:
-        save_connections(Connections((*current.files, stored), current.urls))
+    _update(lambda c: c if stored in c.files else Connections((*c.files, stored), c.urls))
     return stored
 
 
 def add_url(url: str) -> None:
-    current = load_connections()
-    if url not in current.urls:
-        save_connections(Connections(current.files, (*current.urls, url)))
+    _update(lambda c: c if url in c.urls else Connections(c.files, (*c.urls, url)))
 
 
 def remove_connection(*, file: str | None = None, url: str | None = None) -> None:
     """Forget an uploaded file (and delete its copy) or a link."""
-    current = load_connections()
     if file is not None:
         (uploads_dir() / safe_file_name(file)).unlink(missing_ok=True)
-    save_connections(Connections(tuple(f for f in current.files if f != file),
-                                 tuple(u for u in current.urls if u != url)))
+    _update(lambda c: Connections(tuple(f for f in c.files if f != file),
+                                  tuple(u for u in c.urls if u != url)))

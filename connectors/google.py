@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -45,7 +46,7 @@ from audit.errors import (
 from audit.period import Period
 from connectors import google_store
 from connectors.google_auth import EXPIRED, load_credentials, login, logout
-from connectors.google_frame import events_to_frame
+from connectors.google_frame import events_to_frame, item_problem, skipped_warning
 from connectors.google_store import Calendar, SyncWindow
 
 # A retry sleeps rand() × 2^n seconds (n = 1, 2, …): four retries wait 15 s on average,
@@ -240,8 +241,11 @@ def list_calendars(service: Any, *, num_retries: int = DEFAULT_RETRIES) -> list[
         request = service.calendarList().list(maxResults=250, fields=CALENDAR_FIELDS,
                                               pageToken=page_token)
         response = _execute(request, "calendar list", num_retries)
-        for entry in response.get("items") or ():
-            calendar_id = str(entry.get("id") or "")
+        entries = response.get("items") or []
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
+                continue  # not a calendar entry this client can use
+            calendar_id = entry["id"]
             if not calendar_id:
                 continue
             calendars.append(Calendar(
@@ -250,7 +254,8 @@ def list_calendars(service: Any, *, num_retries: int = DEFAULT_RETRIES) -> list[
                 name=str(entry.get("summaryOverride") or entry.get("summary") or calendar_id),
                 primary=bool(entry.get("primary")),
                 access_role=str(entry.get("accessRole") or "reader"),
-                time_zone=entry.get("timeZone"),
+                time_zone=entry.get("timeZone") if isinstance(entry.get("timeZone"), str)
+                else None,
             ))
         page_token = response.get("nextPageToken")
         if not page_token:
@@ -320,16 +325,31 @@ def _fetch(service: Any, calendar: Calendar, *, sync_token: str | None, window: 
     else:
         params["timeMin"], params["timeMax"] = _iso(window.start), _iso(window.end)
     items: list[dict[str, Any]] = []
+    skipped: Counter[str] = Counter()
     page_token, pages = None, 0
     while True:
         request = service.events().list(**params, pageToken=page_token)
         response = _execute(request, calendar.label, num_retries)
-        items.extend(response.get("items") or ())
+        page = response.get("items") or []
+        if not isinstance(page, list):
+            raise ConnectorError(f"Google Calendar sent an unreadable page for the "
+                                 f"{calendar.label}; nothing was changed locally: try again")
+        for item in page:  # the border: an item of the wrong shape is never stored
+            problem = item_problem(item)
+            if problem is None:
+                items.append(item)
+            else:
+                skipped[problem] += 1
         pages += 1
         report(pages, len(items))
         page_token = response.get("nextPageToken")
+        if not isinstance(page_token, str | None):
+            raise ConnectorError(f"Google Calendar sent an unreadable page for the "
+                                 f"{calendar.label}; nothing was changed locally: try again")
         if not page_token:
-            return items, response.get("nextSyncToken"), pages
+            skipped_warning(f"Google {calendar.label}", skipped, stacklevel=4)
+            token = response.get("nextSyncToken")
+            return items, token if isinstance(token, str) else None, pages
 
 
 def _reusable(stored: SyncWindow, wanted: SyncWindow, now: datetime) -> bool:

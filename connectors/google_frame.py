@@ -57,6 +57,58 @@ class _Malformed(ValueError):
     """One item that cannot be placed in time; counted, not raised."""
 
 
+# Fields of an Event resource this connector reads, by the JSON type Google documents.
+_TEXT_FIELDS = ("id", "status", "summary", "description", "location", "recurringEventId",
+                "created", "transparency", "eventType", "colorId")
+_TIME_FIELDS = ("start", "end", "originalStartTime")
+_TIME_PARTS = ("date", "dateTime", "timeZone")
+_ATTENDEE_TEXT = ("email", "responseStatus")
+
+
+def item_problem(item: object) -> str | None:  # noqa: PLR0911 - a checklist
+    """Why ``item`` is not an Event resource this connector can read (None: it is).
+
+    Checked where items cross the border (the sync, before anything is stored) and again
+    when stored items are read, so an item of the wrong shape is skipped and counted,
+    never stored, and never breaks a report.
+    """
+    if not isinstance(item, Mapping):
+        return "not an object"
+    for name in _TEXT_FIELDS:
+        if item.get(name) is not None and not isinstance(item[name], str):
+            return f"{name} is not text"
+    for name in _TIME_FIELDS:
+        when = item.get(name)
+        if when is None:
+            continue
+        if not isinstance(when, Mapping):
+            return f"{name} is not an object"
+        if any(when.get(part) is not None and not isinstance(when[part], str)
+               for part in _TIME_PARTS):
+            return f"{name} holds a date or time that is not text"
+    organizer = item.get("organizer")
+    if organizer is not None and (not isinstance(organizer, Mapping) or not isinstance(
+            organizer.get("email") or "", str)):
+        return "organizer is not an object with an e-mail address"
+    attendees = item.get("attendees")
+    if attendees is not None and (not isinstance(attendees, list) or not all(
+            isinstance(a, Mapping) and all(isinstance(a.get(f) or "", str) for f in
+                                           _ATTENDEE_TEXT) for a in attendees)):
+        return "attendees are not a list of people"
+    return None
+
+
+def skipped_warning(where: str, skipped: Counter[str], *, stacklevel: int) -> None:
+    """One `CalendarWarning` counting the items skipped, by reason."""
+    if not skipped:
+        return
+    total = sum(skipped.values())
+    detail = ", ".join(f"{why}: {n}" for why, n in sorted(skipped.items()))
+    noun = "event" if total == 1 else "events"
+    warnings.warn(f"{where}: skipped {total} malformed {noun} ({detail})",
+                  CalendarWarning, stacklevel=stacklevel + 1)
+
+
 def parse_when(when: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime, bool] | None:
     """A Google ``start``/``end``/``originalStartTime`` → (UTC instant, all_day), or None.
 
@@ -73,7 +125,7 @@ def parse_when(when: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime, 
             return moment.astimezone(UTC), False
         if when.get("date"):
             return local_midnight(date.fromisoformat(when["date"]), zone), True
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise _Malformed("invalid date or time") from error
     return None
 
@@ -165,7 +217,7 @@ def _row(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
     if item.get("created"):
         try:
             created = datetime.fromisoformat(item["created"]).astimezone(UTC)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             created = None
 
     response, attendees, domains = _people(item)
@@ -219,18 +271,19 @@ def events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: str,
     rows: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     for item in items:
+        shape = item_problem(item)
+        if shape is not None:  # stored by an older timeaudit, or damaged on disk
+            skipped[shape] += 1
+            continue
         try:
             rows.append(_row(item, zone))
+        except OverflowError:  # a date at the very end (or start) of the calendar
+            skipped["invalid date or time"] += 1
         except _Malformed as problem:
             if item.get("status") == "cancelled" and not slot(item):
                 continue  # a deletion notice: there is nothing to show
             skipped[str(problem)] += 1
-    if skipped:
-        total = sum(skipped.values())
-        detail = ", ".join(f"{why}: {n}" for why, n in sorted(skipped.items()))
-        noun = "event" if total == 1 else "events"
-        warnings.warn(f"{source}: skipped {total} malformed {noun} ({detail})",
-                      CalendarWarning, stacklevel=2)
+    skipped_warning(source, skipped, stacklevel=2)
     if not rows:
         return s.empty_events()
     n = len(rows)

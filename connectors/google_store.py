@@ -61,6 +61,15 @@ CREATE INDEX IF NOT EXISTS google_events_by_start ON google_events (calendar_id,
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('google', 1);
 """
 TABLES = ("google_calendars", "google_selection", "google_sync_state", "google_events")
+_COLUMNS = {
+    "google_calendars": ("calendar_id", "name", "is_primary", "access_role", "time_zone",
+                         "listed_at"),
+    "google_selection": ("calendar_id",),
+    "google_sync_state": ("calendar_id", "sync_token", "window_start", "window_end",
+                          "synced_at"),
+    "google_events": ("calendar_id", "google_id", "recurring_event_id", "start_key",
+                      "end_key", "item"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,13 +128,15 @@ def _instant(text: str) -> datetime:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`audit.store.connect`) with the Google tables in it."""
-    connection = store.connect(path)
+    """The store (`audit.store.connect`) with the Google tables in it (written only when
+    missing, so reading a store never writes to it)."""
+    target = Path(path) if path is not None else store.default_store_path()
+    connection = store.connect(target)
     try:
-        with connection:
-            connection.executescript(_SCHEMA)
-        (version,) = connection.execute(
-            "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
+        with store.guard(target):
+            store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
+            (version,) = connection.execute(
+                "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
     except BaseException:
         connection.close()
         raise
@@ -139,7 +150,8 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
 @contextmanager
 def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    with closing(connect(path)) as connection, connection:
+    target = Path(path) if path is not None else store.default_store_path()
+    with store.guard(target), closing(connect(target)) as connection, connection:
         yield connection
 
 
@@ -150,7 +162,7 @@ def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
     if not target.exists():
         yield None
         return
-    with closing(connect(target)) as connection:
+    with store.guard(target), closing(connect(target)) as connection:
         yield connection
 
 
@@ -207,8 +219,12 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
         rows = connection.execute(
             "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
             "FROM google_sync_state").fetchall()
-    return {cid: SyncState(cid, token, SyncWindow(_instant(lo), _instant(hi)), _instant(at))
-            for cid, token, lo, hi, at in rows}
+    try:
+        return {cid: SyncState(cid, token, SyncWindow(_instant(lo), _instant(hi)),
+                               _instant(at)) for cid, token, lo, hi, at in rows}
+    except (TypeError, ValueError) as error:
+        target = Path(path) if path is not None else store.default_store_path()
+        raise store.unusable(target, f"a sync state it holds is damaged: {error}") from None
 
 
 def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -216,7 +232,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     try:
         start = parse_when(slot(item), UTC)
         end = parse_when(item.get("end"), UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None, None
     if start is None:
         return None, None
@@ -285,7 +301,14 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
             "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
             (calendar_id, _stamp(end + _KEY_SLACK), _stamp(start - _KEY_SLACK)),
         ).fetchall()
-    return [json.loads(row[0]) for row in rows]
+    items = []
+    for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)
+        try:
+            item = json.loads(text)
+        except (TypeError, ValueError):
+            item = None
+        items.append(item if isinstance(item, dict) else {})
+    return items
 
 
 def forget_all(path: str | Path | None = None) -> None:

@@ -39,10 +39,11 @@ import streamlit as st
 from audit import schema as s
 from audit.config import WEEKDAYS, Config
 from audit.domains import EVENT_SCOPE, SERIES_SCOPE
-from audit.engine import Audit, run_audit
+from audit.engine import Audit, audit_window, run_audit
 from audit.errors import AuditError
 from audit.period import Period
 from connectors.google import read_google
+from connectors.graph import read_microsoft
 from connectors.ics import read_ics
 from connectors.sources import merge_events
 from connectors.url import fetch_calendar
@@ -62,9 +63,10 @@ class SourceSpec:
     urls: tuple[str, ...] = ()
     google: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
     refresh: int = 0                          # bumped by "Reload calendars"
+    microsoft: tuple[tuple[str, str], ...] = ()  # (calendar id, last sync)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.urls or self.google)
+        return bool(self.files or self.urls or self.google or self.microsoft)
 
     def key(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -73,7 +75,8 @@ class SourceSpec:
     def from_key(cls, key: str) -> SourceSpec:
         raw = json.loads(key)
         return cls(tuple(map(tuple, raw["files"])), tuple(raw["urls"]),
-                   tuple(map(tuple, raw["google"])), raw["refresh"])
+                   tuple(map(tuple, raw["google"])), raw["refresh"],
+                   tuple(map(tuple, raw.get("microsoft", ()))))
 
 
 def file_entry(path: Path) -> tuple[str, str]:
@@ -126,7 +129,7 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
     """Every occurrence of the year from ``start`` in every source; a source that fails is
     reported in ``errors`` and the others are still read."""
     spec = SourceSpec.from_key(spec_key)
-    period = block_period(start, timezone, READ_WEEKS)
+    period = audit_window(block_period(start, timezone, READ_WEEKS))
     lo, hi = period.utc_bounds()
     common = {"start": lo, "end": hi, "tz": timezone, "owner_emails": owners}
     frames: list[pl.DataFrame] = []
@@ -152,6 +155,11 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         if spec.google:
             try:
                 frames.append(read_google([cid for cid, _ in spec.google], period=period))
+            except AuditError as error:
+                errors.append(str(error))
+        if spec.microsoft:
+            try:
+                frames.append(read_microsoft([cid for cid, _ in spec.microsoft], **common))
             except AuditError as error:
                 errors.append(str(error))
     notes.extend(str(w.message) for w in caught)
@@ -241,7 +249,7 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         year = block_start(week, config.week_start, READ_WEEKS)
         if year not in reads:
             reads[year] = load_block(spec_key, year, timezone, owners)
-        events = week_slice(reads[year].events, block_period(first, timezone))
+        events = week_slice(reads[year].events, audit_window(block_period(first, timezone)))
         touching = relevant_overrides(overrides, events)
         keys = (first, timezone, spec_key, config_key, frame_key(touching))
         audits[first] = block_audit(*keys, events, config, touching)

@@ -9,6 +9,8 @@
   internet (to print an "External URL") unless an address is set. A user who wants another
   address passes ``--server.address`` on purpose and wins.
 - no usage statistics, no e-mail prompt on the first start.
+- the rest of the checkout's ``.streamlit/config.toml`` (a test keeps the two the same), so
+  that an installed dashboard looks and behaves like the checkout's.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 
-LOCAL_ONLY = {
+SETTINGS = {
     "server.address": "127.0.0.1",
     "browser.gatherUsageStats": "false",
     "server.showEmailPrompt": "false",
+    "client.toolbarMode": "minimal",
+    "server.maxUploadSize": "50",
 }
 
 
 def command(extra: Sequence[str] = ()) -> list[str]:
-    """``python -m streamlit run dashboard/app.py`` with the local-only settings.
+    """``python -m streamlit run dashboard/app.py`` with our settings.
 
     A setting in ``extra`` (``--server.address 0.0.0.0`` or ``--server.address=…``) replaces
     ours.
     """
     given = {arg.removeprefix("--").split("=", 1)[0] for arg in extra if arg.startswith("--")}
-    ours = [part for key, value in LOCAL_ONLY.items() if key not in given
+    ours = [part for key, value in SETTINGS.items() if key not in given
             for part in (f"--{key}", value)]
     return [sys.executable, "-m", "streamlit", "run", str(APP), *ours, *extra]

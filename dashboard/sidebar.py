@@ -26,6 +26,7 @@ from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from dashboard import state
 from dashboard.figures import week_label
+from dashboard.microsoft_panel import render_microsoft
 from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
 
 NO_DOMAIN = "— rules decide"
@@ -85,7 +86,8 @@ def render_calendars(setup: Setup, period: Period) -> None:
         key = f"domain:{source.source}:{current}:{'sample' if setup.sample else 'yours'}"
         name, pick, drop = st.columns([5, 4, 1], vertical_alignment="center")
         icon = {"file": ":material/description:", "link": ":material/link:",
-                "google": ":material/event:", "sample": ":material/science:"}[source.kind]
+                "google": ":material/event:", "sample": ":material/science:",
+                "microsoft": ":material/calendar_month:"}[source.kind]
         name.markdown(f"{icon} {source.label}", help=source.source)
         pick.selectbox("Default domain", options, key=key,
                        index=options.index(current) if current in options else 0,
@@ -110,13 +112,14 @@ def render_calendars(setup: Setup, period: Period) -> None:
     st.button("Add link", key="add_link", on_click=_add_link, args=(setup, period))
     show("link")
     render_google(setup)
+    render_microsoft()
 
 
 def _set_domain(setup: Setup, source: str, key: str) -> None:
     value = st.session_state[key]
     domain = None if value == NO_DOMAIN else value
     try:
-        state.apply_settings(setup, [settings.calendar_domain_edit(setup.data, source, domain)])
+        state.apply_settings(setup, [settings.SetCalendarDomain(source, domain)])
     except AuditError as error:
         say("calendars", "error", str(error))
         return

@@ -27,7 +27,7 @@ from audit.config import Config, parse_config
 from audit.domains import OVERRIDE_SCHEMA
 from audit.errors import AuditError
 from audit.period import Period, last_complete_week, week_containing
-from connectors import google_store
+from connectors import google_store, graph_store
 from connectors.google_store import Calendar
 from connectors.url import source_for
 from dashboard.data import SourceSpec, file_entry
@@ -48,7 +48,7 @@ class Source:
 
     source: str    # the `source` column: ics:…, url:…, google:…
     label: str
-    kind: str      # file, link, google, sample
+    kind: str      # file, link, google, microsoft, sample
     remove: dict[str, str] = field(default_factory=dict)  # how to disconnect it
 
 
@@ -81,6 +81,19 @@ def _google_calendars() -> tuple[Calendar, ...]:
     return tuple(c for c in known if c.id in chosen and c.id in states)
 
 
+def _microsoft_calendars() -> tuple[graph_store.Calendar, ...]:
+    """Selected (else default) Microsoft calendars that have been synced at least once."""
+    try:
+        known = graph_store.stored_calendars()
+        if not known:
+            return ()
+        states = graph_store.sync_states()
+        chosen = set(graph_store.selected_ids()) or {c.id for c in known if c.default}
+    except AuditError:
+        return ()
+    return tuple(c for c in known if c.id in chosen and c.id in states)
+
+
 def load_setup() -> Setup:
     """Read connections and settings (cheap: a few small files, every rerun)."""
     problem = None
@@ -89,8 +102,9 @@ def load_setup() -> Setup:
     except AuditError as error:
         connections, problem = settings.Connections(), str(error)
     google = _google_calendars()
+    microsoft = _microsoft_calendars()
     refresh = st.session_state.get(REFRESH, 0)
-    if not connections and not google:
+    if not connections and not google and not microsoft:
         return _sample_setup(refresh, problem)
     path = settings.user_config_path()
     try:
@@ -103,13 +117,16 @@ def load_setup() -> Setup:
         + [Source(source_for(url), source_for(url).removeprefix("url:"), "link", {"url": url})
            for url in connections.urls]
         + [Source(f"google:{c.id}", c.label, "google") for c in google]
+        + [Source(f"microsoft:{c.id}", f"Microsoft {c.label}", "microsoft") for c in microsoft]
     )
     synced = google_store.sync_states() if google else {}
+    graph_ms = graph_store.sync_states() if microsoft else {}
     spec = SourceSpec(
         files=tuple(file_entry(p) for p in connections.paths()),
         urls=connections.urls,
         google=tuple((c.id, str(synced[c.id].synced_at)) for c in google),
         refresh=refresh,
+        microsoft=tuple((c.id, str(graph_ms[c.id].synced_at)) for c in microsoft),
     )
     return Setup(False, config, data, str(path), path, problem, tuple(sources), spec)
 

@@ -328,7 +328,11 @@ def render_events(setup: Setup, week: Week) -> None:
 
 
 def render_overrides() -> None:
-    listed = store.list_overrides()
+    try:
+        listed = store.list_overrides()
+    except AuditError as error:
+        st.error(str(error), icon=":material/error:")
+        return
     if listed.is_empty():
         return
     with st.expander(f"Your overrides ({listed.height})", icon=":material/edit_note:"):
@@ -375,7 +379,7 @@ def render_unclassified(setup: Setup, week: Week) -> None:
                     urgent=None if row["urgent"] is None else row["urgent"] == "yes",
                     important=None if row["important"] is None else row["important"] == "yes")
                     for row in chosen.iter_rows(named=True)]
-                state.apply_settings(setup, [settings.rules_edit(setup.data, rules)])
+                state.apply_settings(setup, [settings.AddRules(tuple(rules))])
             except AuditError as error:
                 say("rules", "error", str(error))
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,21 @@ CORPUS = ROOT.parent / "shared" / "ics-corpus"
 FROZEN_NOW = "2026-11-20T12:00:00Z"
 
 
+USER_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for module- and session-scoped fixtures, which are set up before the
+    per-test fixture below: they too never see the real user's directories or today."""
+    base = tmp_path_factory.mktemp("xdg-session")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in USER_DIRS:
+            patch.setenv(name, str(base / name.lower()))
+        patch.setenv("TIMEAUDIT_NOW", FROZEN_NOW)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,7 +38,7 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
     every test (and every process it starts) sees the same frozen "now"."""
     monkeypatch.setenv("TIMEAUDIT_NOW", FROZEN_NOW)
     base = tmp_path_factory.mktemp("xdg")
-    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    for name in USER_DIRS:
         monkeypatch.setenv(name, str(base / name.lower()))
     from connectors import ics  # noqa: PLC0415
 

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit import clock, store
 from audit.config import load_config
-from audit.engine import run_audit
+from audit.engine import audit_window, run_audit
 from audit.period import Period
 from connectors.sources import Sources, read_sources
 from dashboard import figures
@@ -48,7 +48,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 def engine_week(monday: date) -> dict:
     period = Period(monday, monday + timedelta(days=7), CONFIG.timezone)
-    events = read_sources(Sources(ics=timeaudit_sample.CALENDARS), period=period, config=CONFIG)
+    events = read_sources(Sources(ics=timeaudit_sample.CALENDARS), period=audit_window(period),
+                          config=CONFIG)
     return figures.weekly_figures(run_audit(events, CONFIG, period, store.load_overrides())
                                   ).row(0, named=True)
 

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit import settings, store
 from audit.config import load_config
-from audit.engine import run_audit
+from audit.engine import audit_window, run_audit
 from audit.errors import AuthError
 from audit.export import export_frames
 from audit.period import Period, last_complete_week
@@ -80,7 +80,7 @@ def errors(at: AppTest) -> list[str]:
 
 def week_audit(start: date) -> object:
     period = Period(start, start + timedelta(days=7), CONFIG.timezone)
-    events = read_sources(Sources(ics=SAMPLE_FILES), period=period, config=CONFIG)
+    events = read_sources(Sources(ics=SAMPLE_FILES), period=audit_window(period), config=CONFIG)
     return run_audit(events, CONFIG, period, store.load_overrides())
 
 

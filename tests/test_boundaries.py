@@ -237,7 +237,8 @@ def test_evening_into_the_night_and_a_meeting_the_next_morning():
         ("2026-03-24", "late_night", 120.0, "release"),
         ("2026-03-24", "protected_time", 120.0, "release"),
         ("2026-03-25", "late_night", 60.0, "release"),
-        ("2026-03-25", "long_day", 60.0, "retro"),  # 00:00 → 11:00
+        # 00:00-01:00 belongs to Tuesday's work day (16:00 → 01:00, 9 h): no long day on
+        # Wednesday (it would be 00:00 → 11:00 by local dates)
         ("2026-03-25", "no_meeting_day", 60.0, "retro"),
     ]
 
@@ -279,14 +280,58 @@ def test_late_night_on_a_dst_night_counts_elapsed_minutes(period, day, late):
     ]
 
 
-@pytest.mark.parametrize(("period", "day", "long"), [(MARCH, "2026-03-29", []),
-                                                     (OCTOBER, "2026-10-25", [30.0])])
+@pytest.mark.parametrize(("period", "day", "long"), [(MARCH, "2026-03-28", []),
+                                                     (OCTOBER, "2026-10-24", [30.0])])
 def test_long_day_uses_elapsed_time_on_dst_days(period, day, long):
-    config = with_hours(sunday="00:00-23:00")
-    # 00:30 → 10:00 is 9.5 h on the wall: 8.5 h in spring, 10.5 h in autumn
-    frame = events(event("a", at(day, "00:30"), at(day, "01:00")),
-                   event("b", at(day, "09:30"), at(day, "10:00")))
-    assert [v[2] for v in violations(frame, config, period) if v[1] == "long_day"] == long
+    config = with_hours(saturday="00:00-23:00")
+    # Saturday's work day runs to Sunday 06:00 and holds the night the clocks change:
+    # 20:00 → 05:30 is 9.5 h on the wall, 8.5 h in spring, 10.5 h in autumn
+    sunday = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    frame = events(event("a", at(day, "20:00"), at(day, "20:30")),
+                   event("b", at(sunday, "05:00"), at(sunday, "05:30")))
+    assert [(v[0], v[2]) for v in violations(frame, config, period)
+            if v[1] == "long_day"] == [(day, m) for m in long]
+
+
+def test_a_night_of_work_is_one_long_day_not_two():
+    """SPEC §7: late-night work belongs to the work day it continues (06:00–06:00)::
+
+        Tue 08:00 [== day ==) 18:00    23:40 [= incident =) 01:10 Wed    Wed 09:00 [= standup
+        Tuesday's work day: 08:00 → 01:10 = 17 h 10 → long by 430 min; Wednesday's starts
+        09:00: no long day, and the incident is no meeting on no-meeting Wednesday
+    """
+    frame = events(
+        event("day", at("2026-03-24", "08:00"), at("2026-03-24", "18:00")),
+        event("incident", at("2026-03-24", "23:40"), at("2026-03-25", "01:10"), attendees=3),
+        event("standup", at("2026-03-25", "09:00"), at("2026-03-25", "09:15")),
+    )
+    found = violations(frame)
+    assert [v for v in found if v[1] in ("long_day", "no_meeting_day")] == [
+        ("2026-03-24", "long_day", 430.0, "incident")]
+
+
+def test_a_meeting_past_midnight_is_one_no_meeting_row_of_its_work_day():
+    # Wednesday (no-meeting) 23:40 → Thursday 01:10: two local dates, one work day
+    frame = events(event("call", at("2026-03-25", "23:40"), at("2026-03-26", "01:10"),
+                         attendees=2))
+    assert [v for v in violations(frame) if v[1] == "no_meeting_day"] == [
+        ("2026-03-25", "no_meeting_day", 90.0, "call")]
+
+
+def test_the_first_morning_belongs_to_the_work_day_before_the_period():
+    frame = events(event("night", at("2026-03-23", "01:00"), at("2026-03-23", "11:30")))
+    # Monday 01:00-06:00 is Sunday's work day (last week's); Monday's is 06:00 → 11:30
+    assert [v for v in violations(frame) if v[1] == "long_day"] == []
+
+
+def test_a_late_night_that_does_not_wrap_midnight_keeps_local_dates():
+    config = replace(CONFIG, boundaries=replace(CONFIG.boundaries,
+                                                late_night=TimeRange(time(21), time(23, 59))))
+    frame = events(event("a", at("2026-03-24", "00:30"), at("2026-03-24", "11:00")))
+    assert [v for v in violations(frame, config) if v[1] == "long_day"] == [
+        ("2026-03-24", "long_day", 30.0, "a")]
+
+
 
 
 # --- properties -----------------------------------------------------------------------
@@ -324,12 +369,15 @@ def reference(draws: list[tuple]) -> dict[tuple[str, str, str], float]:
         covering = [c for c in counted if c[1] <= minute < c[2]]
         local = (P0 + timedelta(minutes=minute)).astimezone(BERLIN)
         day, clock = local.date(), local.time()
+        # long days and no-meeting days are judged per work day, 06:00–06:00 (§7)
+        work_day = day - timedelta(days=1) if clock < time(6) else day
         working = day.weekday() < 5
         for eid, _, _, domain, attendees in covering:
             if domain != "work":
                 continue
             share = 1 / len(covering)
-            span[day].append((minute, minute + 1, eid))
+            if work_day >= PROPERTY_PERIOD.start:
+                span[work_day].append((minute, minute + 1, eid))
             if not working:
                 found[day.isoformat(), "non_working_day", eid] += share
             elif not time(9) <= clock < time(17, 30):
@@ -337,8 +385,8 @@ def reference(draws: list[tuple]) -> dict[tuple[str, str, str], float]:
                 found[day.isoformat(), "late_night" if late else "after_hours", eid] += share
             if working and time(18) <= clock < time(20):
                 found[day.isoformat(), "protected_time", eid] += share
-            if day.weekday() == 0 and attendees:
-                found[day.isoformat(), "no_meeting_day", eid] += share
+            if work_day.weekday() == 0 and attendees and work_day >= PROPERTY_PERIOD.start:
+                found[work_day.isoformat(), "no_meeting_day", eid] += share
     for day, minutes in span.items():
         first, last = min(m[0] for m in minutes), max(m[1] for m in minutes)
         if last - first > 600:

@@ -18,7 +18,7 @@ from report_shape import check_shape
 
 from audit.cli import cli, main
 from audit.config import load_config
-from audit.engine import run_audit
+from audit.engine import audit_window, run_audit
 from audit.period import parse_week
 from audit.report import build_report
 from audit.store import load_overrides
@@ -124,7 +124,7 @@ def expected_report(config_path: Path, ics: list[Path]) -> dict[str, Any]:
     """The same audit through the Python API (what the dashboard calls)."""
     config = load_config(config_path)
     period = parse_week(WEEK, config.timezone)
-    events = read_sources(Sources(ics=tuple(ics)), period=period, config=config)
+    events = read_sources(Sources(ics=tuple(ics)), period=audit_window(period), config=config)
     return build_report(run_audit(events, config, period, load_overrides()))
 
 

@@ -102,8 +102,8 @@ def test_bad_dates(capsys: pytest.CaptureFixture[str], ics_data: Path) -> None:
 
 def test_no_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "events", "--tz", "UTC") == \
-        (2, "", "error: no calendar given: name one with --ics FILE, --url LINK or "
-                "--google (or try --sample)\n")
+        (2, "", "error: no calendar given: name one with --ics FILE, --url LINK, "
+                "--google or --microsoft (or try --sample)\n")
 
 
 def test_refused_url_scheme(capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,7 +74,19 @@ def read_link() -> pl.DataFrame:
                     source=got.source, charset=got.charset, use_cache=False)
 
 
-READERS: dict[str, Reader] = {"ics file": read_file, "ics link": read_link}
+def read_graph() -> pl.DataFrame:
+    """The recorded Graph reply (tests/data/graph/contract.json: calendarView/delta, the
+    series as occurrences) synced into the test's own store and read back."""
+    from graph_replay import Replay, client, ok  # noqa: PLC0415
+
+    from connectors.graph import read_microsoft, sync  # noqa: PLC0415
+
+    sync(client=client(Replay(ok("calendars"), ok("contract")), account=OWNER[0]), full=True)
+    return read_microsoft(start=START, end=END, tz=ZONE, owner_emails=OWNER)
+
+
+READERS: dict[str, Reader] = {"ics file": read_file, "ics link": read_link,
+                              "graph replay": read_graph}
 
 
 @pytest.fixture(scope="module")

@@ -153,6 +153,9 @@ def test_the_table_and_the_export_show_the_budgets():
      'test.toml: goals.max_meeting_hours_per_week: expected a number, got "lots"'),
     ({"max_late_night_days_per_week": -1},
      "test.toml: goals.max_late_night_days_per_week: -1 must be at least 0"),
+    ({"max_late_night_days_per_week": 8},
+     "test.toml: goals.max_late_night_days_per_week: 8 is more than 7 days (a week), the "
+     "most it can mean"),
     ({"max_meetings": 3},
      "test.toml: goals.max_meetings: unknown key; did you mean max_meeting_hours_per_week?"),
 ])

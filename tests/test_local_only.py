@@ -87,3 +87,16 @@ def test_another_address_is_the_users_choice() -> None:
     assert chosen[chosen.index("--browser.gatherUsageStats") + 1] == "false"
     default = serve.command()
     assert default[default.index("--server.address") + 1] == "127.0.0.1"
+
+
+def test_the_checkouts_streamlit_config_says_the_same() -> None:
+    """`streamlit run app.py` in the checkout reads .streamlit/config.toml instead."""
+    import tomllib  # noqa: PLC0415
+
+    from dashboard import serve  # noqa: PLC0415
+
+    with (ROOT / ".streamlit" / "config.toml").open("rb") as file:
+        config = tomllib.load(file)
+    flat = {f"{section}.{key}": str(value).lower()
+            for section, values in config.items() for key, value in values.items()}
+    assert flat == serve.SETTINGS

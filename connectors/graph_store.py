@@ -1,0 +1,309 @@
+"""The Microsoft connector's tables in the store: calendars, selection, raw events, delta links.
+
+They live in the same SQLite file as the overrides (`audit.store`), with their own row
+``microsoft`` in ``schema_version``. Events are kept as the raw JSON items Graph sent and
+mapped when read (`connectors.graph_frame`), so a mapping fix needs no re-sync.
+
+One sync of one calendar is one transaction (`write_sync`): its events, its calendar row
+and its delta link change together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from audit import clock, store
+from audit.errors import AuditError
+from connectors.graph_frame import parse_when
+
+MICROSOFT_VERSION = 1
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+# All-day items are keyed at 00:00Z of their date; a window is widened by a day either
+# side (the largest UTC offsets) before the exact cut in the frame.
+_KEY_SLACK = timedelta(days=1)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS microsoft_calendars (
+    calendar_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    is_default INTEGER NOT NULL CHECK (is_default IN (0, 1)),
+    can_edit INTEGER NOT NULL CHECK (can_edit IN (0, 1)),
+    owner TEXT NULL,
+    listed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS microsoft_selection (
+    calendar_id TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS microsoft_sync_state (
+    calendar_id TEXT PRIMARY KEY,
+    delta_link TEXT NULL,
+    window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL,
+    account TEXT NULL,
+    synced_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS microsoft_events (
+    calendar_id TEXT NOT NULL,
+    graph_id TEXT NOT NULL,
+    series_master_id TEXT NULL,
+    start_key TEXT NULL,
+    end_key TEXT NULL,
+    item TEXT NOT NULL,
+    PRIMARY KEY (calendar_id, graph_id)
+);
+CREATE INDEX IF NOT EXISTS microsoft_events_by_start ON microsoft_events (calendar_id, start_key);
+INSERT OR IGNORE INTO schema_version (component, version) VALUES ('microsoft', 1);
+"""
+TABLES = ("microsoft_calendars", "microsoft_selection", "microsoft_sync_state",
+          "microsoft_events")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """One calendar of the account (an entry of ``/me/calendars``)."""
+
+    id: str
+    name: str
+    default: bool = False
+    can_edit: bool = False
+    owner: str | None = None  # the owner's address (another person's for a shared calendar)
+
+    @property
+    def label(self) -> str:
+        """How progress and errors name it (never by an e-mail address)."""
+        return "default calendar" if self.default else f"calendar {self.name!r}"
+
+
+@dataclass(frozen=True)
+class SyncWindow:
+    """The range a full sync asks for (``startDateTime`` .. ``endDateTime``), UTC."""
+
+    start: datetime
+    end: datetime
+
+    def covers(self, other: SyncWindow) -> bool:
+        return self.start <= other.start and self.end >= other.end
+
+    def union(self, other: SyncWindow) -> SyncWindow:
+        return SyncWindow(min(self.start, other.start), max(self.end, other.end))
+
+
+@dataclass(frozen=True)
+class SyncState:
+    calendar_id: str
+    delta_link: str | None
+    window: SyncWindow
+    account: str | None
+    synced_at: datetime
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    stored: int  # events of the calendar in the store afterwards
+    changed: int  # items written
+    removed: int  # items deleted by @removed notices
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_STAMP)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+
+
+def connect(path: str | Path | None = None) -> sqlite3.Connection:
+    """The store (`audit.store.connect`) with the Microsoft tables in it."""
+    connection = store.connect(path)
+    try:
+        with connection:
+            connection.executescript(_SCHEMA)
+        (version,) = connection.execute(
+            "SELECT version FROM schema_version WHERE component = 'microsoft'").fetchone()
+    except BaseException:
+        connection.close()
+        raise
+    if version > MICROSOFT_VERSION:
+        connection.close()
+        raise AuditError(f"the store's Microsoft tables are version {version}, newer than "
+                         "this timeaudit understands: upgrade timeaudit")
+    return connection
+
+
+@contextmanager
+def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    with closing(connect(path)) as connection, connection:
+        yield connection
+
+
+@contextmanager
+def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
+    target = Path(path) if path is not None else store.default_store_path()
+    if not target.exists():
+        yield None
+        return
+    with closing(connect(target)) as connection:
+        yield connection
+
+
+def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
+                   now: datetime) -> None:
+    connection.executemany(
+        """INSERT INTO microsoft_calendars (calendar_id, name, is_default, can_edit, owner,
+                                            listed_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (calendar_id) DO UPDATE SET
+             name = excluded.name, is_default = excluded.is_default,
+             can_edit = excluded.can_edit, owner = excluded.owner,
+             listed_at = excluded.listed_at""",
+        [(c.id, c.name, int(c.default), int(c.can_edit), c.owner, _stamp(now))
+         for c in calendars],
+    )
+
+
+def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
+    with _reading(path) as connection:
+        if connection is None:
+            return []
+        rows = connection.execute(
+            "SELECT calendar_id, name, is_default, can_edit, owner FROM microsoft_calendars "
+            "ORDER BY is_default DESC, name, calendar_id").fetchall()
+    return [Calendar(i, n, bool(d), bool(e), o) for i, n, d, e, o in rows]
+
+
+def selected_ids(path: str | Path | None = None) -> list[str]:
+    with _reading(path) as connection:
+        if connection is None:
+            return []
+        rows = connection.execute(
+            "SELECT calendar_id FROM microsoft_selection ORDER BY calendar_id").fetchall()
+    return [row[0] for row in rows]
+
+
+def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = None,
+                  now: datetime | None = None) -> None:
+    with transaction(path) as connection:
+        save_calendars(connection, calendars, now or clock.now())
+        connection.execute("DELETE FROM microsoft_selection")
+        connection.executemany("INSERT INTO microsoft_selection (calendar_id) VALUES (?)",
+                               [(c.id,) for c in calendars])
+
+
+def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
+    with _reading(path) as connection:
+        if connection is None:
+            return {}
+        rows = connection.execute(
+            "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
+            "FROM microsoft_sync_state").fetchall()
+    return {cid: SyncState(cid, link, SyncWindow(_instant(lo), _instant(hi)), account,
+                           _instant(at))
+            for cid, link, lo, hi, account, at in rows}
+
+
+def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """UTC sort keys of an item's start and end; all-day dates at 00:00Z."""
+    all_day = bool(item.get("isAllDay"))
+    try:
+        start = parse_when(item.get("start"), UTC, all_day=all_day)
+        end = parse_when(item.get("end"), UTC, all_day=all_day)
+    except ValueError:
+        return None, None
+    if start is None:
+        return None, None
+    return _stamp(start), _stamp(max(end or start, start))
+
+
+def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
+               delta_link: str | None, window: SyncWindow, account: str | None = None,
+               listed: Sequence[Calendar] = (), path: str | Path | None = None,
+               now: datetime | None = None) -> WriteCounts:
+    """Store what one sync of ``calendar`` fetched, in one transaction.
+
+    A full sync replaces the calendar's events; an incremental one applies the changes: an
+    item with ``@removed`` deletes the stored item (a removed series master its
+    occurrences too), any other item replaces the stored one, merged over it (Graph may
+    send only the changed properties of an updated event).
+    """
+    now = now or clock.now()
+    latest: dict[str, Mapping[str, Any]] = {}
+    for item in items:  # an event changed while the pages were read comes twice: last wins
+        if item.get("id"):
+            latest.pop(str(item["id"]), None)
+            latest[str(item["id"])] = item
+    removed = changed = 0
+    with transaction(path) as connection:
+        save_calendars(connection, [*listed, calendar], now)
+        if full:
+            connection.execute("DELETE FROM microsoft_events WHERE calendar_id = ?",
+                               (calendar.id,))
+        for graph_id, change in latest.items():
+            if "@removed" in change:
+                removed += connection.execute(
+                    "DELETE FROM microsoft_events WHERE calendar_id = ? "
+                    "AND (graph_id = ? OR series_master_id = ?)",
+                    (calendar.id, graph_id, graph_id)).rowcount
+                continue
+            item = change
+            if not full:
+                row = connection.execute(
+                    "SELECT item FROM microsoft_events WHERE calendar_id = ? AND graph_id = ?",
+                    (calendar.id, graph_id)).fetchone()
+                if row is not None:
+                    item = {**json.loads(row[0]), **change}
+            start_key, end_key = _keys(item)
+            connection.execute(
+                "INSERT OR REPLACE INTO microsoft_events (calendar_id, graph_id, "
+                "series_master_id, start_key, end_key, item) VALUES (?, ?, ?, ?, ?, ?)",
+                (calendar.id, graph_id, item.get("seriesMasterId"), start_key, end_key,
+                 json.dumps(item, ensure_ascii=False, sort_keys=True)))
+            changed += 1
+        connection.execute(
+            """INSERT OR REPLACE INTO microsoft_sync_state
+               (calendar_id, delta_link, window_start, window_end, account, synced_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (calendar.id, delta_link, _stamp(window.start), _stamp(window.end), account,
+             _stamp(now)))
+        (stored,) = connection.execute(
+            "SELECT count(*) FROM microsoft_events WHERE calendar_id = ?", (calendar.id,)
+        ).fetchone()
+    return WriteCounts(stored=stored, changed=changed, removed=removed)
+
+
+def load_items(calendar_id: str, start: datetime, end: datetime, *,
+               path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The stored items of a calendar that may overlap [start, end) (a superset), with
+    the series masters (occurrences may take fields from them) and items without a start
+    (the mapping counts them)."""
+    with _reading(path) as connection:
+        if connection is None:
+            return []
+        rows = connection.execute(
+            "SELECT item FROM microsoft_events WHERE calendar_id = ? AND (start_key IS NULL "
+            "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
+            "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
+            "ORDER BY start_key, graph_id",
+            (calendar_id, _stamp(end + _KEY_SLACK), _stamp(start - _KEY_SLACK), calendar_id),
+        ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def forget_all(path: str | Path | None = None) -> None:
+    """Delete every Microsoft row (calendars, selection, events, delta links), overwriting
+    the freed pages (``secure_delete``) and compacting the file."""
+    with _reading(path) as connection:
+        if connection is None:
+            return
+        connection.execute("PRAGMA secure_delete = ON")
+        with connection:
+            for table in TABLES:
+                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
+        connection.execute("VACUUM")
