@@ -164,6 +164,28 @@ def source_options(command: Callable) -> Callable:
                         "unless --config is given).")(command)
 
 
+def make_context(period_of: Callable[[Config], Period], *, ics: tuple[str, ...],
+                 urls: tuple[str, ...], google: tuple[str, ...], microsoft: tuple[str, ...],
+                 caldav: tuple[str, ...], sync: bool, sample: bool, config_path: str | None,
+                 tz: str | None, no_cache: bool) -> Context:
+    """The `Context` of the source options, --config, --tz and --no-cache; ``period_of``
+    gives the period once the configuration (its zone, its week start) is known."""
+    if sample:
+        ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
+        config_path = config_path or str(timeaudit_sample.CONFIG)
+    config = load_config(config_path)
+    if tz is not None:
+        resolve_zone(tz)
+        config = replace(config, timezone=tz)
+    period = period_of(config)
+    if sync and not (google or microsoft or caldav):
+        raise UsageError("--sync goes with --google, --microsoft or --caldav")
+    return Context(config, period, ics, urls, use_cache=not no_cache,
+                   google=tuple(g for g in google if g) if google else None, sync=sync,
+                   microsoft=tuple(m for m in microsoft if m) if microsoft else None,
+                   caldav=tuple(c for c in caldav if c) if caldav else None)
+
+
 def period_options(command: Callable) -> Callable:
     """--week / --from / --to / --tz / --config / --no-cache, resolved into a `Context`."""
 
@@ -172,6 +194,8 @@ def period_options(command: Callable) -> Callable:
                   help="Audit time zone (IANA name); default: timezone of the config.")
     @click.option("--to", "end", metavar="DATE", help="Last day, exclusive (YYYY-MM-DD).")
     @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD).")
+    @click.option("--quarter", metavar="YYYY-Qn", help="A calendar quarter, e.g. 2026-Q4.")
+    @click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2026-11.")
     @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47.")
     @click.option("--config", "config_path", metavar="FILE",
                   help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
@@ -180,22 +204,14 @@ def period_options(command: Callable) -> Callable:
                 google: tuple[str, ...] = (), microsoft: tuple[str, ...] = (),
                 caldav: tuple[str, ...] = (), sync: bool = False, sample: bool = False,
                 config_path: str | None, week: str | None, start: str | None,
-                end: str | None, tz: str | None, no_cache: bool, **kwargs: Any) -> Any:
-        if sample:
-            ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
-            config_path = config_path or str(timeaudit_sample.CONFIG)
-        config = load_config(config_path)
-        if tz is not None:
-            resolve_zone(tz)
-            config = replace(config, timezone=tz)
-        period = resolve_period(timezone=config.timezone, week=week, start=start, end=end,
-                                week_start=config.week_start)
-        if sync and not (google or microsoft or caldav):
-            raise UsageError("--sync goes with --google, --microsoft or --caldav")
-        context = Context(config, period, ics, urls, use_cache=not no_cache,
-                          google=tuple(g for g in google if g) if google else None, sync=sync,
-                          microsoft=tuple(m for m in microsoft if m) if microsoft else None,
-                          caldav=tuple(c for c in caldav if c) if caldav else None)
+                end: str | None, tz: str | None, no_cache: bool, month: str | None = None,
+                quarter: str | None = None, **kwargs: Any) -> Any:
+        context = make_context(
+            lambda config: resolve_period(
+                timezone=config.timezone, week=week, start=start, end=end,
+                week_start=config.week_start, month=month, quarter=quarter),
+            ics=ics, urls=urls, google=google, microsoft=microsoft, caldav=caldav, sync=sync,
+            sample=sample, config_path=config_path, tz=tz, no_cache=no_cache)
         return command(context, **kwargs)
 
     return wrapper
@@ -213,6 +229,13 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> None:
         click.echo(frame.write_json())
     else:
         click.echo(safe_frame(frame).write_csv(), nl=False)
+
+
+def by_option(command: Callable) -> Callable:
+    """--by day|week|month: one row per group besides the period's figures (issue 14)."""
+    return click.option("--by", type=click.Choice(["day", "week", "month"]), default=None,
+                        help="Also give the figures per day, week or month, with the "
+                        "change from one to the next.")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -247,11 +270,13 @@ def events(context: Context, fmt: str, raw: bool) -> None:
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def report(context: Context, fmt: str) -> None:
-    """The period's figures: domains, quadrants, focus, boundary violations, days."""
+@by_option
+def report(context: Context, fmt: str, by: str | None) -> None:
+    """The period's figures: domains, quadrants, focus, boundary violations, days,
+    meetings (and, with --by, one row per day, week or month)."""
     from audit.report import build_report, render_table  # noqa: PLC0415
 
-    result = build_report(context.run_audit())
+    result = build_report(context.run_audit(), by)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -268,12 +293,84 @@ def report(context: Context, fmt: str) -> None:
               help="strict: summary only; standard: only what is positively work keeps "
                    "its title, everything else is \"Personal\", no locations; full: titles "
                    "and locations kept. Descriptions never.")
-def export(context: Context, out_dir: str, privacy: str) -> None:
-    """Write the CSV export to share with your manager."""
+@by_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv",
+              show_default=True,
+              help="csv: the CSV files; html: report.html, one printable page with charts.")
+@click.option("--with-people", is_flag=True,
+              help="html at standard privacy: also the people and domains you meet most.")
+def export(context: Context, out_dir: str, privacy: str, by: str | None, fmt: str,
+           with_people: bool) -> None:
+    """Write the CSV export (or the one-page HTML report) to share with your manager."""
     from audit.export import write_export  # noqa: PLC0415
 
-    for path in write_export(context.run_audit(), out_dir, privacy):
+    if fmt == "html":
+        from audit.html_report import write_html  # noqa: PLC0415
+
+        click.echo(str(write_html(context.run_audit(), out_dir, privacy, by=by,
+                                  with_people=with_people)))
+        return
+    if with_people:
+        raise UsageError("--with-people goes with --format html (the CSV files never "
+                         "name the people you meet)")
+    for path in write_export(context.run_audit(), out_dir, privacy, by):
         click.echo(str(path))
+
+
+@cli.command()
+@source_options
+@click.option("--week", default="next", show_default=True, metavar="next|YYYY-Www",
+              help="The week to plan: next (after the current one) or an ISO week.")
+@click.option("--config", "config_path", metavar="FILE",
+              help="timeaudit.toml (default: ./timeaudit.toml, then the user config).")
+@click.option("--tz", "tz", metavar="ZONE",
+              help="Audit time zone (IANA name); default: timezone of the config.")
+@click.option("--no-cache", is_flag=True, help="Read calendars again; ignore the cache.")
+@click.option("--out", "out_path", metavar="FILE",
+              help="The .ics to write (default: focus-plan-<first day>.ics here).")
+@click.option("--title", default="Focus time", show_default=True,
+              help="Title of the blocks (it must match focus.title_pattern).")
+def plan(*, ics: tuple[str, ...], urls: tuple[str, ...], google: tuple[str, ...],
+         microsoft: tuple[str, ...], caldav: tuple[str, ...], sync: bool, sample: bool,
+         week: str, config_path: str | None, tz: str | None, no_cache: bool,
+         out_path: str | None, title: str) -> None:
+    """Propose focus blocks for a week in your free working time, as an .ics to import.
+
+    timeaudit never writes to your calendars: import the file yourself.
+    """
+    from audit.plan import (  # noqa: PLC0415 - fast --help
+        check_title,
+        plan_calendar,
+        plan_week,
+        propose_focus_blocks,
+    )
+
+    context = make_context(
+        lambda config: plan_week(week, config.timezone, config.week_start),
+        ics=ics, urls=urls, google=google, microsoft=microsoft, caldav=caldav, sync=sync,
+        sample=sample, config_path=config_path, tz=tz, no_cache=no_cache)
+    config, period = context.config, context.period
+    check_title(title, config.focus.title_pattern)
+    result = propose_focus_blocks(context.run_audit())
+    zone = period.zone
+    click.echo(f"focus target {result.target_minutes / 60:.2f} h for {period.start} to "
+               f"{period.end} (exclusive); already planned {result.planned_minutes / 60:.2f} h")
+    if not result.blocks:
+        click.echo("no focus blocks to propose (the target is met, or no free stretch is "
+                   "long enough); nothing written")
+        return
+    data = plan_calendar(result, title, config.focus.title_pattern)
+    for start, end in result.blocks:
+        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        click.echo(f"  {local_start:%a %Y-%m-%d %H:%M}-{local_end:%H:%M}  {title}")
+    path = out_path or f"focus-plan-{period.start.isoformat()}.ics"
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        raise AuditError(f"{path}: cannot write the plan: {error.strerror}") from None
+    click.echo(f"{len(result.blocks)} blocks, {result.proposed_minutes / 60:.2f} h: {path} "
+               "(import it into your calendar)")
 
 
 _ORIGINAL_START = re.compile(r"^(?P<series>.+)@\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")

@@ -99,6 +99,19 @@ class DaysOff:
 
 
 @dataclass(frozen=True)
+class Goals:
+    """Weekly budgets (issue 14), scaled to the period like the focus target; None = none.
+
+    ``min_focus_hours_per_week`` unset means ``focus.target_hours_per_week``.
+    """
+
+    max_meeting_hours_per_week: float | None = None
+    max_after_hours_minutes_per_week: float | None = None
+    max_late_night_days_per_week: float | None = None
+    min_focus_hours_per_week: float | None = None
+
+
+@dataclass(frozen=True)
 class CalendarDefault:
     source: str
     domain: str
@@ -147,6 +160,7 @@ class Config:
     days_off: DaysOff = DaysOff()
     calendars: tuple[CalendarDefault, ...] = ()
     rules: tuple[Rule, ...] = ()
+    goals: Goals = Goals()
     path: str | None = None  # the file it was read from, for error messages
 
 
@@ -571,4 +585,11 @@ _TOP_LEVEL: dict[str, Parser] = {
     "days_off": _section(DaysOff, {"title_pattern": _regex}),
     "calendars": _table_list(_calendar_default),
     "rules": _parse_rules,
+    "goals": _section(Goals, {
+        "max_meeting_hours_per_week": _number(maximum=7 * 24, unit=" hours (a week)"),
+        "max_after_hours_minutes_per_week": _number(maximum=7 * 24 * 60,
+                                                    unit=" minutes (a week)"),
+        "max_late_night_days_per_week": _number(maximum=7, unit=" days (a week)"),
+        "min_focus_hours_per_week": _number(maximum=7 * 24, unit=" hours (a week)"),
+    }),
 }

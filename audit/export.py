@@ -33,6 +33,8 @@ from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.classify import CONFIDENT
 from audit.engine import Audit
 from audit.errors import AuditError
+from audit.goals import goal_rows, goals_frame, has_budgets
+from audit.groups import group_rows, groups_frame
 from audit.report import (
     DOMAINS,
     QUADRANTS,
@@ -45,7 +47,7 @@ from audit.spreadsheet import safe_frame
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
 PERSONAL = "Personal"
-FILES = ("summary.csv", "violations.csv", "events.csv")
+FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv", "goals.csv")
 
 
 def summary_frame(audit: Audit) -> pl.DataFrame:
@@ -149,12 +151,18 @@ def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def export_frames(audit: Audit, privacy: str = "standard") -> dict[str, pl.DataFrame]:
-    """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame)."""
+def export_frames(audit: Audit, privacy: str = "standard", by: str | None = None
+                  ) -> dict[str, pl.DataFrame]:
+    """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame);
+    with ``by``, also ``groups.csv`` (issue 14: figures only, so at every level)."""
     if privacy not in PRIVACY_LEVELS:
         raise AuditError(f"unknown privacy level {privacy!r}: use one of "
                          + ", ".join(PRIVACY_LEVELS))
     frames = {"summary.csv": summary_frame(audit)}
+    if by:
+        frames["groups.csv"] = groups_frame(group_rows(audit, by))
+    if has_budgets(audit):  # issue 14: budgets set in [goals], figures only
+        frames["goals.csv"] = goals_frame(goal_rows(audit))
     if privacy != "strict":
         frames["violations.csv"] = violations_frame(audit, privacy)
         frames["events.csv"] = events_frame(audit, privacy)
@@ -211,7 +219,8 @@ def _replace_set(directory: Path, contents: dict[str, bytes], remove: tuple[str,
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -> list[Path]:
+def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard",
+                 by: str | None = None) -> list[Path]:
     """Write the export into ``out_dir`` (created if needed); returns the files written.
 
     The whole set is written first and then swapped in (`_replace_set`), so a failed
@@ -219,7 +228,7 @@ def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard") -
     stricter level than asked are removed so the folder holds exactly what the level
     allows.
     """
-    frames = export_frames(audit, privacy)
+    frames = export_frames(audit, privacy, by)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ from audit.config import WEEKDAYS, is_zone
 from audit.errors import UsageError
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-?Q(\d)$", re.IGNORECASE)
 # The dates an audit period may cover (``LAST_DAY`` exclusive): far enough for any
 # calendar, near enough that a period, its neighbours and every instant in any zone exist.
 FIRST_DAY = date(1900, 1, 1)
@@ -103,6 +105,39 @@ def parse_week(text: str, timezone: str) -> Period:
     return Period(monday, monday + timedelta(days=7), timezone)
 
 
+def _check_year(year: int, what: str) -> None:
+    """Months and quarters of the years timeaudit audits (LAST_DAY is a 1 January)."""
+    if not FIRST_DAY.year <= year < LAST_DAY.year:
+        raise UsageError(f"{what}: timeaudit audits dates from {FIRST_DAY} to "
+                         f"{LAST_DAY - timedelta(days=1)}")
+
+
+def _first_of_month(year: int, month: int) -> date:
+    """The first day of ``month`` (which may be 13: January of the next year)."""
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def parse_month(text: str, timezone: str) -> Period:
+    """``2026-11`` → the calendar month, first day to the first day of the next month."""
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        raise UsageError(f"bad month {text!r}: write it as YYYY-MM, e.g. 2026-11")
+    year, month = int(match[1]), int(match[2])
+    _check_year(year, f"bad month {text!r}")
+    return Period(date(year, month, 1), _first_of_month(year, month + 1), timezone)
+
+
+def parse_quarter(text: str, timezone: str) -> Period:
+    """``2026-Q4`` → the calendar quarter (Q1 = January to March)."""
+    match = _QUARTER.match(text.strip())
+    if not match or not 1 <= int(match[2]) <= 4 or int(match[1]) < 1:
+        raise UsageError(f"bad quarter {text!r}: write it as YYYY-Qn, e.g. 2026-Q4")
+    year, quarter = int(match[1]), int(match[2])
+    _check_year(year, f"bad quarter {text!r}")
+    first = 3 * (quarter - 1) + 1
+    return Period(date(year, first, 1), _first_of_month(year, first + 3), timezone)
+
+
 def parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -127,9 +162,20 @@ def last_complete_week(timezone: str, week_start: str = "monday",
 
 def resolve_period(*, timezone: str, week: str | None = None, start: str | None = None,
                    end: str | None = None, week_start: str = "monday",
-                   now: datetime | None = None) -> Period:
-    """The period the CLI options describe (SPEC §9)."""
+                   now: datetime | None = None, month: str | None = None,
+                   quarter: str | None = None) -> Period:
+    """The period the CLI options describe (SPEC §9; --month and --quarter: issue 14)."""
     resolve_zone(timezone)
+    given = [option for option, value in (("--week", week), ("--month", month),
+                                          ("--quarter", quarter),
+                                          ("--from/--to", start if start is not None else end))
+             if value is not None]
+    if (month is not None or quarter is not None) and len(given) > 1:
+        raise UsageError(f"give one period: {' or '.join(given)}, not both")
+    if month is not None:
+        return parse_month(month, timezone)
+    if quarter is not None:
+        return parse_quarter(quarter, timezone)
     if week is not None and (start is not None or end is not None):
         raise UsageError("give either --week or --from/--to, not both")
     if week is not None:

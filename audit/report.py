@@ -19,6 +19,9 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.domains import Domain, Quadrant
 from audit.engine import Audit
+from audit.goals import goal_rows, render_goals
+from audit.groups import group_rows, render_groups
+from audit.meetings import meeting_report
 
 DOMAINS = tuple(d.value for d in Domain)
 QUADRANTS = tuple(q.value for q in Quadrant)
@@ -154,8 +157,10 @@ def _day_rows(audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
     ])
 
 
-def build_report(audit: Audit) -> dict[str, Any]:
-    """The JSON report of SPEC §9, exactly its shape.
+def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
+    """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
+    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`) and, with ``by`` ("day",
+    "week" or "month"), ``groups`` (`audit.groups`).
 
     The per-row values (dates as ISO text, hours rounded to 2 decimals as `round` does,
     minutes as whole numbers) are computed column by column; Python only builds the
@@ -203,6 +208,9 @@ def build_report(audit: Audit) -> dict[str, Any]:
         "violations": {"count": len(items), "minutes_by_type": minutes_by_type,
                        "items": items},
         "days": day_rows,
+        "meetings": meeting_report(audit),
+        "goals": goal_rows(audit),
+        **({"groups": group_rows(audit, by)} if by else {}),
     }
 
 
@@ -253,4 +261,35 @@ def render_table(report: dict[str, Any]) -> str:
                      f"{day['integrated']:7.2f}  {day['unclassified']:8.2f}  "
                      f"{day['focus']:5.2f}  {day['working']:7.2f}  "
                      f"{day['violation_minutes']:6d} min")
+    lines += _meeting_lines(report.get("meetings"))
+    if report.get("goals"):
+        lines += render_goals(report["goals"])
+    if "groups" in report:
+        lines += render_groups(report["groups"])
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _meeting_lines(meetings: dict[str, Any] | None) -> list[str]:
+    """The table's meeting section (issue 14): splits, back-to-back and the cut list."""
+    if not meetings:
+        return []
+
+    def parts(split: str) -> str:
+        return ", ".join(f"{name.replace('_', ' ')} {part['count']} ({part['hours']:.2f} h)"
+                         for name, part in meetings[split].items())
+
+    lines = ["", f"Meetings  {meetings['count']}, {meetings['hours']:.2f} h "
+                 f"({meetings['attendee_hours']:.2f} attendee-hours)"]
+    lines += [f"  {label:<13}{parts(split)}" for label, split in (
+        ("size", "by_size"), ("recurrence", "by_recurrence"), ("organised by", "by_organizer"),
+        ("with", "by_audience"))]
+    b2b, outside = meetings["back_to_back"], meetings["outside_working_hours"]
+    lines.append(f"  back-to-back {b2b['count']} ({b2b['hours']:.2f} h); outside working "
+                 f"hours {outside['count']} ({outside['hours']:.2f} h)")
+    if meetings["series"]:
+        lines += ["", "Recurring series (the cut list)   hours  share  1st half  2nd half  trend"]
+        for item in meetings["series"]:
+            lines.append(f"  {item['title'][:32]:<32}{item['hours']:6.2f}  {item['share']:5.0%}"
+                         f"  {item['first_half_hours']:8.2f}  {item['second_half_hours']:8.2f}"
+                         f"  {item['trend']}")
+    return lines

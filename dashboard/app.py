@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state, views
+from dashboard import meetings, state, views
 from dashboard.data import load_week
 from dashboard.sidebar import render_sidebar
 
@@ -29,9 +29,11 @@ def main() -> None:
     views.render_week_shape(week)
     views.render_boundaries(week)
     views.render_focus(week)
+    meetings.render_meetings(week)
     views.render_patterns(week)
     views.render_events(setup, week)
     views.render_export(week)
+    meetings.render_one_page(week)
 
 
 if __name__ == "__main__":  # Streamlit runs a script as __main__

@@ -186,7 +186,7 @@ BAD_CONFIGS = [
     ('working_hour = {}\n', "working_hour: unknown key; did you mean working_hours?"),
     ("colour = 1\n", "colour: unknown key; valid keys are timezone, week_start, owner_emails, "
                      "work_domains, working_hours, boundaries, focus, urgency, counting, "
-                     "days_off, calendars, rules"),
+                     "days_off, calendars, rules, goals"),
     ('[focus]\nmin_block_minute = 90\n',
      "focus.min_block_minute: unknown key; did you mean min_block_minutes?"),
     ('[focus]\nmin_block_minutes = "120"\n',

@@ -1,0 +1,106 @@
+"""The one-page HTML report (issue 14, `timeaudit export --format html`): self-contained,
+redacted like the CSV export, and rendered by a real Chromium (screenshot in
+``test-artifacts/``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import timeaudit_sample
+from served import chromium
+
+from audit.cli import main
+from audit.config import load_config
+from audit.engine import run_audit
+from audit.html_report import render_html, summary_sentences
+from audit.period import Period
+from audit.report import build_report
+from connectors.sources import Sources, read_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+PERIOD = Period(date(2026, 11, 2), date(2026, 11, 23), "Europe/Berlin")
+
+
+@pytest.fixture(scope="module")
+def audit():
+    config = load_config(timeaudit_sample.CONFIG)
+    period = Period(PERIOD.start, PERIOD.end, config.timezone)
+    sources = Sources(ics=tuple(str(p) for p in timeaudit_sample.CALENDARS))
+    return run_audit(read_sources(sources, period=period, config=config), config, period)
+
+
+def titles(audit, domain: str) -> set[str]:
+    events = audit.events
+    return set(events.filter(events["domain"] == domain)["title"].to_list())
+
+
+def self_contained(page: str) -> None:
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)\s*=|url\(|@import""", page)
+
+
+def test_standard_hides_personal_titles_and_the_people(audit):
+    page = render_html(audit, "standard", by="week")
+    self_contained(page)
+    assert "Incident: search index lagging" in page  # a work violation, as in violations.csv
+    assert not [t for t in titles(audit, "life") if f">{t}<" in page]
+    assert "Personal" in page  # the non-profit board series
+    assert "Most meeting time with" not in page
+    assert "Most meeting time with" in render_html(audit, "standard", with_people=True)
+    assert "Most meeting time with" in render_html(audit, "full")
+
+
+def test_strict_shows_figures_and_no_title(audit):
+    page = render_html(audit, "strict", with_people=True)
+    self_contained(page)
+    every_title = set(audit.events["title"].to_list())
+    assert not [t for t in every_title if t and f">{t}<" in page]
+    assert "Most meeting time with" not in page
+    assert "Largest boundary violations" not in page
+
+
+def test_the_summary_is_written_from_the_figures(audit):
+    report = build_report(audit)
+    sentences = summary_sentences(report)
+    focus = report["focus"]
+    assert (f"Focus {focus['hours']:.1f} h of a {focus['target_hours']:.1f} h target (met); "
+            f"{focus['coverage']:.0%} of working time.") in sentences
+    outside = sum(report["violations"]["minutes_by_type"][t]
+                  for t in ("after_hours", "late_night", "non_working_day"))
+    assert any(s.endswith(f"{outside / 60:.1f} h in total.") for s in sentences)
+
+
+def test_cli_export_html(capsys, tmp_path):
+    code = main(["export", "--sample", "--from", "2026-11-02", "--to", "2026-11-23",
+                 "--format", "html", "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert out == f"{tmp_path / 'report.html'}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    code = main(["export", "--sample", "--out", str(tmp_path), "--with-people"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: --with-people goes with --format html (the CSV files never name the people "
+        "you meet)\n")
+
+
+@pytest.mark.browser
+def test_the_page_renders_in_chromium_with_nothing_fetched(audit, tmp_path):
+    path = tmp_path / "report.html"
+    path.write_text(render_html(audit, "standard", by="week"), encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 900, "height": 1000})
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: problems.append(request.url)
+                if request.url != path.as_uri() else None)
+        page.goto(path.as_uri())
+        assert page.locator("svg").count() >= 5
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-html.png"), full_page=True)
+        page.pdf(path=str(ARTIFACTS / "report-html.pdf"), format="A4")
+        assert not problems, problems
