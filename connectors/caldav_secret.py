@@ -10,7 +10,6 @@ says which was used; the login message repeats it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import keyring
@@ -18,6 +17,7 @@ import keyring.errors
 import platformdirs
 
 from audit.errors import AuthError
+from audit.private_file import write_private
 
 SERVICE = "timeaudit-caldav"
 PASSWORD_FILE = "caldav-password"  # noqa: S105 - a file name, not a secret
@@ -42,25 +42,6 @@ def _usable_keyring() -> keyring.backend.KeyringBackend | None:
     if type(backend).__module__.startswith("keyring.backends.fail") or priority <= 0:
         return None
     return backend
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (0600), atomically."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered through the umask
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def save_password(server_url: str, username: str, password: str) -> str:

@@ -10,7 +10,6 @@ others, not even for a moment.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from audit.errors import AuthError, ConnectorError, UsageError
+from audit.private_file import write_private
 
 # Read-only, and as narrow as the API allows: events of the calendars (not their
 # settings, sharing or free/busy of others) and the list of calendars. The single
@@ -55,29 +55,6 @@ def client_secrets_path() -> Path:
 
 def token_path() -> Path:
     return platformdirs.user_data_path("timeaudit") / TOKEN_FILE
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (0600), atomically.
-
-    The file is born 0600 (``os.open`` with that mode) and renamed over the old one, so
-    there is no moment at which it has wider permissions, whatever the old file had.
-    """
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered through the umask
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 class SavedCredentials(Credentials):

@@ -16,7 +16,6 @@ moment. It is written back whenever MSAL changed it (a renewed access token).
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any, Protocol
 import platformdirs
 
 from audit.errors import AuthError, ConnectorError, UsageError
+from audit.private_file import write_private
 
 SCOPES = ("Calendars.Read",)
 APP_FILE = "app.json"
@@ -91,26 +91,6 @@ def app_path() -> Path:
 
 def cache_path() -> Path:
     return platformdirs.user_data_path("timeaudit") / CACHE_FILE
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (0600), atomically: the file is
-    born 0600 (``os.open`` with that mode) and renamed over the old one."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered through the umask
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def check_registration(client_id: str, tenant: str) -> AppRegistration:
