@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import warnings
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,10 @@ def render_sidebar(setup: Setup) -> Period:
 
 
 # ------------------------------------------------------------------ week
+
+
+LOOK_BACK = timedelta(days=730)  # how far back a new calendar's latest week is looked for
+LOOK_AHEAD = timedelta(days=365)
 
 
 def render_week_picker(config: Config) -> Period:
@@ -144,15 +149,32 @@ def _reload() -> None:
 
 def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
                     charset: str | None = None) -> list[str]:
-    """Read the calendar for the chosen week: raises `InvalidCalendar` when it cannot be
-    read; returns the warnings (skipped events …). The parse is kept in memory, so the
-    dashboard's own read of the file costs nothing more."""
+    """Read the calendar: raises `InvalidCalendar` when it cannot be read; returns the
+    warnings (skipped events …). The parse is kept in memory, so the dashboard's own read
+    of the file costs nothing more.
+
+    When the chosen week has none of its events, the page moves to the most recent week
+    that has some (up to two years back; else its first week ahead, up to a year), so a
+    newly connected calendar never opens on an empty week.
+    """
+    now = clock.now()
     lo, hi = period.utc_bounds()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        read_ics(data, start=lo, end=hi, tz=setup.config.timezone, source=source,
-                 charset=charset, owner_emails=setup.config.owner_emails)
-    return [str(w.message) for w in caught]
+        frame = read_ics(data, start=min(lo, now - LOOK_BACK), end=max(hi, now + LOOK_AHEAD),
+                         tz=setup.config.timezone, source=source, charset=charset,
+                         owner_emails=setup.config.owner_emails)
+    notes = [str(w.message) for w in caught]
+    taking_place = frame.filter(pl.col("status") != "cancelled")
+    if taking_place.filter((pl.col("start") < hi) & (pl.col("end") > lo)).is_empty():
+        starts = taking_place.get_column("start")
+        past = starts.filter(starts < now)
+        target = past.max() if len(past) else starts.min()
+        if target is not None:
+            day = target.astimezone(ZoneInfo(setup.config.timezone)).date()
+            state.go_to(day)
+            notes.append(f"Showing the week of {day:%d %b %Y}, the most recent with its events")
+    return notes
 
 
 def _upload(setup: Setup, period: Period) -> None:

@@ -285,6 +285,17 @@ def _neutral_calendar(titles: list[str]) -> bytes:
             f"X-WR-CALNAME:Kalender\r\n{events}END:VCALENDAR\r\n").encode()
 
 
+def test_a_new_calendar_opens_on_its_most_recent_week(app: AppTest) -> None:
+    """Its events are all in June 2025; "now" is November 2026: the page moves there."""
+    data = _neutral_calendar(["Zephyr", "Quokka"]).replace(b"2026111", b"2025061")
+    app.file_uploader(key="upload").upload("old.ics", data, "text/calendar")
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state["week_day"] == date(2025, 6, 11)  # the latest event's day
+    assert "Showing the week of 11 Jun 2025" in " ".join(s.value for s in app.success)
+    assert metrics(app)["Unclassified"].startswith("2.0 h")
+
+
 def test_classifying_a_title_writes_a_rule_and_settles_it(app: AppTest) -> None:
     app.file_uploader(key="upload").upload(
         "mine.ics", _neutral_calendar(["Zephyr", "Quokka", "Marmot"]), "text/calendar")
