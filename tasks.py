@@ -58,8 +58,13 @@ def ensure_environment(flavour: str) -> Path:
 
 def dashboard(args: list[str]) -> int:
     python = ensure_environment("run")
-    # `timeaudit dashboard`: served on 127.0.0.1 only, nothing sent anywhere (dashboard/serve.py)
-    return subprocess.call([str(python), "-m", "audit.cli", "dashboard", *args], cwd=ROOT)
+    # `timeaudit dashboard`: served on 127.0.0.1 only, nothing sent anywhere (dashboard/serve.py).
+    # On POSIX this process becomes it, so stopping this command stops the server.
+    command = [str(python), "-m", "audit.cli", "dashboard", *args]
+    if os.name == "posix":
+        os.chdir(ROOT)
+        os.execv(command[0], command)  # noqa: S606 - this project's venv python
+    return subprocess.call(command, cwd=ROOT)
 
 
 def test(args: list[str]) -> int:

@@ -421,11 +421,9 @@ def classify(event_id: str | None, series: bool, domain: str | None, urgent: boo
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 def dashboard(streamlit_args: tuple[str, ...]) -> None:
     """Open the dashboard in the browser (on 127.0.0.1 only; Streamlit options pass through)."""
-    import subprocess  # noqa: PLC0415
-
     from dashboard import serve  # noqa: PLC0415 - fast --help
 
-    sys.exit(subprocess.call(serve.command(streamlit_args)))  # noqa: S603 - our app
+    sys.exit(serve.run(streamlit_args))
 
 
 from audit.google_commands import google as _google  # noqa: E402 - after cli exists

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +32,7 @@ SETTINGS = {
 }
 
 
-def command(extra: Sequence[str] = ()) -> list[str]:
+def command_line(extra: Sequence[str] = ()) -> list[str]:
     """``python -m streamlit run dashboard/app.py`` with our settings.
 
     A setting in ``extra`` (``--server.address 0.0.0.0`` or ``--server.address=…``) replaces
@@ -40,3 +42,16 @@ def command(extra: Sequence[str] = ()) -> list[str]:
     ours = [part for key, value in SETTINGS.items() if key not in given
             for part in (f"--{key}", value)]
     return [sys.executable, "-m", "streamlit", "run", str(APP), *ours, *extra]
+
+
+def run(extra: Sequence[str] = ()) -> int:
+    """Serve the dashboard until stopped.
+
+    On POSIX the process *becomes* the Streamlit server (``exec``), so stopping
+    ``timeaudit dashboard`` (Ctrl-C, a kill, a service manager) stops the server; a child
+    process would be left serving the person's calendar. Elsewhere, a child we wait for.
+    """
+    command = command_line(extra)
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # noqa: S606 - our interpreter, our app
+    return subprocess.call(command)  # noqa: S603 - our interpreter, our app

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -51,8 +53,9 @@ def serving(command: Sequence[str], *, port: int, cwd: Path, env: Mapping[str, s
             log: Path) -> Iterator[str]:
     """Run ``command`` until the server on 127.0.0.1:``port`` is healthy; its URL."""
     with log.open("wb") as output:
+        # its own session: whatever it starts is stopped with it (`stop`)
         process = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdout=output,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90
@@ -70,12 +73,19 @@ def serving(command: Sequence[str], *, port: int, cwd: Path, env: Mapping[str, s
                 time.sleep(0.3)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop ``process`` as a person would (SIGTERM), then anything left of its session."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextmanager

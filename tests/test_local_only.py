@@ -8,12 +8,14 @@ runs the app once, so the running server is checked too, not only its start.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from served import chromium, free_port, isolated_env, open_dashboard, serving
+from served import chromium, free_port, isolated_env, open_dashboard, serving, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK = Path(__file__).resolve().parent / "data" / "socket_audit"
@@ -78,14 +80,46 @@ def test_the_server_is_local_only(start: str, tmp_path: Path) -> None:
     assert_local_only(socket_events(log), port)
 
 
+@pytest.mark.parametrize("start", ["timeaudit dashboard", "python3 tasks.py dashboard"])
+def test_stopping_the_command_stops_the_server(start: str, tmp_path: Path) -> None:
+    """SIGTERM to the command a person started leaves nothing serving their calendar."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    with (tmp_path / "server.log").open("wb") as output:
+        process = subprocess.Popen(STARTS[start](port), cwd=ROOT, env=isolated_env(tmp_path),
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            deadline = time.monotonic() + 90
+            while not _answers(url):
+                log = (tmp_path / "server.log").read_text(errors="replace")[-2000:]
+                assert process.poll() is None, log
+                assert time.monotonic() < deadline, log
+                time.sleep(0.3)
+            process.terminate()
+            process.wait(timeout=20)
+            time.sleep(1)
+            assert not _answers(url), "the server kept running after its command stopped"
+        finally:
+            stop(process)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.read() == b"ok"
+    except OSError:
+        return False
+
+
 def test_another_address_is_the_users_choice() -> None:
     from dashboard import serve  # noqa: PLC0415
 
-    chosen = serve.command(["--server.address=0.0.0.0", "--server.port", "9000"])
+    chosen = serve.command_line(["--server.address=0.0.0.0", "--server.port", "9000"])
     assert chosen.count("--server.address") == 0
     assert "--server.address=0.0.0.0" in chosen
     assert chosen[chosen.index("--browser.gatherUsageStats") + 1] == "false"
-    default = serve.command()
+    default = serve.command_line()
     assert default[default.index("--server.address") + 1] == "127.0.0.1"
 
 
