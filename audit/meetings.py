@@ -187,7 +187,7 @@ def _outside_minutes(pieces: pl.LazyFrame, windows: pl.DataFrame) -> pl.LazyFram
     )
 
 
-def _series(pieces: pl.LazyFrame, audit: Audit) -> pl.DataFrame:
+def _series(pieces: pl.LazyFrame, audit: Audit) -> pl.LazyFrame:
     period = audit.period
     half = (period.end - period.start).days // 2
     first_end = period.start + timedelta(days=half)
@@ -205,23 +205,21 @@ def _series(pieces: pl.LazyFrame, audit: Audit) -> pl.DataFrame:
             minutes.filter(pl.col(DATE) >= second_start).sum().alias("second"),
         )
         .sort(["minutes", "title", SERIES_ID], descending=[True, False, False])
-        .collect()
     )
 
 
-def _ranked(frame: pl.LazyFrame, key: str) -> pl.DataFrame:
+def _ranked(frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
     return (
         frame.group_by(key)
         .agg(pl.col("_first").sum().alias("count"),
              pl.col(ATTRIBUTED_MINUTES).sum().alias("minutes"))
         .sort(["minutes", key], descending=[True, False])
         .head(TOP)
-        .collect()
     )
 
 
 def _people(pieces: pl.LazyFrame, work_domains: Sequence[str],
-            owners: Sequence[str]) -> pl.DataFrame:
+            owners: Sequence[str]) -> pl.LazyFrame:
     organizer = pl.col(ORGANIZER).str.to_lowercase()
     # grouped first, so the domain test runs once per organiser, not once per meeting
     ranked = (
@@ -233,10 +231,10 @@ def _people(pieces: pl.LazyFrame, work_domains: Sequence[str],
     colleague = pl.col("person").str.split("@").list.last().str.contains(
         work_domain_regex(work_domains))
     return (ranked.filter(colleague.fill_null(False) & ~pl.col("person").is_in(list(owners)))
-            .sort(["minutes", "person"], descending=[True, False]).head(TOP).collect())
+            .sort(["minutes", "person"], descending=[True, False]).head(TOP))
 
 
-def _domains(pieces: pl.LazyFrame) -> pl.DataFrame:
+def _domains(pieces: pl.LazyFrame) -> pl.LazyFrame:
     return _ranked(
         pieces.filter(pl.col(DOMAIN).is_in(["work", "integrated"]))
         .select("_first", ATTRIBUTED_MINUTES,
@@ -254,17 +252,19 @@ def _trend(first: float, second: float) -> str:
 def meeting_report(audit: Audit) -> dict[str, Any]:
     """The ``meetings`` object of the JSON report (see the module docstring)."""
     pieces = meeting_pieces(audit).collect().lazy()
-    totals = _totals(pieces).collect().row(0, named=True)
-    b2b = _back_to_back(pieces).collect().get_column(OCCURRENCE)
-    in_b2b = pl.col(OCCURRENCE).is_in(b2b.implode())
-    b2b_row = pieces.select(pl.col("_first").filter(in_b2b).sum(),
-                            pl.col(ATTRIBUTED_MINUTES).filter(in_b2b).sum()).collect().row(0)
-    outside = (
-        _outside_minutes(pieces, audit.windows)
-        .filter(pl.col("_outside") > 0)
-        .select(pl.col(OCCURRENCE).n_unique(), pl.col("_outside").sum()).collect().row(0)
-    )
-    series = _series(pieces, audit)
+    in_b2b = pieces.join(_back_to_back(pieces), on=OCCURRENCE, how="semi")
+    # the parts are independent: one collect runs them side by side
+    totals_frame, b2b_frame, outside_frame, series, people, domains = pl.collect_all([
+        _totals(pieces),
+        in_b2b.select(pl.col("_first").sum(), pl.col(ATTRIBUTED_MINUTES).sum()),
+        _outside_minutes(pieces, audit.windows).filter(pl.col("_outside") > 0)
+        .select(pl.col(OCCURRENCE).n_unique(), pl.col("_outside").sum()),
+        _series(pieces, audit),
+        _people(pieces, audit.config.work_domains, audit.config.owner_emails),
+        _domains(pieces),
+    ])
+    totals = totals_frame.row(0, named=True)
+    b2b_row, outside = b2b_frame.row(0), outside_frame.row(0)
     total_minutes = totals["all.minutes"]
 
     def part(name: str) -> dict[str, Any]:
@@ -288,8 +288,7 @@ def meeting_report(audit: Audit) -> dict[str, Any]:
             for sid, title, count, minutes, first, second in series.iter_rows()
         ],
         "people": [{"person": p, "count": int(c), "hours": _hours(m)}
-                   for p, c, m in _people(pieces, audit.config.work_domains,
-                                          audit.config.owner_emails).iter_rows()],
+                   for p, c, m in people.iter_rows()],
         "domains": [{"domain": d, "count": int(c), "hours": _hours(m)}
-                    for d, c, m in _domains(pieces).iter_rows()],
+                    for d, c, m in domains.iter_rows()],
     }
