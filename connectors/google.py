@@ -48,6 +48,7 @@ from connectors import google_store
 from connectors.google_auth import EXPIRED, load_credentials, login, logout
 from connectors.google_frame import events_to_frame, item_problem, skipped_warning
 from connectors.google_store import Calendar, SyncWindow
+from connectors.progress import SyncProgress
 
 # A retry sleeps rand() × 2^n seconds (n = 1, 2, …): four retries wait 15 s on average,
 # at most 30 s, before a sync gives up on a page.
@@ -101,26 +102,6 @@ def _redact_client_logs() -> None:
 
 
 _redact_client_logs()
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where a sync is, after each page: for the CLI's bar and the dashboard's."""
-
-    calendar: Calendar
-    index: int  # 1-based position among the calendars being synced
-    total: int
-    full: bool
-    pages: int
-    events: int
-    done: bool = False
-
-    def __str__(self) -> str:
-        what = "full sync" if self.full else "changes"
-        pages = "1 page" if self.pages == 1 else f"{self.pages} pages"
-        tail = "" if self.done else " …"
-        return (f"[{self.index}/{self.total}] {self.calendar.label}: {what}, {pages}, "
-                f"{self.events:,} events{tail}")
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from audit.errors import (
 from connectors import graph_store
 from connectors.graph_frame import graph_events_to_frame
 from connectors.graph_store import Calendar, SyncWindow
+from connectors.progress import SyncProgress
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 GRAPH_ORIGIN = "https://graph.microsoft.com/"
@@ -216,26 +217,6 @@ class GraphClient:
                                   f"try again later; {unchanged}")
         return ConnectorError(f"Microsoft Graph refused the request for the {what} (HTTP "
                               f"{status}{' ' + code if code else ''}); {unchanged}")
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where a sync is, after each page: for the CLI's progress line and the dashboard."""
-
-    calendar: Calendar
-    index: int
-    total: int
-    full: bool
-    pages: int
-    events: int
-    done: bool = False
-
-    def __str__(self) -> str:
-        what = "full sync" if self.full else "changes"
-        pages = "1 page" if self.pages == 1 else f"{self.pages} pages"
-        tail = "" if self.done else " …"
-        return (f"[{self.index}/{self.total}] {self.calendar.label}: {what}, {pages}, "
-                f"{self.events:,} events{tail}")
 
 
 @dataclass(frozen=True)
