@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from audit import settings, store
+from audit import config_edit, store
 from audit.classify import calendar_defaults
 from audit.domains import DOMAINS
 from audit.errors import AuditError
@@ -68,7 +68,7 @@ def render_calendar_defaults(setup: Setup, week: Week) -> None:
             text.markdown(f"**{row['domain']}** — {row['evidence']}")
             if button.button("Confirm", key=f"confirm:{row['source']}"):
                 try:
-                    state.apply_settings(setup, [settings.calendar_domain_edit(
+                    state.apply_settings(setup, [config_edit.calendar_domain_edit(
                         setup.data, row["source"], row["domain"])])
                 except AuditError as error:
                     say("calendars", "error", str(error))
@@ -411,13 +411,13 @@ def render_unclassified(setup: Setup, week: Week) -> None:
                 say("rules", "info", "Tick *add rule* for the titles you classified.")
                 st.rerun()
             try:
-                rules = [settings.rule_for_title(
+                rules = [config_edit.rule_for_title(
                     row["title"],
                     domain=None if row["domain"] in (None, "unclassified") else row["domain"],
                     urgent=None if row["urgent"] is None else row["urgent"] == "yes",
                     important=None if row["important"] is None else row["important"] == "yes")
                     for row in chosen.iter_rows(named=True)]
-                state.apply_settings(setup, [settings.AddRules(tuple(rules))])
+                state.apply_settings(setup, [config_edit.AddRules(tuple(rules))])
             except AuditError as error:
                 say("rules", "error", str(error))
             else:
