@@ -48,7 +48,10 @@ _YEAR_HOURS = 366 * 24
 
 
 class Invalid(ValueError):
-    """A value's problem; ``key`` is the part below the checked value ("[2].name")."""
+    """A value's problem; ``key`` is the part below the checked value ("[2].name").
+
+    `PARENT` in the message stands for the checked value's own key (rules, calendars…).
+    """
 
     def __init__(self, message: str, key: str = "") -> None:
         super().__init__(message)
@@ -115,11 +118,12 @@ def _table(cls: type, value: Any) -> Any:
 
 
 TABLE = Check(_table, "before")
+PARENT = "\x00"  # never in a shown value: _show escapes control characters
 
 
 def _array_of_tables(_cls: type, value: Any) -> Any:
     if not isinstance(value, list):
-        raise Invalid(f"expected an array of tables ([[{{key}}]]), got {_show(value)}")
+        raise Invalid(f"expected an array of tables ([[{PARENT}]]), got {_show(value)}")
     return value
 
 
@@ -470,7 +474,7 @@ def _unique_names(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     seen: dict[str, int] = {}
     for index, rule in enumerate(rules, 1):
         if rule.name in seen:
-            raise Invalid(f"{_show(rule.name)} is already the name of {{key}}[{seen[rule.name]}]"
+            raise Invalid(f"{_show(rule.name)} is already the name of {PARENT}[{seen[rule.name]}]"
                           "; rule names are shown as reasons, so keep them unique",
                           f"[{index}].name")
         seen[rule.name] = index
@@ -610,7 +614,7 @@ def _config_error(error: Mapping[str, Any], file: str) -> ConfigError:
         key = _join(key, f"[{part + 1}]" if isinstance(part, int) else str(part))
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, Invalid):
-        message, key = cause.message.replace("{key}", key), _join(key, cause.key)
+        message, key = cause.message.replace(PARENT, key), _join(key, cause.key)
     else:  # a check of pydantic's own (none is expected: every field has a Check)
         message = f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {_show(error['input'])}"
     return ConfigError(message, key=key or None, file=file)
