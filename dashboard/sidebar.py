@@ -442,7 +442,7 @@ def render_settings(setup: Setup) -> None:
     current = settings.form_from_config(setup.config)
     gen = _form_key(setup)
     with st.form("settings"):
-        st.markdown("**Working hours** · HH:MM-HH:MM, empty = day off")
+        st.markdown("**Working hours** · e.g. 9-17 or 09:00–17:30, empty = day off")
         hours = {}
         for pair in (WEEKDAYS[0:2], WEEKDAYS[2:4], WEEKDAYS[4:6], WEEKDAYS[6:]):
             columns = st.columns(2)
