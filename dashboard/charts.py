@@ -334,6 +334,30 @@ def trend_data(figures: pl.DataFrame, chosen: date) -> pl.DataFrame:
     )
 
 
+def spark_data(trend: pl.DataFrame, column: str, scale: float = 1.0) -> pl.DataFrame:
+    """One KPI across the weeks of `trend_data`: ``label``, ``order``, ``chosen``, ``value``."""
+    return trend.select("label", "order", "chosen",
+                        (pl.col(column) * scale).round(2).alias("value"))
+
+
+def sparkline_chart(data: pl.DataFrame, *, unit: str) -> alt.Chart:
+    """A KPI's last weeks as small neutral bars, the chosen week darker: the colour says
+    which week it is, not whether the change was good (the badge says that)."""
+    return alt.Chart(data).mark_bar(cornerRadiusTopLeft=1, cornerRadiusTopRight=1).encode(
+        x=alt.X("label:N", sort=_BY_ORDER, axis=None),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=True)),
+        color=alt.condition("datum.chosen", alt.value("#4A5568"), alt.value("#C3CAD5")),
+        tooltip=[alt.Tooltip("label:N", title="week of"),
+                 alt.Tooltip("value:Q", format=".1f", title=unit)],
+    ).properties(height=44, width="container").configure_view(stroke=None)
+
+
+def _count_axis(field: str, title: str) -> alt.Y:
+    """A quantity axis that stays readable when every week is 0 (no "0.000000" ticks)."""
+    return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="~g"),
+                 scale=alt.Scale(domainMin=0, nice=True))
+
+
 def _week_axis() -> alt.X:
     return alt.X("label:N", sort=_BY_ORDER, title=None,
                  axis=alt.Axis(labelAngle=-50, labelOverlap=False, labelFontSize=10))
@@ -341,7 +365,7 @@ def _week_axis() -> alt.X:
 
 def trend_work_chart(data: pl.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
-        x=_week_axis(), y=alt.Y("work:Q", title="work hours"),
+        x=_week_axis(), y=_count_axis("work", "work hours"),
         color=alt.condition("datum.chosen", alt.value("#1F3B5C"), alt.value("#9DB3CE")),
         tooltip=[alt.Tooltip("label:N", title="week of"),
                  alt.Tooltip("work:Q", format=".1f", title="work hours")],
@@ -350,7 +374,8 @@ def trend_work_chart(data: pl.DataFrame) -> alt.Chart:
 
 def trend_outside_chart(data: pl.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
-        x=_week_axis(), y=alt.Y("outside_minutes:Q", title="minutes"),
+        x=_week_axis(),
+        y=_count_axis("outside_minutes", "minutes"),
         color=alt.condition("datum.chosen", alt.value("#8B1A1A"), alt.value("#E99A9A")),
         tooltip=[alt.Tooltip("label:N", title="week of"),
                  alt.Tooltip("outside_minutes:Q", format=".0f",

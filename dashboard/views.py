@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
 
-from audit import settings, store
+from audit import clock, settings, store
 from audit.classify import calendar_defaults
 from audit.domains import DOMAINS
 from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
 from audit.report import QUADRANTS
-from dashboard import charts, figures, state
+from dashboard import charts, figures, labels, state
 from dashboard.data import Week
 from dashboard.state import Setup, say, show
 
@@ -89,52 +90,72 @@ def _delta(difference: float | None, unit: str, digits: int = 1) -> str | int | 
 
 
 def render_kpis(week: Week) -> None:
-    """Week at a glance: six figures, each with its change against the previous week."""
+    """Week at a glance: seven figures, each with its change against the previous week
+    and its last weeks as a small neutral bar chart."""
     st.subheader("Week at a glance", anchor=False)
     now, before = week.current, week.previous
-    trend = week.trend
+    trend = charts.trend_data(week.trend, week.period.start)
+    vs = "vs last week"
 
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
-    def spark(name: str, scale: float = 1.0) -> list[float]:
-        return [round(v * scale, 2) for v in trend[name].to_list()]
+    def kpi(column: Any, key: str, label: str, value: str, delta: str | int | None, *,
+            colour: str, help_text: str, spark: str, unit: str, scale: float = 1.0) -> None:
+        with column.container(border=True, key=f"kpi_{key}"):
+            st.metric(label, value, delta, delta_color=colour, help=help_text,
+                      delta_description=None if delta is None else vs)
+            chart(f"spark_{key}", charts.sparkline_chart,
+                  charts.spark_data(trend, spark, scale), unit=unit)
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)
         for column, (domain, colour) in zip(
                 first, (("work", "off"), ("life", "normal"), ("integrated", "normal")),
                 strict=False):
-            column.metric(f"{domain.title()} hours", f"{now[domain]:.1f} h",
-                      _delta(change(domain), " h"), delta_color=colour, border=True,
-                      chart_data=spark(domain), chart_type="bar",
-                      help=f"Counted {domain} time (SPEC §6); change against the week before.")
+            kpi(column, domain, f"{domain.title()} hours", f"{now[domain]:.1f} h",
+                _delta(change(domain), " h"), colour=colour, spark=domain, unit="hours",
+                help_text=f"Counted {domain} time (SPEC §6).")
         # What timeaudit could not classify is a figure, not a silent gap.
         counted = sum(now[d] for d in ("work", "life", "integrated", "unclassified"))
         share = now["unclassified"] / counted if counted else 0.0
-        first[3].metric("Unclassified", f"{now['unclassified']:.1f} h · {share:.0%}",
-                        _delta(change("unclassified"), " h"), delta_color="inverse",
-                        border=True, chart_data=spark("unclassified"), chart_type="bar",
-                        help="Counted time whose domain nothing decided: classify the top "
-                             "titles under Events to settle it.")
+        kpi(first[3], "unclassified", "Unclassified",
+            f"{now['unclassified']:.1f} h · {share:.0%}", _delta(change("unclassified"), " h"),
+            colour="inverse", spark="unclassified", unit="hours",
+            help_text="Counted time whose domain nothing decided: classify the top titles "
+                      "under Events to settle it.")
         target = now["focus_target"]
         met = "met" if now["focus"] >= target else "not met"
         coverage_change = change("coverage")
-        second[0].metric("Focus coverage", f"{now['coverage']:.0%}",
-                  _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
-                  border=True, chart_data=spark("coverage", 100), chart_type="area",
-                  help=f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
-                       f"hours; target {target:g} h a week: {met}.")
+        kpi(second[0], "coverage", "Focus coverage", f"{now['coverage']:.0%}",
+            _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
+            colour="normal", spark="coverage", scale=100, unit="% of working time",
+            help_text=f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
+                      f"hours; target {target:g} h a week: {met}.")
         violations = change("violations")
-        second[1].metric("Boundary violations", f"{now['violations']:d}",
-                  None if violations is None else int(violations), delta_color="inverse",
-                  border=True, chart_data=spark("violations"), chart_type="bar",
-                  help=f"{now['outside_minutes']:.0f} min of work outside working hours; "
-                       "details under Boundaries.")
-        second[2].metric("Meeting hours", f"{now['meetings']:.1f} h",
-                  _delta(change("meetings"), " h"), delta_color="inverse", border=True,
-                  chart_data=spark("meetings"), chart_type="bar",
-                  help="Counted time with at least one other person.")
+        kpi(second[1], "violations", "Boundary violations", f"{now['violations']:d}",
+            None if violations is None else int(violations), colour="inverse",
+            spark="violations", unit="violations",
+            help_text=f"{now['outside_minutes']:.0f} min of work outside working hours; "
+                      "details under Boundaries.")
+        kpi(second[2], "meetings", "Meeting hours", f"{now['meetings']:.1f} h",
+            _delta(change("meetings"), " h"), colour="inverse", spark="meetings",
+            unit="hours", help_text="Counted time with at least one other person.")
+    render_planned_note(week)
+
+
+def render_planned_note(week: Week) -> None:
+    """Say so when the week is not over: its figures include what is still planned."""
+    now = clock.now()
+    lo, hi = week.period.utc_bounds()
+    if not lo <= now < hi:
+        return
+    ahead = week.audit.events.filter(pl.col("counted") & (pl.col("start") > now)).height
+    local = now.astimezone(ZoneInfo(week.period.timezone))
+    st.caption(f"This week is not over: the figures count what happened until "
+               f"{local:%a %H:%M} and {ahead} planned event{'s' if ahead != 1 else ''} "
+               "still ahead, as if they take place.", help="Planned events count like "
+               "past ones (SPEC §6); look again next week for what really happened.")
 
 
 # ------------------------------------------------------------------ where the time went
@@ -166,7 +187,7 @@ def render_boundaries(week: Week) -> None:
     audit = week.audit
     st.caption("Each row is a day, hours of the day across. Blue band: working hours; "
                "yellow: protected time; red: the part of work that crossed a boundary. "
-               "Long days are in the table below.")
+               "Long days are whole days, so they are in the table below.")
     first = week.period.start
     chart("timeline", charts.week_timeline_chart,
           charts.days_frame(week.period.days).select(_CLOCK),
@@ -175,23 +196,52 @@ def render_boundaries(week: Week) -> None:
           charts.with_order(figures.timeline_pieces(audit), first).select(
               *_CLOCK, "title", "calendar", "domain", "quadrant", "minutes"),
           charts.with_order(figures.violation_segments(audit), first).select(
-              *_CLOCK, "type", "title", "minutes"))
+              *_CLOCK, labels.violation_label(), "title", "minutes"))
     violations = audit.violations
     if violations.is_empty():
         st.success("No boundary violations this week.", icon=":material/verified:")
         return
-    by_type = (violations.group_by("type").agg(pl.col("minutes").sum().round(0),
-                                               pl.len().alias("rows"))
-               .sort("minutes", descending=True))
+    st.caption(labels.overlap_note())
     left, right = st.columns([1.3, 3])
-    left.dataframe(by_type, hide_index=True, width="stretch",
-                   column_config={"minutes": st.column_config.NumberColumn(format="%d min")})
+    left.dataframe(violation_summary(violations), hide_index=True, width="stretch",
+                   key="violations_by_type",
+                   column_config={"Minutes": st.column_config.NumberColumn(format="%d min")})
     right.dataframe(
-        violations.with_columns(pl.col("minutes").round(0)), hide_index=True,
-        width="stretch", key="violations_table",
-        column_config={"date": st.column_config.DateColumn(format="ddd D MMM"),
-                       "minutes": st.column_config.NumberColumn(format="%d"),
-                       "event_id": st.column_config.TextColumn(width="small")})
+        violation_rows(violations, audit.config.boundaries.max_workday_hours),
+        hide_index=True, width="stretch", key="violations_table",
+        column_config={"Day": st.column_config.DateColumn(format="ddd D MMM", width=90),
+                       "Boundary": st.column_config.TextColumn(width=170),
+                       "Minutes": st.column_config.NumberColumn(format="%d", width=70),
+                       "What": st.column_config.TextColumn(width="large"),
+                       "Calendar": st.column_config.TextColumn(width="small")})
+
+
+def violation_summary(violations: pl.DataFrame) -> pl.DataFrame:
+    """Minutes and how often, per boundary, with how it adds up (SPEC §7)."""
+    return (violations.group_by("type").agg(pl.col("minutes").sum().round(0),
+                                            pl.len().alias("Times"))
+            .sort("minutes", "type", descending=[True, False])
+            .select(labels.violation_label().alias("Boundary"),
+                    pl.col("minutes").alias("Minutes"), "Times",
+                    pl.when(pl.col("type").cast(pl.String).is_in(labels.EXTRA_TYPES))
+                    .then(pl.lit("in addition")).otherwise(pl.lit("split"))
+                    .alias("Counted")))
+
+
+def violation_rows(violations: pl.DataFrame, max_hours: float) -> pl.DataFrame:
+    """One row per violation, in words: a long day is the day, not the event that
+    happened to end it."""
+    long_day = pl.col("type").cast(pl.String) == "long_day"
+    span = ((pl.col("minutes") + max_hours * 60) / 60).round(1)
+    what = (pl.when(long_day)
+            .then(pl.format("The whole day: {} h from first to last work, over the {} h limit",
+                            span, pl.lit(f"{max_hours:g}")))
+            .otherwise(pl.col("title").fill_null(labels.UNKNOWN)))
+    return violations.sort("date", "type").select(
+        pl.col("date").alias("Day"), labels.violation_label().alias("Boundary"),
+        pl.col("minutes").round(0).alias("Minutes"), what.alias("What"),
+        pl.when(long_day).then(pl.lit("")).otherwise(pl.col("calendar").fill_null(""))
+        .alias("Calendar"))
 
 
 # ------------------------------------------------------------------ focus
@@ -209,8 +259,9 @@ def render_focus(week: Week) -> None:
                else f"{gap:.1f} h short of the {target:g} h target")
     st.markdown(f"**{report['focus']:.1f} h** of focus time in {report['working']:.1f} working "
                 f"hours (**{report['coverage']:.0%}**), {verdict}; {scheduled:.1f} h of it "
-                f"scheduled as focus blocks, {fragmented:.1f} h fragmented into stretches "
-                f"shorter than {week.audit.config.focus.min_block_minutes} min.")
+                f"you scheduled as focus blocks. Not counted as focus: {fragmented:.1f} h of "
+                f"free working time broken into stretches shorter than "
+                f"{week.audit.config.focus.min_block_minutes} min.")
     chart("focus_bullet", charts.focus_bullet_chart, *charts.bullet_data(
         focus=report["focus"], scheduled=scheduled, fragmented=fragmented,
         working=report["working"], target=target))
