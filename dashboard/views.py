@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
 
-from audit import clock, settings, store
+from audit import clock, settings
 from audit.classify import calendar_defaults
-from audit.domains import DOMAINS
 from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
-from audit.report import QUADRANTS
 from dashboard import charts, figures, labels, state
 from dashboard.data import Week
-from dashboard.state import Setup, say, show
-
-EDITOR = "events_editor"
-EDITOR_ROWS = "events_editor_rows"
-SCOPES = ("this occurrence", "whole series")
-YES_NO = ("yes", "no")
+from dashboard.state import Setup, say
 
 
 def chart(key: str, build: Callable[..., Any], *frames: pl.DataFrame, **params: Any) -> None:
@@ -300,183 +293,6 @@ def render_patterns(week: Week) -> None:
             chart(f"trend_{index}", build, data)
 
 
-# ------------------------------------------------------------------ events and overrides
-
-
-_FILTERS = ("week_day", "events_search", "events_domains", "events_quadrants",
-            "events_counted")
-
-
-def _rows_signature() -> str:
-    """What decides which rows the events table shows (the week and the filters)."""
-    return repr([st.session_state.get(key) for key in _FILTERS])
-
-
-def apply_pending_overrides() -> None:
-    """Save what was edited in the events table (before anything is computed, so every
-    view of this run already shows it), then give the editor a clean slate.
-
-    The editor reports edits by row position; when the rows changed since (another week,
-    other filters), pending edits — a scope picked but nothing overridden yet — would
-    point at other events, so they are dropped instead.
-    """
-    if st.session_state.get(EDITOR_ROWS + "_signature") != _rows_signature():
-        st.session_state.pop(EDITOR, None)
-        return
-    edits = (st.session_state.get(EDITOR) or {}).get("edited_rows") or {}
-    rows: Sequence[dict] = st.session_state.get(EDITOR_ROWS) or []
-    saved = 0
-    try:
-        for index, changed in edits.items():
-            position = int(index)
-            if position >= len(rows):
-                continue
-            row = rows[position]
-            wanted = {a: changed[a] for a in ("domain", "urgent", "important")
-                      if a in changed and changed[a] is not None and changed[a] != row[a]}
-            if not wanted:
-                continue
-            scope = changed.get("apply to") or row["apply to"]
-            key = ({"series_id": row["series_id"]} if scope == SCOPES[1] and row["series_id"]
-                   else {"event_id": row["event_id"]})
-            store.set_override(
-                **key, domain=wanted.get("domain"),
-                urgent=None if "urgent" not in wanted else wanted["urgent"] == "yes",
-                important=None if "important" not in wanted else wanted["important"] == "yes")
-            saved += 1
-    except AuditError as error:
-        say("events", "error", str(error))
-        return
-    if saved:
-        del st.session_state[EDITOR]
-        say("events", "success", f"Saved {saved} override{'s' if saved > 1 else ''}; "
-            "every view below already uses it.")
-
-
-def _filtered(table: pl.DataFrame) -> pl.DataFrame:
-    search, domains, quadrants, counted = st.columns([3, 2, 2, 1.3],
-                                                     vertical_alignment="bottom")
-    text = search.text_input("Search titles and reasons", key="events_search",
-                             placeholder="e.g. 1:1, incident, gym")
-    chosen_domains = domains.multiselect("Domain", [*DOMAINS, "unclassified"],
-                                         key="events_domains", placeholder="all")
-    chosen_quadrants = quadrants.multiselect("Quadrant", list(QUADRANTS),
-                                             key="events_quadrants", placeholder="all")
-    only_counted = counted.toggle("Counted only", key="events_counted")
-    if text:
-        needle = text.lower()
-        table = table.filter(pl.col("title").str.to_lowercase().str.contains(needle, literal=True)
-                             | pl.col("reason").str.to_lowercase()
-                             .str.contains(needle, literal=True))
-    if chosen_domains:
-        table = table.filter(pl.col("domain").is_in(chosen_domains))
-    if chosen_quadrants:
-        table = table.filter(pl.col("quadrant").is_in(chosen_quadrants))
-    if only_counted:
-        table = table.filter(pl.col("counts") == "counted")
-    return table
-
-
-def render_events(setup: Setup, week: Week) -> None:
-    st.subheader("Events", anchor=False)
-    st.caption("Every occurrence of the week with the reason for its classification. Change "
-               "domain, urgent or important to override it — for this occurrence or the "
-               "whole series; it is saved at once and survives re-reads.")
-    show("events")
-    table = _filtered(figures.events_table(week.audit)).with_columns(
-        pl.lit(SCOPES[0]).alias("apply to"))
-    st.session_state[EDITOR_ROWS] = table.select(
-        "event_id", "series_id", "domain", "urgent", "important", "apply to").to_dicts()
-    st.session_state[EDITOR_ROWS + "_signature"] = _rows_signature()
-    st.data_editor(
-        table, key=EDITOR, hide_index=True, width="stretch", height=420,
-        column_order=["day", "time", "title", "domain", "urgent", "important", "apply to",
-                      "reason", "quadrant", "minutes", "counts", "calendar"],
-        disabled=["day", "time", "title", "calendar", "quadrant", "minutes", "counts",
-                  "reason", "event_id", "series_id", "date"],
-        column_config={
-            "day": st.column_config.TextColumn(width=75),
-            "time": st.column_config.TextColumn(width=90),
-            "title": st.column_config.TextColumn(width=190),
-            "domain": st.column_config.SelectboxColumn(options=list(DOMAINS), width=85),
-            "urgent": st.column_config.SelectboxColumn(options=list(YES_NO), width=65),
-            "important": st.column_config.SelectboxColumn(options=list(YES_NO), width=75),
-            "apply to": st.column_config.SelectboxColumn(options=list(SCOPES), width=120,
-                                                         required=True),
-            "reason": st.column_config.TextColumn(width=330, help="What decided each "
-                                                  "attribute; hover a cell to read it all"),
-            "quadrant": st.column_config.TextColumn(width=85),
-            "minutes": st.column_config.NumberColumn(format="%d", width=60),
-            "counts": st.column_config.TextColumn(width=90),
-            "calendar": st.column_config.TextColumn(width=80),
-        })
-    render_overrides()
-    render_unclassified(setup, week)
-
-
-def render_overrides() -> None:
-    try:
-        listed = store.list_overrides()
-    except AuditError as error:
-        st.error(str(error), icon=":material/error:")
-        return
-    if listed.is_empty():
-        return
-    with st.expander(f"Your overrides ({listed.height})", icon=":material/edit_note:"):
-        st.dataframe(listed.drop("note"), hide_index=True, width="stretch")
-        labels = [f"{s}: {k}" for s, k in listed.select("scope", "key").iter_rows()]
-        chosen = st.multiselect("Remove", labels, key="overrides_remove")
-        if st.button("Remove selected", key="overrides_remove_button", disabled=not chosen):
-            for label in chosen:
-                scope, _, key = label.partition(": ")
-                store.clear_override(**{"event_id" if scope == "event" else "series_id": key})
-            say("events", "info", f"Removed {len(chosen)} override(s).")
-            st.rerun()
-
-
-def render_unclassified(setup: Setup, week: Week) -> None:
-    titles = figures.unclassified_titles(week.audit)
-    with st.expander(f"Classify the top unclassified titles ({titles.height})",
-                     icon=":material/rule:", expanded=False):
-        if titles.is_empty():
-            st.caption("Every counted event this week has a domain, urgency and importance.")
-            return
-        where = "for this session (sample)" if setup.sample else f"into {setup.path}"
-        st.caption("The titles whose answer settles the most unclassified or uncertain hours "
-                   "come first. Choose what each title is, tick *add rule*, and add: each "
-                   "becomes a rule matching that title (whatever its numbers), written "
-                   f"{where}; it applies to every week.")
-        edited = st.data_editor(
-            titles.with_columns(pl.lit(False).alias("add rule")), key="rules_editor",
-            hide_index=True, width="stretch",
-            disabled=["title", "occurrences", "hours"],
-            column_config={
-                "domain": st.column_config.SelectboxColumn(options=[*DOMAINS, "unclassified"]),
-                "urgent": st.column_config.SelectboxColumn(options=list(YES_NO)),
-                "important": st.column_config.SelectboxColumn(options=list(YES_NO)),
-            })
-        if st.button("Add rules for the ticked titles", key="rules_add",
-                     icon=":material/add_task:"):
-            chosen = edited.filter(pl.col("add rule"))
-            if chosen.is_empty():
-                say("rules", "info", "Tick *add rule* for the titles you classified.")
-                st.rerun()
-            try:
-                rules = [settings.rule_for_title(
-                    row["title"],
-                    domain=None if row["domain"] in (None, "unclassified") else row["domain"],
-                    urgent=None if row["urgent"] is None else row["urgent"] == "yes",
-                    important=None if row["important"] is None else row["important"] == "yes")
-                    for row in chosen.iter_rows(named=True)]
-                state.apply_settings(setup, [settings.AddRules(tuple(rules))])
-            except AuditError as error:
-                say("rules", "error", str(error))
-            else:
-                say("rules", "success", f"Added {len(rules)} rule(s) {where}.")
-                st.rerun()
-        show("rules")
-
-
 # ------------------------------------------------------------------ export
 
 
@@ -501,6 +317,5 @@ def render_export(week: Week) -> None:
             st.dataframe(frame, hide_index=True, width="stretch", key=f"preview_{name}")
 
 
-__all__ = ["apply_pending_overrides", "render_boundaries", "render_events", "render_export",
-           "render_focus", "render_header", "render_kpis", "render_patterns",
-           "render_week_shape"]
+__all__ = ["render_boundaries", "render_export", "render_focus", "render_header",
+           "render_kpis", "render_patterns", "render_week_shape"]

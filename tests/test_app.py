@@ -118,43 +118,72 @@ def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
     assert not app.exception
 
 
-def test_an_override_in_the_editor_moves_time_in_the_matrix(app: AppTest) -> None:
+def event_rows(at: AppTest) -> list[dict]:
+    """The rows of the events table, as the page has them."""
+    frame = next(d for d in at.dataframe if d.key == "events_table").value
+    return [{k: (v if isinstance(v, str | int | float) and v == v else None)
+             for k, v in r.items()} for r in frame.to_dict("records")]  # NaN → None
+
+
+def select_event(at: AppTest, index: int) -> None:
+    at.session_state["events_table"] = {"selection": {"rows": [index], "columns": [],
+                                                      "cells": []}}
+    at.run()
+
+
+def test_classifying_one_event_moves_time_in_the_matrix_and_undoes(app: AppTest) -> None:
     before = matrix(app)
     assert before["delegate"] == 0
-    rows = app.session_state["events_editor_rows"]
-    index, row = next((i, r) for i, r in enumerate(rows)
+    index, row = next((i, r) for i, r in enumerate(event_rows(app))
                       if r["urgent"] == "no" and r["important"] == "yes" and not r["series_id"])
-    app.session_state["events_editor"] = {
-        "edited_rows": {index: {"urgent": "yes", "important": "no"}},
-        "added_rows": [], "deleted_rows": []}
-    app.run()
+    select_event(app, index)
+    assert "No event selected." not in [c.value for c in app.caption]
+    app.session_state[f"classify_urgent:{row['event_id']}"] = "yes"
+    app.session_state[f"classify_important:{row['event_id']}"] = "no"
+    app.button(key="classify_event").click().run()   # one action
     assert not app.exception
     after = matrix(app)
     assert after["delegate"] > 0
     assert after["schedule"] == pytest.approx(before["schedule"] - after["delegate"])
-    assert "Saved 1 override" in app.success[0].value
+    assert app.success[0].value.startswith(f"Classified “{row['title']}”")
     saved = store.load_overrides().row(0, named=True)
-    assert saved == {"scope": "event", "key": row["event_id"], "domain": None,
+    assert saved == {"scope": "event", "key": row["event_id"], "domain": "work",
                      "urgent": True, "important": False}
+    assert event_rows(app)[index]["yours"] == "✎ this event"   # marked in the table
+    # the overrides list names the event, not its key
+    listed = next(d for d in app.dataframe if d.key == "overrides_table").value
+    assert listed[["Event", "Applies to", "Urgent"]].values.tolist() == [
+        [row["title"], "this event", "yes"]]
     app.run()  # a rerun keeps it (it is in the store) and does not save it twice
     assert matrix(app) == after
     assert store.load_overrides().height == 1
+    app.button(key="classify_undo").click().run()    # and undone in one click
+    assert store.load_overrides().is_empty()
+    assert matrix(app) == before
+    assert event_rows(app)[index]["yours"] == ""
 
 
-def test_an_override_for_the_whole_series(app: AppTest) -> None:
-    rows = app.session_state["events_editor_rows"]
+def test_classifying_a_whole_series_is_one_action(app: AppTest) -> None:
+    rows = event_rows(app)
     index, row = next((i, r) for i, r in enumerate(rows)
-                      if r["series_id"] and r["domain"] == "work")
-    app.session_state["events_editor"] = {
-        "edited_rows": {index: {"apply to": "whole series", "domain": "life"}},
-        "added_rows": [], "deleted_rows": []}
-    app.run()
+                      if r["series_id"] and r["domain"] == "work"
+                      and sum(o["series_id"] == r["series_id"] for o in rows) > 1)
+    select_event(app, index)
+    app.session_state[f"classify_domain:{row['event_id']}"] = "life"
+    app.button(key="classify_series").click().run()
     assert store.load_overrides().select("scope", "key", "domain").row(0) == (
         "series", row["series_id"], "life")
-    same = [r for r in app.session_state["events_editor_rows"]
-            if r["series_id"] == row["series_id"]]
-    assert same
-    assert all(r["domain"] == "life" for r in same)
+    same = [r for r in event_rows(app) if r["series_id"] == row["series_id"]]
+    assert len(same) > 1
+    assert all(r["domain"] == "life" and r["yours"] == "✎ series" for r in same)
+    # undo it from the list of overrides
+    app.session_state["overrides_table"] = {"selection": {"rows": [0], "columns": [],
+                                                          "cells": []}}
+    app.run()
+    app.button(key="overrides_remove_button").click().run()
+    assert not app.exception
+    assert store.load_overrides().is_empty()
+    assert all(r["yours"] == "" for r in event_rows(app))
 
 
 def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) -> None:
