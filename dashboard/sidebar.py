@@ -26,7 +26,7 @@ from connectors import caldav_store, google_auth, google_store
 from connectors import google as google_api
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
-from dashboard import state
+from dashboard import state, zone
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft
 from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
@@ -108,10 +108,12 @@ def render_calendars(setup: Setup, period: Period) -> None:
     st.button("Reload calendars", key="reload", icon=":material/refresh:",
               on_click=_reload, help="Read files and links again")
 
+    # A new key after each batch empties the uploader: what it connected is listed
+    # above, what it rejected is reported below, and nothing stays as if connected.
     st.file_uploader("Add .ics files", type=["ics"], accept_multiple_files=True,
-                     key="upload", on_change=_upload, args=(setup, period),
+                     key=upload_key(), on_change=_upload, args=(setup, period),
                      help="Kept in your timeaudit data folder, so they are there next time.")
-    show("upload")
+    render_upload_results()
     st.text_input("Add a calendar link", key="link",
                   placeholder="https://… or webcal://…",
                   help="An ICS link: Google's secret address, Outlook's published calendar, "
@@ -177,33 +179,54 @@ def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
     return notes
 
 
+UPLOADS = "upload_results"   # the last batch: (file name, kind, text) per file
+UPLOAD_GENERATION = "upload_generation"
+
+
+def upload_key() -> str:
+    return f"upload_{st.session_state.get(UPLOAD_GENERATION, 0)}"
+
+
 def _upload(setup: Setup, period: Period) -> None:
-    files = st.session_state.get("upload") or []
-    done = st.session_state.setdefault("uploads_done", {})
-    results = []
+    """Connect each file of the batch that can be read; report each file's outcome."""
+    files = st.session_state.get(upload_key()) or []
+    if not files:
+        return
+    results, connected = [], []
     for file in files:
-        if file.file_id in done:
-            results.append(done[file.file_id])
-            continue
         name = settings.safe_file_name(file.name)
         try:
             notes = _check_calendar(file.getvalue(), f"ics:{name}", setup, period)
             settings.add_upload(name, file.getvalue())
         except AuditError as error:
-            outcome = ("error", f"{file.name}: {error}" if file.name not in str(error)
-                       else str(error))
+            reason = str(error)
+            for prefix in (f"ics:{name}, ", f"ics:{name}: "):
+                reason = reason.removeprefix(prefix)
+            results.append((file.name, "error", f"**{file.name}** — not connected: {reason}"))
         else:
-            outcome = ("success", f"Connected {name}." + "".join(f" {n}." for n in notes))
-        done[file.file_id] = outcome
-        results.append(outcome)
-    if not results:
-        st.session_state.get("messages", {}).pop("upload", None)
-        return
-    errors = [text for kind, text in results if kind == "error"]
-    if errors:
-        say("upload", "error", "\n\n".join(errors))
-    else:
-        say("upload", "success", "\n\n".join(text for _, text in results))
+            connected.append(file.getvalue())
+            results.append((file.name, "success", f"**{file.name}** — connected."
+                            + "".join(f" {n}." for n in notes)))
+    if connected and setup.sample:
+        results.append(("", "info", "The sample calendars stepped aside: you now see your "
+                        "own calendars, with your own settings."))
+    if connected:
+        # the last action succeeded: older messages of the calendar list are stale
+        for area in ("calendars", "link"):
+            st.session_state.get(state.MESSAGES, {}).pop(area, None)
+        zone.propose_zone(connected)
+    st.session_state[UPLOADS] = results
+    st.session_state[UPLOAD_GENERATION] = st.session_state.get(UPLOAD_GENERATION, 0) + 1
+
+
+def render_upload_results() -> None:
+    for _name, kind, text in st.session_state.get(UPLOADS, []):
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        elif kind == "success":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.info(text, icon=":material/science:")
 
 
 def _add_link(setup: Setup, period: Period) -> None:
@@ -218,6 +241,7 @@ def _add_link(setup: Setup, period: Period) -> None:
     except AuditError as error:
         say("link", "error", str(error))
         return
+    zone.propose_zone([got.data])
     st.session_state["link"] = ""
     say("link", "success", f"Connected {got.source.removeprefix('url:')}."
         + "".join(f" {n}." for n in notes))

@@ -13,7 +13,7 @@ from audit import clock, settings
 from audit.classify import calendar_defaults
 from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
-from dashboard import charts, figures, labels, state
+from dashboard import charts, figures, labels, state, zone
 from dashboard.data import Week
 from dashboard.state import Setup, say
 
@@ -35,6 +35,7 @@ def render_header(setup: Setup, week: Week) -> None:
     st.caption(f"**{figures.week_label(week.period.start, week.period.end)}** · "
                f"{week.period.timezone} · {what} · "
                f"{week.audit.events.height} occurrences this week")
+    zone.render_zone_prompt(setup)
     for error in week.errors:
         st.error(error, icon=":material/error:")
     if week.warnings:

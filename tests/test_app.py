@@ -74,6 +74,11 @@ def by_label(elements: object, label: str) -> object:
     return next(element for element in elements if element.label == label)
 
 
+def uploader(at: AppTest) -> object:
+    """The .ics uploader (its key changes after each batch, so it starts empty)."""
+    return by_label(at.file_uploader, "Add .ics files")
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -188,12 +193,13 @@ def test_classifying_a_whole_series_is_one_action(app: AppTest) -> None:
 
 def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) -> None:
     before = metrics(app)
-    app.file_uploader(key="upload").upload("broken.ics", b"BEGIN:VCALENDAR\r\nnot a line\r\n",
+    uploader(app).upload("broken.ics", b"BEGIN:VCALENDAR\r\nnot a line\r\n",
                                            "text/calendar")
     app.run()
     assert not app.exception
-    assert errors(app) == ["ics:broken.ics, line 2: not a valid iCalendar file: Content line "
-                           "could not be parsed into parts: 'not a line': Invalid content line"]
+    assert errors(app) == ["**broken.ics** — not connected: line 2: not a valid iCalendar file: "
+                           "Content line could not be parsed into parts: 'not a line': Invalid "
+                           "content line"]
     assert metrics(app) == before  # still the sample, still rendering
     assert not settings.load_connections()
     assert not settings.uploads_dir().exists()
@@ -202,7 +208,7 @@ def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) ->
 def test_an_upload_connects_the_calendar_and_settings_go_to_the_users_file(app: AppTest
                                                                           ) -> None:
     data = (SAMPLE / "work.ics").read_bytes()
-    app.file_uploader(key="upload").upload("my work.ics", data, "text/calendar")
+    uploader(app).upload("my work.ics", data, "text/calendar")
     app.run()
     assert not app.exception, app.exception
     assert settings.load_connections().files == ("my work.ics",)
@@ -317,7 +323,7 @@ def _neutral_calendar(titles: list[str]) -> bytes:
 def test_a_new_calendar_opens_on_its_most_recent_week(app: AppTest) -> None:
     """Its events are all in June 2025; "now" is November 2026: the page moves there."""
     data = _neutral_calendar(["Zephyr", "Quokka"]).replace(b"2026111", b"2025061")
-    app.file_uploader(key="upload").upload("old.ics", data, "text/calendar")
+    uploader(app).upload("old.ics", data, "text/calendar")
     app.run()
     assert not app.exception, app.exception
     assert app.session_state["week_day"] == date(2025, 6, 11)  # the latest event's day
@@ -326,7 +332,7 @@ def test_a_new_calendar_opens_on_its_most_recent_week(app: AppTest) -> None:
 
 
 def test_classifying_a_title_writes_a_rule_and_settles_it(app: AppTest) -> None:
-    app.file_uploader(key="upload").upload(
+    uploader(app).upload(
         "mine.ics", _neutral_calendar(["Zephyr", "Quokka", "Marmot"]), "text/calendar")
     app.run()
     assert not app.exception, app.exception
