@@ -250,18 +250,43 @@ def _add_link(setup: Setup, period: Period) -> None:
 # ------------------------------------------------------------------ Google
 
 
+GOOGLE_STEPS = """\
+**First, a client secret.** Google lets an app read your calendar only through an *OAuth
+client*: a small JSON file (`client_secret_….json`) that you create for yourself, free,
+in five minutes, once. timeaudit has no server, so only your copy can use it.
+
+1. At [console.cloud.google.com](https://console.cloud.google.com/projectcreate), create
+   a project (any name, e.g. *timeaudit*).
+2. *APIs & Services → Library*: find **Google Calendar API** and press *Enable*.
+3. *OAuth consent screen*: user type **External**, status **Testing**, and add **your own
+   Google account** under *Test users*.
+4. *Credentials → Create credentials → OAuth client ID*, application type
+   **Desktop app** (a *Web application* client does not work).
+5. Press *Download JSON* and upload that file here.
+
+Then *Connect*: a Google page opens in your browser, where you allow read-only access.
+More in `docs/google.md`.
+"""
+
+
 def render_google(setup: Setup) -> None:
+    del setup  # the account lives in the store
     signed_in = google_auth.token_path().exists()
     with st.expander("Google Calendar", icon=":material/event:",
                      expanded=signed_in or "google" in st.session_state.get("messages", {})):
         if not signed_in:
-            st.caption("Read-only access, on this machine. Bring your own OAuth client "
-                       "(a *Desktop app* client JSON, see docs/google.md); it is "
-                       "remembered after the first time.")
-            st.file_uploader("OAuth client (client_secret.json)", type=["json"],
-                             key="google_client")
-            if st.button("Connect Google Calendar", key="google_connect",
-                         icon=":material/login:"):
+            has_client = google_auth.client_secrets_path().is_file()
+            if not has_client:
+                st.markdown(GOOGLE_STEPS)
+            st.file_uploader("Client secret (client_secret_….json)" if not has_client
+                             else "Another client secret (optional)", type=["json"],
+                             key="google_client", on_change=_remember_google_client)
+            if has_client:
+                st.caption("Your client secret is saved on this machine. Connect opens "
+                           "Google's sign-in page in your browser (read-only access).")
+            if st.button("Connect Google Calendar", key="google_connect", type="primary",
+                         icon=":material/login:", disabled=not has_client,
+                         help=None if has_client else "Upload your client secret first"):
                 _connect_google()
         else:
             _google_calendars_picker()
@@ -270,6 +295,22 @@ def render_google(setup: Setup) -> None:
                 _sync_google()
             leave.button("Disconnect", key="google_logout", on_click=_google_logout)
         show("google")
+
+
+def _remember_google_client() -> None:
+    """Check and keep the uploaded OAuth client; errors name the person's file."""
+    client = st.session_state.get("google_client")
+    if client is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "client_secret.json"
+        path.write_bytes(client.getvalue())
+        try:
+            google_auth.remember_client_secrets(path, label=client.name)
+        except AuditError as error:
+            say("google", "error", str(error))
+            return
+    say("google", "success", f"Saved {client.name}: now press Connect Google Calendar.")
 
 
 def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
@@ -283,17 +324,10 @@ def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
 
 
 def _connect_google() -> None:
-    client = st.session_state.get("google_client")
+    st.info("A Google sign-in page opens in your browser; finish there (within five "
+            "minutes).", icon=":material/open_in_new:")
     try:
-        secrets = None
-        if client is not None:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "client_secret.json"
-                path.write_bytes(client.getvalue())
-                secrets = google_auth.remember_client_secrets(path)
-        st.info("A Google sign-in page opens in your browser; finish there (within five "
-                "minutes).", icon=":material/open_in_new:")
-        google_api.login(secrets)
+        google_api.login()   # with the remembered client
     except AuditError as error:
         say("google", "error", str(error))
         return

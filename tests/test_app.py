@@ -302,11 +302,28 @@ def test_a_revoked_google_sign_in_is_a_clear_error(app: AppTest,
     assert list(metrics(app)) == KPIS
 
 
-def test_connecting_google_without_a_client_says_what_to_do(app: AppTest) -> None:
-    app.button(key="google_connect").click().run()
+def test_google_without_a_client_walks_through_getting_one(app: AppTest) -> None:
+    page = " ".join(m.value for m in app.markdown)
+    assert "First, a client secret." in page and "Desktop app" in page
+    assert "console.cloud.google.com" in page
+    connect = app.button(key="google_connect")
+    assert connect.disabled          # nothing that fails with a terminal command
+    client = by_label(app.file_uploader, "Client secret (client_secret_….json)")
+    client.upload("my-web-client.json", json.dumps({"web": {"client_id": "x"}}).encode(),
+                  "application/json").run()
     assert not app.exception
     [message] = errors(app)
-    assert message.startswith("no OAuth client yet")
+    assert message.startswith("my-web-client.json: an OAuth client of type 'web'; create "
+                              "one of type \"Desktop app\"")
+    desktop = {"installed": {"client_id": "id", "client_secret": "s",
+                             "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                             "token_uri": "https://oauth2.googleapis.com/token"}}
+    by_label(app.file_uploader, "Client secret (client_secret_….json)").upload(
+        "client_secret_1.json", json.dumps(desktop).encode(), "application/json").run()
+    assert not errors(app)
+    assert google_auth.client_secrets_path().is_file()
+    assert not app.button(key="google_connect").disabled
+    assert "First, a client secret." not in " ".join(m.value for m in app.markdown)
 
 
 def _neutral_calendar(titles: list[str]) -> bytes:
