@@ -20,7 +20,7 @@ from audit import clock, settings
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
 from audit.errors import AuditError
-from audit.period import Period
+from audit.period import Period, parse_date, parse_week, week_containing
 from connectors import caldav as caldav_api
 from connectors import caldav_store, google_auth, google_store
 from connectors import google as google_api
@@ -29,9 +29,11 @@ from connectors.url import fetch_calendar
 from dashboard import state, zone
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft
-from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
+from dashboard.state import REFRESH, Setup, say, show
 
 NO_DOMAIN = "— rules decide"
+# What the calendar's default-domain menu shows: short enough for the sidebar.
+DOMAIN_CHOICES = {NO_DOMAIN: "by the rules", **{d: f"all {d}" for d in DOMAINS}}
 
 
 def render_sidebar(setup: Setup) -> Period:
@@ -53,6 +55,10 @@ LOOK_BACK = timedelta(days=730)  # how far back a new calendar's latest week is 
 LOOK_AHEAD = timedelta(days=365)
 
 
+WEEK_TEXT = "week_text"   # the typed week or day
+YEAR = 364                # days: 52 weeks back keeps the weekday (and mostly the week number)
+
+
 def render_week_picker(config: Config) -> Period:
     period = state.chosen_period(config)
     st.subheader("Week", anchor=False)
@@ -66,12 +72,50 @@ def render_week_picker(config: Config) -> Period:
     right.button("Next", key="week_next", icon=":material/chevron_right:",
                  icon_position="right", on_click=state.shift_week, args=(7,),
                  width="stretch", help="The week after")
-    st.date_input("Any day of the week", key=WEEK_DAY, format="YYYY-MM-DD")
+    if not st.session_state.pop(WEEK_TEXT + "_keep", False):
+        # show the week in effect (after a button), unless what was typed was refused
+        st.session_state[WEEK_TEXT] = _week_text(period, config)
+    typed, back, ahead = st.columns([2.2, 1, 1], vertical_alignment="bottom", gap="small")
+    typed.text_input("Week or day", key=WEEK_TEXT, on_change=_typed_week, args=(config,),
+                     placeholder="2026-W47 or 2026-11-19",
+                     help="Type an ISO week (2025-W47) or any day of it (2025-11-19) and "
+                          "press Enter.")
+    back.button("Year", key="year_previous", icon=":material/keyboard_double_arrow_left:",
+                on_click=state.shift_week, args=(-YEAR,), width="stretch",
+                help="The same week a year before")
+    ahead.button("Year", key="year_next", icon=":material/keyboard_double_arrow_right:",
+                 icon_position="right", on_click=state.shift_week, args=(YEAR,),
+                 width="stretch", help="The same week a year later")
+    show("week")
     period = state.chosen_period(config)
     iso = period.start.isocalendar()
     st.caption(f"{week_label(period.start, period.end)} · week {iso.week} of {iso.year} · "
                f"{config.timezone}")
     return period
+
+
+def _week_text(period: Period, config: Config) -> str:
+    if config.week_start == "monday":
+        iso = period.start.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return period.start.isoformat()
+
+
+def _typed_week(config: Config) -> None:
+    """Go to the typed week (``2025-W47``) or the week of the typed day (``2025-11-19``)."""
+    text = (st.session_state.get(WEEK_TEXT) or "").strip()
+    try:
+        if "W" in text.upper():
+            day = parse_week(text.upper(), config.timezone).start
+        else:
+            day = parse_date(text, "the week")
+            week_containing(day, config.timezone, config.week_start)
+    except (AuditError, ValueError, OverflowError):  # ValueError/Overflow: beyond year 1
+        st.session_state[WEEK_TEXT + "_keep"] = True
+        say("week", "error", f"“{text}” is not a week or a day: type 2025-W47 or 2025-11-19.")
+        return
+    st.session_state.get(state.MESSAGES, {}).pop("week", None)
+    state.go_to(day)
 
 
 # ------------------------------------------------------------------ calendars
@@ -85,18 +129,21 @@ def render_calendars(setup: Setup, period: Period) -> None:
                 "is connected.", icon=":material/science:")
     domains = settings.calendar_domains(setup.data)
     options = [NO_DOMAIN, *DOMAINS]
+    st.caption("Beside each calendar: what its events are when nothing more specific "
+               "decides — *by the rules* (each event on its own), or *all work*, *all "
+               "life*, *all integrated* (e.g. a family calendar).")
     for source in setup.sources:
         current = domains.get(source.source)
         # the key carries the value shown, so the widget always starts from the settings
         # in effect (after a save, or when the sample steps aside for the same file name)
         key = f"domain:{source.source}:{current}:{'sample' if setup.sample else 'yours'}"
-        name, pick, drop = st.columns([5, 4, 1], vertical_alignment="center")
+        name, pick, drop = st.columns([4, 5, 1.1], vertical_alignment="center")
         icon = {"file": ":material/description:", "link": ":material/link:",
                 "google": ":material/event:", "sample": ":material/science:",
                 "microsoft": ":material/calendar_month:", "caldav": ":material/calendar_month:"
                 }[source.kind]
         name.markdown(f"{icon} {source.label}", help=source.source)
-        pick.selectbox("Default domain", options, key=key,
+        pick.selectbox("Default domain", options, key=key, format_func=DOMAIN_CHOICES.get,
                        index=options.index(current) if current in options else 0,
                        label_visibility="collapsed", on_change=_set_domain,
                        args=(setup, source.source, key))

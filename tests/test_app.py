@@ -116,7 +116,17 @@ def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
     assert after != before
     expected = figures.weekly_figures(week_audit(shown - timedelta(days=7))).row(0, named=True)
     assert after["Work hours"] == f"{expected['work']:.1f} h"
-    app.date_input(key="week_day").set_value(shown).run()
+    app.text_input(key="week_text").input(f"{shown:%G-W%V}").run()   # a typed week
+    assert metrics(app) == before
+    app.button(key="year_previous").click().run()                      # a year back
+    assert app.session_state["week_day"] == shown - timedelta(days=364)
+    assert app.text_input(key="week_text").value == f"{shown.year - 1}-W{shown:%V}"
+    app.text_input(key="week_text").input(shown.isoformat()).run()     # a typed day
+    assert metrics(app) == before
+    app.text_input(key="week_text").input("next tuesday").run()
+    assert errors(app) == ["“next tuesday” is not a week or a day: type 2025-W47 or "
+                           "2025-11-19."]
+    assert app.text_input(key="week_text").value == "next tuesday"     # kept to fix it
     assert metrics(app) == before
     app.button(key="week_next").click().run()
     assert app.session_state["week_day"] == shown + timedelta(days=7)
