@@ -70,25 +70,30 @@ def render_events(setup: Setup, week: Week) -> None:
     show("events")
     overrides = state.overrides()
     table = _filtered(_marked(figures.events_table(week.audit), overrides))
+    # Widths for a 1440 px window: what decides the event (title, classification, why)
+    # is readable without scrolling; tall rows let titles and reasons wrap.
     picked = st.dataframe(
-        table, key=TABLE, on_select="rerun", selection_mode="single-row", hide_index=True,
-        width="stretch", height=460, row_height=48, placeholder=labels.UNKNOWN,
-        column_order=["day", "time", "title", "yours", "domain", "urgent", "important",
-                      "quadrant", "minutes", "counts", "reason", "calendar"],
+        table.with_columns(
+            pl.format("{} {}", "day", "time").alias("when"),
+            pl.when(pl.col("yours") != "").then(pl.format("✎ {}", "title"))
+            .otherwise(pl.col("title")).alias("shown")),
+        key=TABLE, on_select="rerun", selection_mode="single-row", hide_index=True,
+        width="stretch", height=480, row_height=64, placeholder=labels.UNKNOWN,
+        column_order=["when", "shown", "domain", "urgent", "important", "reason", "quadrant",
+                      "minutes", "counts", "yours", "calendar"],
         column_config={
-            "day": st.column_config.TextColumn("Day", width=90),
-            "time": st.column_config.TextColumn("Time", width=95),
-            "title": st.column_config.TextColumn("Title", width=230),
-            "yours": st.column_config.TextColumn("Yours", width=95,
+            "when": st.column_config.TextColumn("When", width=95),
+            "shown": st.column_config.TextColumn("Title", width=165,
                                                  help="✎ classified by you"),
-            "domain": st.column_config.TextColumn("Domain", width=90),
-            "urgent": st.column_config.TextColumn("Urgent", width=70),
-            "important": st.column_config.TextColumn("Important", width=90),
-            "quadrant": st.column_config.TextColumn("Quadrant", width=95),
-            "minutes": st.column_config.NumberColumn("Minutes", format="%d", width=80),
+            "domain": st.column_config.TextColumn("Domain", width=75),
+            "urgent": st.column_config.TextColumn("Urgent", width=62),
+            "important": st.column_config.TextColumn("Important", width=82),
+            "reason": st.column_config.TextColumn("Why", width=290,
+                                                  help="What decided each attribute"),
+            "quadrant": st.column_config.TextColumn("Quadrant", width=82),
+            "minutes": st.column_config.NumberColumn("Minutes", format="%d", width=72),
             "counts": st.column_config.TextColumn("Counts", width=110),
-            "reason": st.column_config.TextColumn(
-                "Why", width=420, help="What decided each attribute"),
+            "yours": st.column_config.TextColumn("Classified by", width=110),
             "calendar": st.column_config.TextColumn("Calendar", width=110),
         })
     rows = picked.selection.rows if picked is not None else []

@@ -75,16 +75,16 @@ def render_week_picker(config: Config) -> Period:
     if not st.session_state.pop(WEEK_TEXT + "_keep", False):
         # show the week in effect (after a button), unless what was typed was refused
         st.session_state[WEEK_TEXT] = _week_text(period, config)
-    typed, back, ahead = st.columns([2.2, 1, 1], vertical_alignment="bottom", gap="small")
+    typed, back, ahead = st.columns([3, 1, 1], vertical_alignment="bottom", gap="small")
     typed.text_input("Week or day", key=WEEK_TEXT, on_change=_typed_week, args=(config,),
                      placeholder="2026-W47 or 2026-11-19",
                      help="Type an ISO week (2025-W47) or any day of it (2025-11-19) and "
                           "press Enter.")
-    back.button("Year", key="year_previous", icon=":material/keyboard_double_arrow_left:",
+    back.button("", key="year_previous", icon=":material/keyboard_double_arrow_left:",
                 on_click=state.shift_week, args=(-YEAR,), width="stretch",
                 help="The same week a year before")
-    ahead.button("Year", key="year_next", icon=":material/keyboard_double_arrow_right:",
-                 icon_position="right", on_click=state.shift_week, args=(YEAR,),
+    ahead.button("", key="year_next", icon=":material/keyboard_double_arrow_right:",
+                 on_click=state.shift_week, args=(YEAR,),
                  width="stretch", help="The same week a year later")
     show("week")
     period = state.chosen_period(config)

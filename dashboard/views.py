@@ -196,18 +196,21 @@ def render_boundaries(week: Week) -> None:
         st.success("No boundary violations this week.", icon=":material/verified:")
         return
     st.caption(labels.overlap_note())
-    left, right = st.columns([1.3, 3])
-    left.dataframe(violation_summary(violations), hide_index=True, width="stretch",
-                   key="violations_by_type",
-                   column_config={"Minutes": st.column_config.NumberColumn(format="%d min")})
-    right.dataframe(
+    st.dataframe(violation_summary(violations), hide_index=True, width=560,
+                 key="violations_by_type",
+                 column_config={"Boundary": st.column_config.TextColumn(width=210),
+                                "Minutes": st.column_config.NumberColumn(format="%d min",
+                                                                         width=90),
+                                "Times": st.column_config.NumberColumn(width=70),
+                                "Counted": st.column_config.TextColumn(width=110)})
+    st.dataframe(
         violation_rows(violations, audit.config.boundaries.max_workday_hours),
         hide_index=True, width="stretch", key="violations_table",
-        column_config={"Day": st.column_config.DateColumn(format="ddd D MMM", width=90),
-                       "Boundary": st.column_config.TextColumn(width=170),
-                       "Minutes": st.column_config.NumberColumn(format="%d", width=70),
-                       "What": st.column_config.TextColumn(width="large"),
-                       "Calendar": st.column_config.TextColumn(width="small")})
+        column_config={"Day": st.column_config.DateColumn(format="ddd D MMM", width=100),
+                       "Boundary": st.column_config.TextColumn(width=190),
+                       "Minutes": st.column_config.NumberColumn(format="%d", width=75),
+                       "What": st.column_config.TextColumn(width=380),
+                       "Calendar": st.column_config.TextColumn(width=110)})
 
 
 def violation_summary(violations: pl.DataFrame) -> pl.DataFrame:
@@ -228,7 +231,7 @@ def violation_rows(violations: pl.DataFrame, max_hours: float) -> pl.DataFrame:
     long_day = pl.col("type").cast(pl.String) == "long_day"
     span = ((pl.col("minutes") + max_hours * 60) / 60).round(1)
     what = (pl.when(long_day)
-            .then(pl.format("The whole day: {} h from first to last work, over the {} h limit",
+            .then(pl.format("The whole day: {} h from first to last work (limit {} h)",
                             span, pl.lit(f"{max_hours:g}")))
             .otherwise(pl.col("title").fill_null(labels.UNKNOWN)))
     return violations.sort("date", "type").select(
