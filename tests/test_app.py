@@ -136,8 +136,7 @@ def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
 def event_rows(at: AppTest) -> list[dict]:
     """The rows of the events table, as the page has them."""
     frame = next(d for d in at.dataframe if d.key == "events_table").value
-    return [{k: (v if isinstance(v, str | int | float) and v == v else None)
-             for k, v in r.items()} for r in frame.to_dict("records")]  # NaN → None
+    return pl.from_pandas(frame).to_dicts()
 
 
 def select_event(at: AppTest, index: int) -> None:
@@ -314,7 +313,8 @@ def test_a_revoked_google_sign_in_is_a_clear_error(app: AppTest,
 
 def test_google_without_a_client_walks_through_getting_one(app: AppTest) -> None:
     page = " ".join(m.value for m in app.markdown)
-    assert "First, a client secret." in page and "Desktop app" in page
+    assert "First, a client secret." in page
+    assert "Desktop app" in page
     assert "console.cloud.google.com" in page
     connect = app.button(key="google_connect")
     assert connect.disabled          # nothing that fails with a terminal command

@@ -82,7 +82,8 @@ def test_the_zone_is_detected_from_the_calendars_and_asked_once(app: AppTest) ->
     assert tomllib.loads(user.read_text(encoding="utf-8"))["timezone"] == "Europe/Berlin"
     assert "Europe/Berlin" in app.caption[0].value
     prompt = [t for t in texts(app.markdown) if "Is your time zone Europe/Berlin?" in t]
-    assert prompt and "3 of the 3 calendars you connected say so" in prompt[0]
+    assert prompt
+    assert "3 of the 3 calendars you connected say so" in prompt[0]
     # choosing another zone saves it and the question is settled
     app.selectbox(key=zone.CHOICE).set_value("America/New_York").run()
     assert tomllib.loads(user.read_text(encoding="utf-8"))["timezone"] == "America/New_York"
@@ -98,7 +99,8 @@ def test_without_a_declared_zone_the_machine_zone_is_asked(app: AppTest,
     monkeypatch.setattr(zone, "local_zone_name", lambda: "Asia/Tokyo")
     uploader(app).upload("plain.ics", calendar(GOOD), "text/calendar").run()
     prompt = [t for t in texts(app.markdown) if "Is your time zone Asia/Tokyo?" in t]
-    assert prompt and "this computer's zone" in prompt[0]
+    assert prompt
+    assert "this computer's zone" in prompt[0]
     app.button(key="zone_confirm").click().run()
     assert not [t for t in texts(app.markdown) if "Is your time zone" in t]
     assert "Time zone: Asia/Tokyo." in " ".join(texts(app.success))
