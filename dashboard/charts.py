@@ -370,7 +370,7 @@ def sparkline_chart(data: pl.DataFrame, *, unit: str) -> alt.Chart:
 
 def _count_axis(field: str, title: str) -> alt.Y:
     """A quantity axis that stays readable when every week is 0 (no "0.000000" ticks)."""
-    return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="~g"),
+    return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="d"),
                  scale=alt.Scale(domainMin=0, nice=True))
 
 

@@ -71,14 +71,14 @@ def render_events(setup: Setup, week: Week) -> None:
     overrides = state.overrides()
     table = _filtered(_marked(figures.events_table(week.audit), overrides))
     # Widths for a 1440 px window: what decides the event (title, classification, why)
-    # is readable without scrolling; tall rows let titles and reasons wrap.
+    # is readable without scrolling; rows taller than 4rem (64 px) let texts wrap.
     picked = st.dataframe(
         table.with_columns(
             pl.format("{} {}", "day", "time").alias("when"),
             pl.when(pl.col("yours") != "").then(pl.format("✎ {}", "title"))
             .otherwise(pl.col("title")).alias("shown")),
         key=TABLE, on_select="rerun", selection_mode="single-row", hide_index=True,
-        width="stretch", height=480, row_height=64, placeholder=labels.UNKNOWN,
+        width="stretch", height=480, row_height=68, placeholder=labels.UNKNOWN,
         column_order=["when", "shown", "domain", "urgent", "important", "reason", "quadrant",
                       "minutes", "counts", "yours", "calendar"],
         column_config={

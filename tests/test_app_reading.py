@@ -64,7 +64,7 @@ def test_trend_axes_stay_readable_at_zero(app: AppTest) -> None:
     axes = [s["encoding"]["y"] for s in chart_specs(app)
             if s.get("title") in ("Work hours", "Work outside working hours")]
     assert len(axes) == 2
-    assert all(a["axis"] == {"format": "~g", "tickMinStep": 1} for a in axes)
+    assert all(a["axis"] == {"format": "d", "tickMinStep": 1} for a in axes)
 
 
 def test_violations_explain_themselves(app: AppTest) -> None:
@@ -108,7 +108,7 @@ def test_the_events_table_has_full_names_and_no_none(app: AppTest) -> None:
                        "reason": "Why"}
     widths = json.loads(element.proto.columns)
     assert widths["reason"]["width"] >= 290
-    assert element.proto.row_height >= 64
+    assert element.proto.row_height > 64  # Streamlit wraps texts above 4rem
 
 
 def test_matrix_texts_fit_their_cells(app: AppTest) -> None:
