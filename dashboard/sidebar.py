@@ -325,9 +325,11 @@ def render_google(setup: Setup) -> None:
             has_client = google_auth.client_secrets_path().is_file()
             if not has_client:
                 st.markdown(GOOGLE_STEPS)
+            # a new key after each try empties the uploader (the outcome is said below)
+            key = f"google_client_{st.session_state.get('google_client_generation', 0)}"
             st.file_uploader("Client secret (client_secret_….json)" if not has_client
                              else "Another client secret (optional)", type=["json"],
-                             key="google_client", on_change=_remember_google_client)
+                             key=key, on_change=_remember_google_client, args=(key,))
             if has_client:
                 st.caption("Your client secret is saved on this machine. Connect opens "
                            "Google's sign-in page in your browser (read-only access).")
@@ -344,11 +346,13 @@ def render_google(setup: Setup) -> None:
         show("google")
 
 
-def _remember_google_client() -> None:
+def _remember_google_client(key: str) -> None:
     """Check and keep the uploaded OAuth client; errors name the person's file."""
-    client = st.session_state.get("google_client")
+    client = st.session_state.get(key)
     if client is None:
         return
+    st.session_state["google_client_generation"] = (
+        st.session_state.get("google_client_generation", 0) + 1)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "client_secret.json"
         path.write_bytes(client.getvalue())

@@ -325,6 +325,7 @@ def test_google_without_a_client_walks_through_getting_one(app: AppTest) -> None
     [message] = errors(app)
     assert message.startswith("my-web-client.json: an OAuth client of type 'web'; create "
                               "one of type \"Desktop app\"")
+    assert not by_label(app.file_uploader, "Client secret (client_secret_….json)").value
     desktop = {"installed": {"client_id": "id", "client_secret": "s",
                              "auth_uri": "https://accounts.google.com/o/oauth2/auth",
                              "token_uri": "https://oauth2.googleapis.com/token"}}
