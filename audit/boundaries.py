@@ -42,29 +42,31 @@ import polars as pl
 
 from audit.accounting import (
     ATTRIBUTED_MINUTES,
-    DATE,
     DOMAIN,
-    NEXT,
-    PIECE_END,
-    PIECE_START,
     K,
-    T,
-    boundary_points,
     counted_points,
-    instants,
     is_meeting,
     minutes_between,
     period_days,
-    position_differences,
-    positioned,
-    share,
-    split_days,
-    stretches,
-    sweep,
     with_instants,
 )
 from audit.config import WEEKDAYS, Config, TimeRange
 from audit.domains import Domain
+from audit.intervals import (
+    DATE,
+    NEXT,
+    PIECE_END,
+    PIECE_START,
+    T,
+    boundary_points,
+    differences_by_position,
+    elementary_segments,
+    points_with_position,
+    shared_minutes_curves,
+    split_at_midnight,
+    stretches,
+    sweep,
+)
 from audit.period import Period
 from audit.schema import (
     ALL_DAY,
@@ -169,14 +171,15 @@ def working_windows(config: Config, period: Period,
         (pl.col(KIND) == "out_of_office")
         | pl.col(TITLE).str.contains(config.days_off.title_pattern)
     )
-    days_off = split_days(day_off_events.select(START, END), period).select(DATE).unique()
+    days_off = (split_at_midnight(day_off_events.select(START, END), period, period_days(period))
+                .select(DATE).unique())
     first_instant, last_instant = period.utc_bounds()
     away = events.filter(
         ~pl.col(ALL_DAY) & _not_refused() & (pl.col(KIND) == "out_of_office")
         # a window that wraps midnight may end on the day after the period
         & (pl.col(END) > first_instant) & (pl.col(START) < last_instant + timedelta(days=1))
     ).select(START, END)
-    segments = instants(sweep(
+    segments = elementary_segments(sweep(
         [boundary_points(planned, "start", "end", "_w", labels=[DATE]),
          boundary_points(away, START, END, "_o")],
         ["_w", "_o"], labels=[DATE],
@@ -308,8 +311,8 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
     levels = [K, "_w", "_l", "_p", "_m"]
     outside = pl.col("_w") == 0
     late = pl.col("_l") > 0
-    curve = share(
-        sweep(points, levels),
+    curve = shared_minutes_curves(
+        sweep(points, levels), K,
         {"_late": outside & late, "_after": outside & ~late, "_protected": pl.col("_p") > 0,
          "_no_meeting": pl.col("_m") > 0},
     )
@@ -330,8 +333,8 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
                 EVENT_ID, TITLE, CALENDAR)
     )
     # the sweep and the long days are independent: run them side by side
-    at, long_days_frame = pl.collect_all([positioned(curve, crossed_names), long_days])
-    crossed = position_differences(at, crossed_names, work.height)
+    at, long_days_frame = pl.collect_all([points_with_position(curve, crossed_names), long_days])
+    crossed = differences_by_position(at, crossed_names, work.height)
     # A date without a working row in ``windows`` has no window: non-working (§7).
     working_dates = windows.filter(pl.col(WORKING)).get_column(DATE).unique()
     working = pl.col(DATE).is_in(working_dates.implode())

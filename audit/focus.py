@@ -30,23 +30,20 @@ import operator
 
 import polars as pl
 
-from audit.accounting import (
-    COUNTED,
+from audit.accounting import COUNTED, mark_counted
+from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
+from audit.config import Config
+from audit.intervals import (
     DATE,
-    PERSON,
     SEG_US,
     US_PER_MINUTE,
     T,
     boundary_points,
-    instants,
-    mark_counted,
-    per_person,
+    elementary_segments,
     run_total,
     stretches,
     sweep,
 )
-from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
-from audit.config import Config
 from audit.schema import END, KIND, START, TITLE
 
 FOCUS_COLUMNS = ("working_minutes", "focus_minutes", "protected_focus_minutes",
@@ -66,7 +63,7 @@ def _week_time(instant: pl.Expr) -> pl.Expr:
     return instant.dt.epoch("us").mod(_WEEK_US)
 
 
-def _may_meet(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
+def _may_overlap_a_window(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
     """A cheap test that every event overlapping a window of ``inside`` passes.
 
     Seen as times of the week, windows take only a few shapes (a weekday's hours, in
@@ -112,21 +109,20 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
     if inside.height:
         first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
         events = events.filter((pl.col(END) > first) & (pl.col(START) < last)
-                               & _may_meet(inside))
+                               & _may_overlap_a_window(inside))
     counted = (
         events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
-        .select(*PERSON, START, END, is_focus_block(config).fill_null(False).alias("_block"))
+        .select(START, END, is_focus_block(config).fill_null(False).alias("_block"))
     )
     # one pass over the counted events: a focus block is a ±1 of "_f", anything else of "_b"
     block = pl.col("_block").append(pl.col("_block"))
     delta = pl.repeat(1, pl.len(), dtype=pl.Int32).append(pl.repeat(-1, pl.len(), dtype=pl.Int32))
     event_points = counted.select(
-        *(pl.col(c).append(pl.col(c)) for c in PERSON),
         pl.col(START).append(pl.col(END)).alias(T),
         pl.when(block).then(0).otherwise(delta).alias("_b"),
         pl.when(block).then(delta).otherwise(0).alias("_f"),
     )
-    segments = instants(sweep(
+    segments = elementary_segments(sweep(
         [boundary_points(inside.lazy(), WINDOW_START, WINDOW_END, "_w", labels=[DATE]),
          event_points],
         ["_w", "_b", "_f"], labels=[DATE],
@@ -143,7 +139,7 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
 
     per_day = (
         stretches(segments, in_window & ~busy, DATE)
-        .with_columns((per_person(run_total(seg)) >= min_us).alias("_long"))
+        .with_columns((run_total(seg) >= min_us).alias("_long"))
         .filter(in_window)
         .group_by(DATE)
         .agg(
