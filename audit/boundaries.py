@@ -61,10 +61,12 @@ from audit.intervals import (
     boundary_points,
     differences_by_position,
     elementary_segments,
+    intersect,
     points_with_position,
     shared_minutes_curves,
     split_at_midnight,
     stretches,
+    subtract,
     sweep,
 )
 from audit.period import Period
@@ -389,3 +391,42 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
         .sort(DATE, TYPE, EVENT_ID)
         .with_columns(pl.col(TYPE).cast(pl.String))
     )
+
+
+def violation_segments(attributed: pl.DataFrame, violations: pl.DataFrame,
+                       windows: pl.DataFrame, config: Config, period: Period) -> pl.DataFrame:
+    """Where the violations are, for the timelines: the part of each violating work piece
+    that crosses a boundary (outside the window, inside a protected block, the whole
+    meeting on a no-meeting day). Columns ``date, event_id, title, type, minutes, start,
+    end``; the minutes are the violation's (attributed) minutes of that piece's date.
+
+    ::
+
+        window      [=====================)
+        work piece                   [==========)      after_hours: 15 min
+        segment                             [===)      drawn where it crosses
+
+    Per-row interval operations (`audit.intervals.subtract`): meant for a week's audit.
+    """
+    found = violations.group_by(DATE, EVENT_ID, TYPE).agg(pl.col(MINUTES).sum())
+    pieces = attributed.filter(pl.col(DOMAIN) == Domain.WORK).select(
+        DATE, EVENT_ID, TITLE, pl.col(PIECE_START).alias(START), pl.col(PIECE_END).alias(END))
+    inside = windows.filter(pl.col(WORKING)).select(
+        DATE, pl.col(WINDOW_START).alias(START), pl.col(WINDOW_END).alias(END))
+    protected = pl.concat(
+        [daily_intervals(period, block.time, block.days).collect().select(START, END)
+         for block in config.boundaries.protected]
+    ) if config.boundaries.protected else pl.DataFrame(
+        schema={START: pl.Datetime("us", "UTC"), END: pl.Datetime("us", "UTC")})
+
+    def marked(types: tuple[str, ...]) -> pl.DataFrame:
+        rows = found.filter(pl.col(TYPE).is_in(types))
+        return pieces.join(rows, on=[DATE, EVENT_ID], how="inner")
+
+    parts = [
+        subtract(marked(VIOLATION_TYPES[:3]), inside, on=[DATE]),
+        intersect(marked(("protected_time",)), protected),
+        marked(("no_meeting_day",)),
+    ]
+    return pl.concat([p.select(DATE, EVENT_ID, TITLE, TYPE, MINUTES, START, END)
+                      for p in parts]).sort(DATE, START)

@@ -35,6 +35,7 @@ from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
 from audit.config import Config
 from audit.intervals import (
     DATE,
+    NEXT,
     SEG_US,
     US_PER_MINUTE,
     T,
@@ -91,21 +92,21 @@ def _may_overlap_a_window(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Exp
     return functools.reduce(operator.or_, meets, length >= _WEEK_US)
 
 
-def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
-                 config: Config) -> pl.DataFrame:
-    """Focus figures per date of ``windows`` (`audit.boundaries.working_windows`).
+SEGMENT_KIND = "kind"  # the column of `focus_segments` that says which kind a segment is
+# The kinds of `focus_segments`: every working minute is busy or one of the free kinds.
+BUSY_KIND, LONG_GAP_KIND, SCHEDULED_KIND, FRAGMENTED_KIND = FOCUS_KINDS = (
+    "meetings and events", "focus time", "scheduled focus", "fragmented")
 
-    ``events_counted`` is the event frame marked by `audit.accounting.mark_counted` (it is
-    marked here if it is not). Columns: ``date`` and the minutes of ``FOCUS_COLUMNS``
-    (floats, 0 on non-working days), sorted by date. A free stretch is at least
-    ``focus.min_block_minutes`` long to be a gap (exactly 120 min counts). Stretches never
-    join across windows: a window cut in two by out-of-office time has two stretches.
-    """
+
+def _window_segments(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                     config: Config) -> pl.LazyFrame:
+    """The elementary segments of the working windows (`audit.intervals.sweep`), each with
+    its ``date`` and ``kind`` (`FOCUS_KINDS`): busy, else scheduled focus where a focus
+    block covers it, else focus time in a long free stretch, else fragmented."""
     events = events_counted.lazy()
     if COUNTED not in events.collect_schema().names():
         events = mark_counted(events, config)
     inside = windows.filter(pl.col(WORKING))
-    dates = windows.lazy().select(DATE).unique()
     if inside.height:
         first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
         events = events.filter((pl.col(END) > first) & (pl.col(START) < last)
@@ -127,32 +128,69 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
          event_points],
         ["_w", "_b", "_f"], labels=[DATE],
     ))
-    in_window = pl.col("_w") > 0
-    busy = pl.col("_b") > 0
-    planned = pl.col("_f") > 0
+    in_window, busy = pl.col("_w") > 0, pl.col("_b") > 0
     min_us = round(config.focus.min_block_minutes * US_PER_MINUTE)
-    free = pl.col("_inside")
-    seg = pl.col(SEG_US)
-
-    def minutes(mask: pl.Expr, name: str) -> pl.Expr:
-        return (seg.filter(mask).sum() / US_PER_MINUTE).alias(name)
-
-    per_day = (
+    long_gap = run_total(pl.col(SEG_US)) >= min_us
+    return (
         stretches(segments, in_window & ~busy, DATE)
-        .with_columns((run_total(seg) >= min_us).alias("_long"))
+        .with_columns(pl.when(busy).then(pl.lit(BUSY_KIND))
+                      .when(pl.col("_f") > 0).then(pl.lit(SCHEDULED_KIND))
+                      .when(long_gap).then(pl.lit(LONG_GAP_KIND))
+                      .otherwise(pl.lit(FRAGMENTED_KIND)).alias(SEGMENT_KIND))
         .filter(in_window)
-        .group_by(DATE)
-        .agg(
-            minutes(pl.lit(True), "working_minutes"),
-            minutes(free & (pl.col("_long") | planned), "focus_minutes"),
-            minutes(free & planned, "protected_focus_minutes"),
-            minutes(free & ~pl.col("_long") & ~planned, "fragmented_minutes"),
-            minutes(busy, "busy_in_window_minutes"),
-        )
+    )
+
+
+def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                 config: Config) -> pl.DataFrame:
+    """Focus figures per date of ``windows`` (`audit.boundaries.working_windows`).
+
+    ``events_counted`` is the event frame marked by `audit.accounting.mark_counted` (it is
+    marked here if it is not). Columns: ``date`` and the minutes of ``FOCUS_COLUMNS``
+    (floats, 0 on non-working days), sorted by date. A free stretch is at least
+    ``focus.min_block_minutes`` long to be a gap (exactly 120 min counts). Stretches never
+    join across windows: a window cut in two by out-of-office time has two stretches.
+    """
+    kind, seg = pl.col(SEGMENT_KIND), pl.col(SEG_US)
+
+    def minutes(kinds: tuple[str, ...], name: str) -> pl.Expr:
+        return (seg.filter(kind.is_in(kinds)).sum() / US_PER_MINUTE).alias(name)
+
+    per_day = _window_segments(events_counted, windows, config).group_by(DATE).agg(
+        (seg.sum() / US_PER_MINUTE).alias("working_minutes"),
+        minutes((LONG_GAP_KIND, SCHEDULED_KIND), "focus_minutes"),
+        minutes((SCHEDULED_KIND,), "protected_focus_minutes"),
+        minutes((FRAGMENTED_KIND,), "fragmented_minutes"),
+        minutes((BUSY_KIND,), "busy_in_window_minutes"),
     )
     return (
-        dates.join(per_day, on=DATE, how="left")
+        windows.lazy().select(DATE).unique()
+        .join(per_day, on=DATE, how="left")
         .with_columns(pl.col(FOCUS_COLUMNS).fill_null(0.0))
         .sort(DATE)
+        .collect()
+    )
+
+
+def focus_segments(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                   config: Config) -> pl.DataFrame:
+    """Where `focus_by_day`'s minutes are, for the timelines: ``date, start, end, kind,
+    minutes``, the working windows cut into maximal runs of one kind, sorted by start::
+
+        window    [===========================================)
+        kind      fragm.|busy|   focus time   |sched.|busy|fragm.
+    """
+    segments = _window_segments(events_counted, windows, config).filter(pl.col(SEG_US) > 0)
+    # a new run where the kind or date changes, or after a gap between two windows
+    kind, day = pl.col(SEGMENT_KIND), pl.col(DATE)
+    new_run = ((kind != kind.shift(1)) | (day != day.shift(1))
+               | (pl.col(T) != pl.col(NEXT).shift(1))).fill_null(True)
+    return (
+        segments.with_columns(new_run.cum_sum().alias("_segment_run"))
+        .group_by("_segment_run")
+        .agg(pl.col(DATE).first(), pl.col(T).min().alias(START), pl.col(NEXT).max().alias(END),
+             pl.col(SEGMENT_KIND).first(), (pl.col(SEG_US).sum() / US_PER_MINUTE).alias("minutes"))
+        .drop("_segment_run")
+        .sort(DATE, START)
         .collect()
     )
