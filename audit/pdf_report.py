@@ -87,10 +87,15 @@ def _chart(pdf: FPDF, chart: Chart) -> None:
                      left + shape.x2 * scale, top + shape.y2 * scale)
             pdf.set_dash_pattern()
         elif isinstance(shape, Text):
-            pdf.set_font(FAMILY, size=shape.size * scale / MM_PER_PT)
+            size = shape.size * scale / MM_PER_PT
+            pdf.set_font(FAMILY, size=size)
             text = _printable(pdf, shape.text)
             width = pdf.get_string_width(text)
             shift = {"start": 0.0, "middle": width / 2, "end": width}[shape.anchor]
+            if shift > shape.x * scale:  # a long label would leave the page: smaller
+                pdf.set_font(FAMILY, size=size * shape.x * scale / shift)
+                width = pdf.get_string_width(text)
+                shift = {"start": 0.0, "middle": width / 2, "end": width}[shape.anchor]
             pdf.set_text_color(34)
             pdf.text(left + shape.x * scale - shift, top + shape.y * scale, text)
         elif isinstance(shape, Dot):
