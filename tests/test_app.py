@@ -404,8 +404,10 @@ def test_every_chart_is_a_valid_vega_lite_spec(block: tuple) -> None:
         charts.focus_bullet_chart(*charts.bullet_data(focus=1, scheduled=1, fragmented=1,
                                                       working=40, target=10)),
         charts.heatmap_chart(charts.heatmap_data(figures.hourly_work(audit)), title="t"),
-        *(build(charts.trend_data(figures.weekly_figures(audit), first))
-          for build in charts.TREND_CHARTS),
+        *(build(frame) for build, frame in zip(
+            charts.TREND_CHARTS,
+            charts.trend_frames(charts.trend_data(figures.weekly_figures(audit), first)),
+            strict=True)),
     ]
     for chart in built:
         assert isinstance(chart, alt.TopLevelMixin)
