@@ -97,8 +97,9 @@ def render_kpis(week: Week) -> None:
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
-    def spark(name: str, scale: float = 1.0) -> list[float | None]:
-        return [None if v is None else round(v * scale, 2) for v in trend[name].to_list()]
+    def spark(name: str, scale: float = 1.0) -> list[float]:
+        # a week without coverage (no working time) has no point: the line skips it
+        return [round(v * scale, 2) for v in trend[name].to_list() if v is not None]
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)

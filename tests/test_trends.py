@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import altair as alt
 import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
 from test_periods_grouped import CONFIG, EVENTS, PERIOD
 
 from audit.boundaries import VIOLATION_TYPES
@@ -69,3 +71,35 @@ def test_the_dashboard_draws_the_vacation_week_without_coverage():
     cells = charts.boundary_trend_data(data)
     assert cells.filter(pl.col("minutes") > 0).select("label", "name", "minutes").rows() == [
         ("26 Oct", "days off", 60), ("02 Nov", "days off", 30)]
+
+
+def _kpis_of_a_vacation_week() -> None:
+    """The week-at-a-glance and focus views for W45 (vacation), with W44 before it."""
+    from datetime import date  # noqa: PLC0415 - AppTest runs this function's source alone
+
+    from test_periods_grouped import CONFIG, EVENTS, TZ  # noqa: PLC0415
+
+    from audit.engine import run_audit  # noqa: PLC0415
+    from audit.period import Period  # noqa: PLC0415
+    from dashboard import figures, views  # noqa: PLC0415
+    from dashboard.data import Week  # noqa: PLC0415
+
+    whole = run_audit(EVENTS, CONFIG, Period(date(2026, 10, 26), date(2026, 11, 16), TZ))
+    week = Period(date(2026, 11, 2), date(2026, 11, 9), TZ)
+    views.render_kpis(Week(week, figures.slice_audit(whole, week),
+                           figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
+    views.render_focus(Week(week, figures.slice_audit(whole, week),
+                            figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Implicitly cleaning up <TemporaryDirectory:ResourceWarning")
+def test_a_vacation_week_shows_no_coverage_and_no_verdict_in_the_dashboard():
+    app = AppTest.from_function(_kpis_of_a_vacation_week, default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    coverage = next(m for m in app.metric if m.label == "Focus coverage")
+    assert (coverage.value, coverage.delta) == ("—", "")
+    assert coverage.help == "No working time this week (days off): no focus target."
+    assert [i.value for i in app.info] == [
+        "No working time this week (days off): no focus coverage and no target to meet."]
