@@ -445,7 +445,7 @@ def render_export(week: Week) -> None:
         help="strict: the daily summary only · standard: your private life shows as "
              "\"Personal\", no locations · full: titles and locations. Descriptions never "
              "leave your machine.") or "standard"
-    frames = export_frames(week.audit, privacy)
+    frames = export_frames(week.audit, privacy, previous=week.previous_audit)
     stem = f"timeaudit-{week.period.start:%G-W%V}"
     buttons = st.columns(len(frames))
     for column, (name, frame) in zip(buttons, frames.items(), strict=True):

@@ -235,9 +235,12 @@ def test_sample_settings_apply_to_the_session_only(app: AppTest) -> None:
 
 def test_the_export_preview_is_exactly_the_export(app: AppTest) -> None:
     audit = week_audit(app.session_state["week_day"])
+    # comparison.csv: against the week before (issue 14)
+    before = week_audit(app.session_state["week_day"] - timedelta(days=7))
     for privacy in ("standard", "strict", "full"):
         app.button_group(key="privacy").set_value(privacy).run()
-        expected = export_frames(audit, privacy)
+        expected = export_frames(audit, privacy, previous=before)
+        assert "comparison.csv" in expected
         previews = {tab.label: tab.dataframe[0] for tab in app.tabs}
         assert list(previews) == list(expected)
         labels = [b.label for b in app.get("download_button")
