@@ -98,6 +98,23 @@ class Context:
                          load_overrides())
 
 
+    def run_audits(self) -> tuple[Audit, Audit | None]:
+        """The audit of the period and of the period before it (issue 14: period over
+        period), from one read of the calendars covering both."""
+        from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
+        from audit.period import previous_period  # noqa: PLC0415
+        from audit.store import load_overrides  # noqa: PLC0415
+
+        before = previous_period(self.period)
+        if before is None:
+            return self.run_audit(), None
+        events = self.read_events(Period(before.start, audit_window(self.period).end,
+                                         self.period.timezone))
+        overrides = load_overrides()
+        return (run_audit(events, self.config, self.period, overrides),
+                run_audit(events, self.config, before, overrides))
+
+
 def _progress(message: str) -> None:
     click.echo(printable(message), err=True)
 
@@ -276,7 +293,8 @@ def report(context: Context, fmt: str, by: str | None) -> None:
     meetings (and, with --by, one row per day, week or month)."""
     from audit.report import build_report, render_table  # noqa: PLC0415
 
-    result = build_report(context.run_audit(), by)
+    audit, previous = context.run_audits()
+    result = build_report(audit, by, previous)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -294,26 +312,30 @@ def report(context: Context, fmt: str, by: str | None) -> None:
                    "its title, everything else is \"Personal\", no locations; full: titles "
                    "and locations kept. Descriptions never.")
 @by_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv",
+@click.option("--format", "fmt", type=click.Choice(["csv", "html", "pdf"]), default="csv",
               show_default=True,
-              help="csv: the CSV files; html: report.html, one printable page with charts.")
+              help="csv: the CSV files; html: report.html, one printable page with charts; "
+                   "pdf: the same page as report.pdf.")
 @click.option("--with-people", is_flag=True,
-              help="html at standard privacy: also the people and domains you meet most.")
+              help="html or pdf at standard privacy: also the people and domains you meet "
+                   "most.")
 def export(context: Context, out_dir: str, privacy: str, by: str | None, fmt: str,
            with_people: bool) -> None:
-    """Write the CSV export (or the one-page HTML report) to share with your manager."""
+    """Write the CSV export (or the one-page HTML or PDF report) to share with your
+    manager; each compares the period with the one before it."""
     from audit.export import write_export  # noqa: PLC0415
 
-    if fmt == "html":
-        from audit.html_report import write_html  # noqa: PLC0415
+    if with_people and fmt == "csv":
+        raise UsageError("--with-people goes with --format html or pdf (the CSV files "
+                         "never name the people you meet)")
+    audit, previous = context.run_audits()
+    if fmt in ("html", "pdf"):
+        from audit.html_report import write_report  # noqa: PLC0415
 
-        click.echo(str(write_html(context.run_audit(), out_dir, privacy, by=by,
-                                  with_people=with_people)))
+        click.echo(str(write_report(audit, out_dir, privacy, fmt=fmt, by=by,
+                                    with_people=with_people, previous=previous)))
         return
-    if with_people:
-        raise UsageError("--with-people goes with --format html (the CSV files never "
-                         "name the people you meet)")
-    for path in write_export(context.run_audit(), out_dir, privacy, by):
+    for path in write_export(audit, out_dir, privacy, by, previous):
         click.echo(str(path))
 
 

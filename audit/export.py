@@ -31,6 +31,7 @@ import polars as pl
 
 from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.classify import CONFIDENT
+from audit.compare import comparison_frame
 from audit.engine import Audit
 from audit.errors import AuditError
 from audit.goals import goal_rows, goals_frame, has_budgets
@@ -47,7 +48,8 @@ from audit.spreadsheet import safe_frame
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
 PERSONAL = "Personal"
-FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv", "goals.csv")
+FILES = ("summary.csv", "violations.csv", "events.csv", "groups.csv", "goals.csv",
+         "comparison.csv")
 
 
 def summary_frame(audit: Audit) -> pl.DataFrame:
@@ -61,9 +63,10 @@ def summary_frame(audit: Audit) -> pl.DataFrame:
     rows = pl.concat([days.with_columns(pl.col(DATE).cast(pl.String)),
                       total.select(days.columns)], how="vertical")
     # Rounded exactly as the report rounds (Python's round), so the CSV a manager sees
-    # and `timeaudit report` never differ by 0.01.
+    # and `timeaudit report` never differ by 0.01; no working time (a weekend, a vacation):
+    # no coverage, an empty cell (issue 14).
     working = rows["working_minutes"]
-    coverage = [round(f / w, 2) if w > 0 else 0.0 for f, w in zip(rows["focus_minutes"], working,
+    coverage = [round(f / w, 2) if w > 0 else None for f, w in zip(rows["focus_minutes"], working,
                                                                    strict=True)]
     return pl.DataFrame({
         "date": rows[DATE],
@@ -151,16 +154,19 @@ def events_frame(audit: Audit, privacy: str) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def export_frames(audit: Audit, privacy: str = "standard", by: str | None = None
-                  ) -> dict[str, pl.DataFrame]:
+def export_frames(audit: Audit, privacy: str = "standard", by: str | None = None,
+                  previous: Audit | None = None) -> dict[str, pl.DataFrame]:
     """The files of the export at ``privacy``, as spreadsheet-safe frames (name → frame);
-    with ``by``, also ``groups.csv`` (issue 14: figures only, so at every level)."""
+    with ``by``, also ``groups.csv``, and with ``previous`` (the audit of the period
+    before), ``comparison.csv`` (issue 14: figures only, so at every level)."""
     if privacy not in PRIVACY_LEVELS:
         raise AuditError(f"unknown privacy level {privacy!r}: use one of "
                          + ", ".join(PRIVACY_LEVELS))
     frames = {"summary.csv": summary_frame(audit)}
     if by:
         frames["groups.csv"] = groups_frame(group_rows(audit, by))
+    if previous is not None:
+        frames["comparison.csv"] = comparison_frame(audit, previous)
     if has_budgets(audit):  # issue 14: budgets set in [goals], figures only
         frames["goals.csv"] = goals_frame(goal_rows(audit))
     if privacy != "strict":
@@ -220,7 +226,7 @@ def _replace_set(directory: Path, contents: dict[str, bytes], remove: tuple[str,
 
 
 def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard",
-                 by: str | None = None) -> list[Path]:
+                 by: str | None = None, previous: Audit | None = None) -> list[Path]:
     """Write the export into ``out_dir`` (created if needed); returns the files written.
 
     The whole set is written first and then swapped in (`_replace_set`), so a failed
@@ -228,7 +234,7 @@ def write_export(audit: Audit, out_dir: str | Path, privacy: str = "standard",
     stricter level than asked are removed so the folder holds exactly what the level
     allows.
     """
-    frames = export_frames(audit, privacy, by)
+    frames = export_frames(audit, privacy, by, previous)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ target is (SPEC §9), rounded to 2 decimals; it is judged on the figures the rep
 * ``late_night_days`` (max) — local dates with at least one (rounded) minute of
   ``late_night`` work;
 * ``focus_hours`` (min) — ``focus.hours``; the target is ``min_focus_hours_per_week``,
-  else ``focus.target_hours_per_week`` (so this goal is always there).
+  else ``focus.target_hours_per_week`` (so this goal is there whenever the period has
+  working time; a vacation week has no focus goal).
 
 ``margin`` is the room left: limit − actual for a maximum, actual − limit for a minimum;
 negative when the goal is missed.
@@ -54,7 +55,9 @@ def goal_rows(audit: Audit) -> list[dict[str, Any]]:
         meeting_hours=_hours(audit.busy["meeting_minutes"].sum()),
         outside_minutes=float(sum(round(by_type.get(t, 0.0)) for t in OUTSIDE_TYPES)),
         late_nights=float(late_night_days(audit.violations)),
-        focus_hours=_hours(audit.focus["focus_minutes"].sum()))
+        # no working time (a vacation week): no focus goal to miss (issue 14)
+        focus_hours=(_hours(audit.focus["focus_minutes"].sum())
+                     if audit.focus["working_minutes"].sum() else None))
 
 
 def judge_goals(audit: Audit, *, days: int, meeting_hours: float, outside_minutes: float,

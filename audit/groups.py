@@ -32,12 +32,16 @@ from audit.engine import Audit
 from audit.goals import OUTSIDE_TYPES, judge_goals
 
 GROUPINGS = ("day", "week", "month")
+PERIOD = "period"  # the whole period as one group (audit.compare)
 GROUP = "_group"
 
 
-def _key(by: str, week_start: str) -> pl.Expr:
-    """The first day of the group (unclipped) that a ``date`` belongs to."""
+def _key(by: str, week_start: str, first: date) -> pl.Expr:
+    """The first day of the group (unclipped) that a ``date`` belongs to (``period``: one
+    group, the whole period, whose first day is ``first``)."""
     day = pl.col(DATE)
+    if by == PERIOD:
+        return pl.lit(first, pl.Date)
     if by == "day":
         return day
     if by == "week":
@@ -74,9 +78,9 @@ def group_table(audit: Audit, by: str) -> pl.DataFrame:
     summed minutes of `day_table` and the violation minutes of every type."""
     from audit.report import day_table  # noqa: PLC0415 - audit.report builds on this module
 
-    if by not in GROUPINGS:
+    if by not in (*GROUPINGS, PERIOD):
         raise ValueError(f"unknown grouping {by!r}")
-    key = _key(by, audit.config.week_start).alias(GROUP)
+    key = _key(by, audit.config.week_start, audit.period.start).alias(GROUP)
     days = day_table(audit).with_columns(key)
     types = (
         audit.violations.lazy().with_columns(key)
@@ -104,52 +108,62 @@ def group_table(audit: Audit, by: str) -> pl.DataFrame:
 
 def group_rows(audit: Audit, by: str) -> list[dict[str, Any]]:
     """The report's ``groups``: one dictionary per group, in time order."""
-    from audit.report import DOMAINS, target_hours  # noqa: PLC0415
-
     period, week_start = audit.period, audit.config.week_start
-    weekly_target = target_hours(audit) * 7 / len(period.days)
     rows: list[dict[str, Any]] = []
     previous: dict[str, Any] | None = None
     for row in group_table(audit, by).iter_rows(named=True):
         first = row[GROUP]
-        working = row["working_minutes"]
-        focus = _hours(row["focus_minutes"])
-        target = round(weekly_target * row["days"] / 7, 2)
-        figures = {
-            "hours": _hours(row["busy_minutes"]),
-            "meetings": _hours(row["meeting_minutes"]),
-            "focus": focus,
-            "violation_minutes": round(row["violation_minutes"]),
-        }
-        rows.append({
-            "label": _label(first, by, week_start),
-            "from": max(first, period.start).isoformat(),
-            "to": min(_next(first, by), period.end).isoformat(),
-            "hours": figures["hours"],
-            "by_domain": {d: _hours(row[d]) for d in DOMAINS},
-            "meetings": figures["meetings"],
-            "focus": {
-                "hours": focus,
-                "working_hours": _hours(working),
-                # no working time (vacation, a weekend day): nothing to cover, no verdict
-                "coverage": round(row["focus_minutes"] / working, 2) if working else None,
-                "target_hours": target,
-                "target_met": focus >= target if working else None,
-            },
-            "violation_minutes": figures["violation_minutes"],
-            "minutes_by_type": {t: round(row[t]) for t in VIOLATION_TYPES},
-            # the budgets of [goals] over the group's days (no focus goal without
-            # working time)
-            "goals": judge_goals(
-                audit, days=row["days"], meeting_hours=figures["meetings"],
-                outside_minutes=float(sum(round(row[t]) for t in OUTSIDE_TYPES)),
-                late_nights=float(row["late_night_days"]),
-                focus_hours=focus if working else None),
-            "change": {name: (round(value - previous[name], 2) if previous is not None
-                              else None) for name, value in figures.items()},
-        })
+        group = group_figures(audit, row, label=_label(first, by, week_start),
+                              start=max(first, period.start),
+                              end=min(_next(first, by), period.end))
+        figures = changed_figures(group)
+        group["change"] = {name: (round(value - previous[name], 2) if previous is not None
+                                  else None) for name, value in figures.items()}
+        rows.append(group)
         previous = figures
     return rows
+
+
+def changed_figures(group: dict[str, Any]) -> dict[str, float]:
+    """The figures a group's ``change`` compares with the group before it."""
+    return {"hours": group["hours"], "meetings": group["meetings"],
+            "focus": group["focus"]["hours"], "violation_minutes": group["violation_minutes"]}
+
+
+def group_figures(audit: Audit, row: dict[str, Any], *, label: str, start: date,
+                  end: date) -> dict[str, Any]:
+    """One row of `group_table` as the report shows a group (without ``change``)."""
+    from audit.report import DOMAINS, target_hours  # noqa: PLC0415
+
+    weekly_target = target_hours(audit) * 7 / len(audit.period.days)
+    working = row["working_minutes"]
+    focus = _hours(row["focus_minutes"])
+    target = round(weekly_target * row["days"] / 7, 2)
+    meetings = _hours(row["meeting_minutes"])
+    return {
+        "label": label,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "hours": _hours(row["busy_minutes"]),
+        "by_domain": {d: _hours(row[d]) for d in DOMAINS},
+        "meetings": meetings,
+        "focus": {
+            "hours": focus,
+            "working_hours": _hours(working),
+            # no working time (vacation, a weekend day): nothing to cover, no verdict
+            "coverage": round(row["focus_minutes"] / working, 2) if working else None,
+            "target_hours": target,
+            "target_met": focus >= target if working else None,
+        },
+        "violation_minutes": round(row["violation_minutes"]),
+        "minutes_by_type": {t: round(row[t]) for t in VIOLATION_TYPES},
+        # the budgets of [goals] over the group's days (no focus goal without working time)
+        "goals": judge_goals(
+            audit, days=row["days"], meeting_hours=meetings,
+            outside_minutes=float(sum(round(row[t]) for t in OUTSIDE_TYPES)),
+            late_nights=float(row["late_night_days"]),
+            focus_hours=focus if working else None),
+    }
 
 
 def _budgets(goals: list[dict[str, Any]]) -> str:

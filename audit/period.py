@@ -74,6 +74,37 @@ class Period:
         return Period(self.end, self.end + length, self.timezone)
 
 
+def previous_period(period: Period) -> Period | None:
+    """The period of the same length just before ``period`` (issue 14): the previous
+    calendar month(s) when ``period`` is whole months (a month, a quarter, a year), else
+    the same number of days before it (the previous week for a week). None when it would
+    start before the first date timeaudit audits."""
+    start, end = period.start, period.end
+    try:
+        if start.day == 1 and end.day == 1:
+            months = (end.year - start.year) * 12 + end.month - start.month
+            first = _first_of_month(start.year, start.month - months)
+            return Period(first, start, period.timezone)
+        return period.previous()
+    except (UsageError, ValueError):
+        return None
+
+
+def period_label(period: Period, week_start: str = "monday") -> str:
+    """A short name for ``period``: ``2026-11``, ``2026-Q4``, ``2026-W47`` (an ISO week
+    when weeks start on Monday), else ``2026-11-02 to 2026-11-23`` (``to`` exclusive)."""
+    start, end = period.start, period.end
+    if start.day == 1 and end == _first_of_month(start.year, start.month + 1):
+        return f"{start:%Y-%m}"
+    if (start.day == 1 and start.month % 3 == 1
+            and end == _first_of_month(start.year, start.month + 3)):
+        return f"{start.year}-Q{start.month // 3 + 1}"
+    if (end - start).days == 7 and week_start == "monday" and start.weekday() == 0:
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     """The UTC instant of local midnight starting ``day`` (the first instant of the day).
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
+from audit.compare import compare_periods, render_comparison
 from audit.domains import Domain, Quadrant
 from audit.engine import Audit
 from audit.goals import goal_rows, render_goals
@@ -39,12 +40,18 @@ def rounded_hours(minutes: float) -> float:
 
 
 def hours_column(minutes: pl.Series) -> pl.Series:
-    """`rounded_hours` of every value, called once per distinct value: days repeat their figures
-    (benchmarks/engine.py at 1M occurrences: 182k days, 0.44 s CPU for a call per value,
-    0.03 s per distinct value)."""
-    distinct = minutes.unique()
-    return minutes.replace_strict(distinct, [rounded_hours(m) for m in distinct],
-                                  return_dtype=pl.Float64)
+    """`rounded_hours` of every value."""
+    return rounded_column(minutes / 60)
+
+
+def rounded_column(values: pl.Series, digits: int = 2) -> pl.Series:
+    """Python's ``round`` of every value, called once per distinct value: days repeat their
+    figures (benchmarks/engine.py at 1M occurrences: 182k days, 0.44 s CPU for a call per
+    value, 0.03 s per distinct value)."""
+    distinct = values.unique()
+    return values.replace_strict(
+        distinct, [None if v is None else round(v, digits) for v in distinct],
+        return_dtype=pl.Float64)
 
 
 def target_hours(audit: Audit) -> float:
@@ -103,10 +110,15 @@ def _violation_items(violations: pl.DataFrame) -> list[dict[str, Any]]:
     ).filter(pl.col("minutes") > 0).to_dicts()
 
 
-def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
+def build_report(audit: Audit, by: str | None = None,
+                 previous: Audit | None = None) -> dict[str, Any]:
     """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
-    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`) and, with ``by`` ("day",
-    "week" or "month"), ``groups`` (`audit.groups`).
+    ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`); with ``previous`` (the
+    audit of the period before), ``previous`` and ``change`` (`audit.compare`); with
+    ``by`` ("day", "week" or "month"), ``groups`` (`audit.groups`).
+
+    A period without working time (a vacation week) has focus ``coverage`` and
+    ``target_met`` null (issue 14): there was no working time to cover, so no verdict.
 
     Dates are ISO text, hours rounded to 2 decimals (`rounded_hours`), minutes whole numbers.
     """
@@ -134,16 +146,17 @@ def build_report(audit: Audit, by: str | None = None) -> dict[str, Any]:
             "protected_hours": rounded_hours(total["protected_focus_minutes"]),
             "fragmented_hours": rounded_hours(total["fragmented_minutes"]),
             "working_hours": rounded_hours(working),
-            "coverage": round(focus / working, 2) if working else 0.0,
+            "coverage": round(focus / working, 2) if working else None,
             "target_hours": round(target, 2),
             # judged on the figures shown, so "10.0 h of a 10.0 h target" is met
-            "target_met": rounded_hours(focus) >= round(target, 2),
+            "target_met": rounded_hours(focus) >= round(target, 2) if working else None,
         },
         "violations": {"count": len(items), "minutes_by_type": minutes_by_type,
                        "items": items},
         "days": _day_rows(days),
         "meetings": meeting_report(audit),
         "goals": goal_rows(audit),
+        **(compare_periods(audit, previous) if previous is not None else {}),
         **({"groups": group_rows(audit, by)} if by else {}),
     }
 
@@ -176,11 +189,15 @@ def render_table(report: dict[str, Any]) -> str:
     total = hours["total"] or 1
     for name, value in hours["by_quadrant"].items():
         lines.append(f"  {name:<13}{value:6.2f} h  {value / total:4.0%}  {_bar(value, largest)}")
-    met = "met" if focus["target_met"] else "not met"
-    lines += ["", f"Focus  {focus['hours']:.2f} h of {focus['working_hours']:.2f} working h "
-                  f"({focus['coverage']:.0%}); target {focus['target_hours']:.2f} h {met}",
-              f"  scheduled focus {focus['protected_hours']:.2f} h, fragmented "
-              f"{focus['fragmented_hours']:.2f} h"]
+    if focus["coverage"] is None:
+        lines += ["", "Focus  no working time in this period (days off): no coverage, "
+                      "no target"]
+    else:
+        met = "met" if focus["target_met"] else "not met"
+        lines += ["", f"Focus  {focus['hours']:.2f} h of {focus['working_hours']:.2f} working "
+                      f"h ({focus['coverage']:.0%}); target {focus['target_hours']:.2f} h {met}"]
+    lines.append(f"  scheduled focus {focus['protected_hours']:.2f} h, fragmented "
+                 f"{focus['fragmented_hours']:.2f} h")
     violations = report["violations"]
     lines += ["", f"Boundary violations  {violations['count']}"]
     for kind, minutes in violations["minutes_by_type"].items():
@@ -198,6 +215,8 @@ def render_table(report: dict[str, Any]) -> str:
     lines += _meeting_lines(report.get("meetings"))
     if report.get("goals"):
         lines += render_goals(report["goals"])
+    if "previous" in report:
+        lines += render_comparison(report)
     if "groups" in report:
         lines += render_groups(report["groups"])
     return "\n".join(line.rstrip() for line in lines) + "\n"

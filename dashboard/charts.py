@@ -388,19 +388,44 @@ def trend_work_chart(data: pl.DataFrame) -> alt.Chart:
     ).properties(height=210, width="container", title="Work hours")
 
 
-def trend_outside_chart(data: pl.DataFrame) -> alt.Chart:
-    return alt.Chart(data).mark_bar().encode(
-        x=_week_axis(),
-        y=_count_axis("outside_minutes", "minutes"),
-        color=alt.condition("datum.chosen", alt.value("#8B1A1A"), alt.value("#E99A9A")),
-        tooltip=[alt.Tooltip("label:N", title="week of"),
-                 alt.Tooltip("outside_minutes:Q", format=".0f",
-                             title="after-hours work min")],
-    ).properties(height=210, width="container", title="Work outside working hours")
+BOUNDARY_NAMES = {"non_working_day": "days off", "late_night": "late night",
+                  "after_hours": "after hours", "protected_time": "protected time",
+                  "no_meeting_day": "no-meeting day", "long_day": "long day"}
+
+
+def boundary_trend_data(data: pl.DataFrame) -> pl.DataFrame:
+    """`trend_data` in long form: one row per week and boundary type (the engine's
+    minutes of `audit.trends.weekly_trend`)."""
+    return (data.select("label", "order", "chosen", *BOUNDARY_NAMES)
+            .unpivot(index=["label", "order", "chosen"], variable_name="type",
+                     value_name="minutes")
+            .with_columns(pl.col("type").replace_strict(BOUNDARY_NAMES).alias("name")))
+
+
+def trend_boundaries_chart(long: pl.DataFrame) -> alt.LayerChart:
+    """Minutes of each boundary type per week (`boundary_trend_data`): one row per type,
+    so each type's trend reads across and none is stacked on another (the last three
+    overlap the first three, SPEC §7)."""
+    y = alt.Y("name:N", sort=list(BOUNDARY_NAMES.values()), title=None)
+    cells = alt.Chart(long).mark_rect(stroke="white").encode(
+        x=_week_axis(), y=y,
+        color=alt.condition("datum.minutes > 0",
+                            alt.Color("minutes:Q", scale=alt.Scale(scheme="reds"),
+                                      legend=None),
+                            alt.value("#F3F3F3")),
+        tooltip=[alt.Tooltip("label:N", title="week of"), alt.Tooltip("name:N", title="type"),
+                 alt.Tooltip("minutes:Q", format=".0f", title="work minutes")])
+    text = alt.Chart(long).transform_filter("datum.minutes > 0").mark_text(fontSize=9).encode(
+        x=_week_axis(), y=y, text=alt.Text("minutes:Q", format=".0f"))
+    return alt.layer(cells, text).properties(height=210, width="container",
+                                             title="Boundary minutes by type")
 
 
 def trend_coverage_chart(data: pl.DataFrame) -> alt.LayerChart:
-    line = alt.Chart(data).mark_line(point=True, color="#2E7D32").encode(
+    """Focus coverage per week; a week without working time has none (a gap in the line
+    and "days off" under it), not 0 %."""
+    line = alt.Chart(data).mark_line(point=True, color="#2E7D32",
+                                     invalid="break-paths-show-domains").encode(
         x=_week_axis(), y=alt.Y("coverage:Q", title="share of working time",
                                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("label:N", title="week of"),
@@ -410,8 +435,16 @@ def trend_coverage_chart(data: pl.DataFrame) -> alt.LayerChart:
     target = alt.Chart(data).mark_line(strokeDash=[4, 4], color="#555").encode(
         x=_week_axis(), y="target_coverage:Q",
         tooltip=[alt.Tooltip("target_coverage:Q", format=".0%", title="target needs")])
-    return alt.layer(target, line).properties(height=210, width="container",
-                                              title="Focus coverage (dashed: target)")
+    off = alt.Chart(data).transform_filter("datum.coverage === null").mark_text(
+        angle=270, align="left", color="#888", fontSize=10, text="days off").encode(
+        x=_week_axis(), y=alt.datum(0.03))
+    return alt.layer(target, line, off).properties(height=210, width="container",
+                                                   title="Focus coverage (dashed: target)")
 
 
-TREND_CHARTS = (trend_work_chart, trend_outside_chart, trend_coverage_chart)
+TREND_CHARTS = (trend_work_chart, trend_boundaries_chart, trend_coverage_chart)
+
+
+def trend_frames(data: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
+    """The frame each of `TREND_CHARTS` draws, from `trend_data`."""
+    return data, boundary_trend_data(data), data

@@ -229,6 +229,7 @@ class Week:
     hourly: pl.DataFrame   # `hourly_work` of those weeks
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
+    previous_audit: Audit | None = None  # the week before (the report's comparison)
 
     @property
     def current(self) -> dict:
@@ -265,6 +266,8 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         trend.append(figures)
         hourly.append(hours)
     in_range = pl.col("week").is_between(weeks[0], weeks[-1])
+    before = period.previous()
+    before_block = audits.get(block_start(before.start, config.week_start))
     return Week(
         period=period,
         audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
@@ -272,4 +275,5 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         hourly=pl.concat(hourly).filter(in_range),
         warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
         errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
+        previous_audit=None if before_block is None else slice_audit(before_block, before),
     )

@@ -23,6 +23,7 @@ from audit.intervals import END, START
 from audit.learning import suggest_corrections
 from audit.period import Period
 from audit.report import DOMAINS, QUADRANTS, day_table
+from audit.trends import weekly_trend
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)
 WEEK = "week"
@@ -58,7 +59,9 @@ def week_of(column: str, week_start: str) -> pl.Expr:
 
 
 def weekly_figures(audit: Audit) -> pl.DataFrame:
-    """One row per week of the audit's period: the week-at-a-glance figures.
+    """One row per week of the audit's period: the week-at-a-glance figures, and the
+    engine's weekly trend (`audit.trends.weekly_trend`: focus, coverage — null without
+    working time —, the target and its verdict, minutes per boundary type).
 
     A multi-week audit gives the same figures per week as one audit per week (every
     figure is a sum over local dates), which the tests check; the trend uses that.
@@ -68,26 +71,19 @@ def weekly_figures(audit: Audit) -> pl.DataFrame:
     per_week = days.group_by(WEEK).agg(
         *[(pl.col(d).sum() / 60).alias(d) for d in DOMAINS],
         (pl.col("meeting_minutes").sum() / 60).alias("meetings"),
-        (pl.col("focus_minutes").sum() / 60).alias("focus"),
-        (pl.col("working_minutes").sum() / 60).alias("working"),
     )
     violations = (
         audit.violations.with_columns(week_of(DATE, week_start))
         .group_by(WEEK)
-        .agg(pl.len().cast(pl.Int64).alias("violations"),
-             pl.col("minutes").filter(pl.col("type").is_in(OUTSIDE_TYPES)).sum()
-             .alias("outside_minutes"))
+        .agg(pl.len().cast(pl.Int64).alias("violations"))
     )
+    trend = weekly_trend(audit).drop("days", "violation_minutes")
     return (
-        per_week.join(violations, on=WEEK, how="left")
-        .with_columns(
-            pl.col("violations").fill_null(0),
-            pl.col("outside_minutes").fill_null(0.0),
-            pl.when(pl.col("working") > 0).then(pl.col("focus") / pl.col("working"))
-            .otherwise(0.0).alias("coverage"),
-            pl.lit(audit.config.focus.target_hours_per_week).alias("focus_target"),
-        )
-        .select(WEEK, *FIGURE_COLUMNS, "focus_target")
+        per_week.join(trend, on=WEEK, how="left")
+        .join(violations, on=WEEK, how="left")
+        .with_columns(pl.col("violations").fill_null(0),
+                      pl.col("outside_minutes").cast(pl.Float64))
+        .select(WEEK, *FIGURE_COLUMNS, "focus_target", "target_met", *VIOLATION_TYPES)
         .sort(WEEK)
     )
 

@@ -1,13 +1,16 @@
-"""The meetings panel and the one-page report's download (issue 14): figures of
-`audit.meetings`, `audit.goals` and `audit.html_report`, shown, never recomputed."""
+"""The meetings panel and the one-page report's downloads (issue 14): figures of
+`audit.meetings`, `audit.goals` and `audit.html_report` (HTML and PDF), shown, never
+recomputed."""
 
 from __future__ import annotations
+
+import functools
 
 import polars as pl
 import streamlit as st
 
 from audit.goals import goal_rows
-from audit.html_report import render_html
+from audit.html_report import render_report
 from audit.meetings import meeting_report
 from dashboard.data import Week
 
@@ -49,10 +52,16 @@ def render_meetings(week: Week) -> None:
 
 
 def render_one_page(week: Week) -> None:
-    """A download of the one-page HTML report at the privacy level chosen for the export."""
+    """Downloads of the one-page report, HTML and PDF, at the privacy level chosen for the
+    export, compared with the week before; each is made only when its button is clicked."""
     privacy = st.session_state.get("privacy") or "standard"
-    st.download_button(
-        "Download the one-page report (HTML)",
-        render_html(week.audit, privacy).encode("utf-8"),
-        file_name=f"timeaudit-{week.period.start:%G-W%V}-report.html", mime="text/html",
-        key="download_report_html", on_click="ignore", icon=":material/description:")
+    stem = f"timeaudit-{week.period.start:%G-W%V}-report"
+    html_column, pdf_column = st.columns(2)
+    for column, fmt, mime, icon in ((html_column, "html", "text/html", "description"),
+                                    (pdf_column, "pdf", "application/pdf", "picture_as_pdf")):
+        column.download_button(
+            f"Download the one-page report ({fmt.upper()})",
+            functools.partial(render_report, week.audit, privacy, fmt=fmt,
+                              previous=week.previous_audit),
+            file_name=f"{stem}.{fmt}", mime=mime, key=f"download_report_{fmt}",
+            on_click="ignore", icon=f":material/{icon}:", width="stretch")

@@ -119,13 +119,18 @@ def render_kpis(week: Week) -> None:
             help_text="Counted time whose domain nothing decided: classify the top titles "
                       "under Events to settle it.")
         target = now["focus_target"]
-        met = "met" if now["focus"] >= target else "not met"
-        coverage_change = change("coverage")
-        kpi(second[0], "coverage", "Focus coverage", f"{now['coverage']:.0%}",
+        coverage = now["coverage"]  # null: no working time this week (issue 14)
+        coverage_change = (None if coverage is None or not before
+                           or before["coverage"] is None else coverage - before["coverage"])
+        kpi(second[0], "coverage", "Focus coverage",
+            "—" if coverage is None else f"{coverage:.0%}",
             _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
             colour="normal", spark="coverage", scale=100, unit="% of working time",
-            help_text=f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
-                      f"hours; target {target:g} h a week: {met}.")
+            help_text="No working time this week (days off): no focus target."
+            if coverage is None else
+            f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
+            f"hours; target {target:g} h a week: "
+            f"{'met' if now['target_met'] else 'not met'}.")
         violations = change("violations")
         kpi(second[1], "violations", "Boundary violations", f"{now['violations']:d}",
             None if violations is None else int(violations), colour="inverse",
@@ -251,6 +256,10 @@ def render_focus(week: Week) -> None:
     scheduled = float(focus["protected_focus_minutes"].sum()) / 60
     fragmented = float(focus["fragmented_minutes"].sum()) / 60
     target = report["focus_target"]
+    if report["coverage"] is None:
+        st.info("No working time this week (days off): no focus coverage and no target to "
+                "meet.", icon=":material/beach_access:")
+        return
     gap = target - report["focus"]
     verdict = (f"target of {target:g} h met" if gap <= 0
                else f"{gap:.1f} h short of the {target:g} h target")
@@ -290,11 +299,11 @@ def render_patterns(week: Week) -> None:
         title = "Work minutes per hour this week"
     chart("heatmap", charts.heatmap_chart, charts.heatmap_data(data), title=title)
     st.markdown(f"**The last {week.trend.height} weeks**")
-    data = charts.trend_data(week.trend, week.period.start)
-    for index, (column, build) in enumerate(zip(st.columns(3), charts.TREND_CHARTS,
-                                                 strict=True)):
+    frames = charts.trend_frames(charts.trend_data(week.trend, week.period.start))
+    for index, (column, build, frame) in enumerate(zip(st.columns(3), charts.TREND_CHARTS,
+                                                        frames, strict=True)):
         with column:
-            chart(f"trend_{index}", build, data)
+            chart(f"trend_{index}", build, frame)
 
 
 # ------------------------------------------------------------------ export
@@ -307,7 +316,7 @@ def render_export(week: Week) -> None:
         help="strict: the daily summary only · standard: your private life shows as "
              "\"Personal\", no locations · full: titles and locations. Descriptions never "
              "leave your machine.") or "standard"
-    frames = export_frames(week.audit, privacy)
+    frames = export_frames(week.audit, privacy, previous=week.previous_audit)
     stem = f"timeaudit-{week.period.start:%G-W%V}"
     buttons = st.columns(len(frames))
     for column, (name, frame) in zip(buttons, frames.items(), strict=True):

@@ -39,8 +39,9 @@ SHAPE: dict[str, Any] = {
         "double_booked": FLOAT,
     },
     "focus": {"hours": FLOAT, "protected_hours": FLOAT, "fragmented_hours": FLOAT,
-              "working_hours": FLOAT, "coverage": FLOAT, "target_hours": FLOAT,
-              "target_met": BOOL},
+              # issue 14: null (no coverage, no verdict) without working time
+              "working_hours": FLOAT, "coverage": FLOAT + NULL, "target_hours": FLOAT,
+              "target_met": BOOL + NULL},
     "violations": {
         "count": INT,
         "minutes_by_type": dict.fromkeys(TYPES, INT),
@@ -66,6 +67,15 @@ GROUP = {"label": STR, "from": DATE, "to": DATE, "hours": FLOAT,
          "change": CHANGE}
 # `report --by day|week|month`: the report and its groups
 GROUPED_SHAPE: dict[str, Any] = {**SHAPE, "groups": [GROUP]}
+# issue 14, period over period: the previous period as a group, and the change
+PREVIOUS = {key: value for key, value in GROUP.items() if key != "change"}
+CHANGE_FROM_PREVIOUS = {
+    "hours": FLOAT, "by_domain": dict.fromkeys(DOMAIN_KEYS, FLOAT), "meetings": FLOAT,
+    "focus": FLOAT, "working_hours": FLOAT, "coverage": FLOAT + NULL,
+    "violation_minutes": INT, "minutes_by_type": dict.fromkeys(TYPES, INT)}
+COMPARED_SHAPE: dict[str, Any] = {**SHAPE, "previous": PREVIOUS, "change": CHANGE_FROM_PREVIOUS}
+# what `timeaudit report --by …` prints: compared, then the groups
+COMPARED_GROUPED_SHAPE: dict[str, Any] = {**COMPARED_SHAPE, "groups": [GROUP]}
 
 
 def check_shape(value: Any, shape: Any = SHAPE, where: str = "report") -> None:

@@ -279,9 +279,12 @@ def test_sample_settings_apply_to_the_session_only(app: AppTest) -> None:
 
 def test_the_export_preview_is_exactly_the_export(app: AppTest) -> None:
     audit = week_audit(app.session_state["week_day"])
+    # comparison.csv: against the week before (issue 14)
+    before = week_audit(app.session_state["week_day"] - timedelta(days=7))
     for privacy in ("standard", "strict", "full"):
         app.button_group(key="privacy").set_value(privacy).run()
-        expected = export_frames(audit, privacy)
+        expected = export_frames(audit, privacy, previous=before)
+        assert "comparison.csv" in expected
         previews = {tab.label: tab.dataframe[0] for tab in app.tabs}
         assert list(previews) == list(expected)
         labels = [b.label for b in app.get("download_button")
@@ -467,8 +470,10 @@ def test_every_chart_is_a_valid_vega_lite_spec(block: tuple) -> None:
         charts.focus_bullet_chart(*charts.bullet_data(focus=1, scheduled=1, fragmented=1,
                                                       working=40, target=10)),
         charts.heatmap_chart(charts.heatmap_data(figures.hourly_work(audit)), title="t"),
-        *(build(charts.trend_data(figures.weekly_figures(audit), first))
-          for build in charts.TREND_CHARTS),
+        *(build(frame) for build, frame in zip(
+            charts.TREND_CHARTS,
+            charts.trend_frames(charts.trend_data(figures.weekly_figures(audit), first)),
+            strict=True)),
     ]
     for chart in built:
         assert isinstance(chart, alt.TopLevelMixin)

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 import pytest
-from report_shape import check_shape
+from report_shape import COMPARED_SHAPE, check_shape
 
 from audit.cli import cli, main
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import parse_week
+from audit.period import Period, parse_week
 from audit.report import build_report
 from audit.store import load_overrides
 from connectors.sources import Sources, read_sources
@@ -116,7 +116,7 @@ def report_json(capsys: pytest.CaptureFixture[str], args: list[str]) -> dict[str
     code, out, err = run(capsys, "report", *args, "--format", "json")
     assert (code, err) == (0, "")
     result = json.loads(out)
-    check_shape(result)
+    check_shape(result, COMPARED_SHAPE)  # the CLI compares with the previous period
     return result
 
 
@@ -124,8 +124,13 @@ def expected_report(config_path: Path, ics: list[Path]) -> dict[str, Any]:
     """The same audit through the Python API (what the dashboard calls)."""
     config = load_config(config_path)
     period = parse_week(WEEK, config.timezone)
-    events = read_sources(Sources(ics=tuple(ics)), period=audit_window(period), config=config)
-    return build_report(run_audit(events, config, period, load_overrides()))
+    before = period.previous()
+    events = read_sources(Sources(ics=tuple(ics)),
+                          period=Period(before.start, audit_window(period).end, period.timezone),
+                          config=config)
+    overrides = load_overrides()
+    return build_report(run_audit(events, config, period, overrides), None,
+                        run_audit(events, config, before, overrides))
 
 
 # --- report -----------------------------------------------------------------------------
@@ -204,9 +209,10 @@ def test_events_have_the_classification_and_its_reason(capsys, files):
 # --- export -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("privacy", "names"), [
-    ("strict", ["summary.csv"]),
-    ("standard", ["summary.csv", "violations.csv", "events.csv"]),
-    ("full", ["summary.csv", "violations.csv", "events.csv"]),
+    # comparison.csv: the previous week's figures and the change (issue 14)
+    ("strict", ["summary.csv", "comparison.csv"]),
+    ("standard", ["summary.csv", "comparison.csv", "violations.csv", "events.csv"]),
+    ("full", ["summary.csv", "comparison.csv", "violations.csv", "events.csv"]),
 ])
 def test_export_writes_the_files_and_prints_their_paths(capsys, files, tmp_path, privacy,
                                                        names):
@@ -225,7 +231,7 @@ def test_export_writes_the_files_and_prints_their_paths(capsys, files, tmp_path,
 def test_export_defaults_to_standard(capsys, files, tmp_path):
     code, out, _ = run(capsys, "export", *common(files), "--out", str(tmp_path / "x"))
     assert code == 0
-    assert len(out.splitlines()) == 3
+    assert len(out.splitlines()) == 4
     events = (tmp_path / "x" / "events.csv").read_text(encoding="utf-8")
     assert "Personal" in events
     assert "Dentist" not in events

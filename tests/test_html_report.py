@@ -16,6 +16,7 @@ from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
 from audit.html_report import render_html, summary_sentences
+from audit.one_page import hours_text, percent_text
 from audit.period import Period
 from audit.report import build_report
 from connectors.sources import Sources, read_sources
@@ -67,11 +68,19 @@ def test_the_summary_is_written_from_the_figures(audit):
     report = build_report(audit)
     sentences = summary_sentences(report)
     focus = report["focus"]
-    assert (f"Focus {focus['hours']:.1f} h of a {focus['target_hours']:.1f} h target (met); "
-            f"{focus['coverage']:.0%} of working time.") in sentences
+    meetings = report["meetings"]
+    series_hours = sum(s["hours"] for s in meetings["series"])
     outside = sum(report["violations"]["minutes_by_type"][t]
                   for t in ("after_hours", "late_night", "non_working_day"))
-    assert any(s.endswith(f"{outside / 60:.1f} h in total.") for s in sentences)
+    # issue 14's style: "3 evenings past 20:00, 6.5 h in total; focus 4 h of a 10 h target;
+    # 62 % of meeting time in 4 recurring series"
+    assert sentences[0] == (
+        f"Work outside working hours on 6 workdays and 1 day off, {hours_text(outside / 60)} "
+        f"in total; focus {hours_text(focus['hours'])} of a "
+        f"{hours_text(focus['target_hours'])} target (met, {percent_text(focus['coverage'])} of "
+        f"working time); {round(100 * series_hours / meetings['hours'])} % of meeting time in "
+        f"{len(meetings['series'])} recurring series.")
+    assert (hours_text(6.5), hours_text(4.0), hours_text(10.25)) == ("6.5 h", "4 h", "10.2 h")
 
 
 def test_cli_export_html(capsys, tmp_path):
@@ -84,8 +93,8 @@ def test_cli_export_html(capsys, tmp_path):
     code = main(["export", "--sample", "--out", str(tmp_path), "--with-people"])
     assert code == 2
     assert capsys.readouterr().err == (
-        "error: --with-people goes with --format html (the CSV files never name the people "
-        "you meet)\n")
+        "error: --with-people goes with --format html or pdf (the CSV files never name the "
+        "people you meet)\n")
 
 
 @pytest.mark.browser

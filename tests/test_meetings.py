@@ -243,4 +243,5 @@ def test_the_dashboard_shows_the_meetings_of_the_week():
     cut_list = next(d.value for d in app.dataframe if "trend" in d.value.columns)
     assert list(cut_list["title"]) == [s["title"] for s in expected["series"]]
     labels = [b.label for b in app.get("download_button")]
-    assert labels[-1] == "Download the one-page report (HTML)"
+    assert labels[-2:] == ["Download the one-page report (HTML)",
+                           "Download the one-page report (PDF)"]

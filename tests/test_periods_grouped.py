@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-from report_shape import GROUPED_SHAPE, TYPES, check_shape
+from report_shape import COMPARED_GROUPED_SHAPE, GROUPED_SHAPE, TYPES, check_shape
 
 from audit.cli import main
 from audit.config import parse_config
@@ -228,7 +228,7 @@ def test_cli_report_for_a_month_by_week(capsys, files):
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     result = json.loads(out)
-    check_shape(result, GROUPED_SHAPE)
+    check_shape(result, COMPARED_GROUPED_SHAPE)
     assert result["period"] == {"from": "2026-11-01", "to": "2026-12-01", "timezone": TZ}
     assert result["hours"]["total"] == 4.0
     assert [(g["label"], g["hours"]) for g in result["groups"]] == [
@@ -242,7 +242,8 @@ def test_cli_export_for_a_quarter_by_month_writes_groups_csv(capsys, files, tmp_
                  "--quarter", "2026-Q4", "--by", "month", "--out", str(out_dir),
                  "--privacy", "strict"])
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["groups.csv", "summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["comparison.csv", "groups.csv",
+                                                          "summary.csv"]
     groups = pl.read_csv(out_dir / "groups.csv")
     assert groups["group"].to_list() == ["2026-10", "2026-11", "2026-12"]
     assert groups["hours"].to_list() == [0.0, 4.0, 0.0]
@@ -252,4 +253,4 @@ def test_cli_export_for_a_quarter_by_month_writes_groups_csv(capsys, files, tmp_
     capsys.readouterr()
     assert main(["export", "--ics", str(files["ics"]), "--config", str(files["config"]),
                  "--month", "2026-11", "--out", str(out_dir), "--privacy", "strict"]) == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["comparison.csv", "summary.csv"]
