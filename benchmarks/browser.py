@@ -1,0 +1,340 @@
+"""Browser benchmark: what a person waits for in the dashboard, in a real Chromium.
+
+    .venv/bin/python benchmarks/browser.py [--vs /work/main] [--n 20] [--only sample]
+
+A real ``timeaudit dashboard`` server on 127.0.0.1 (the checkout's own ``.venv``, user
+directories of its own), driven by Playwright and Debian's ``/usr/bin/chromium`` the way
+``tests/served.py`` does it. Not a test: it prints medians and p90s.
+
+Scenarios: the bundled **sample**, and a **10-year** calendar (`benchmarks/ingest.py`'s
+generator, 600 series and 25,000 single events, 9 MB) connected as the person's own file.
+For each, in this order:
+
+* first launch — a new server with empty caches; navigation → the week's numbers (the
+  seven KPI metrics of the chosen week) are on screen;
+* navigation — ``--n`` more page loads on the same server (another browser tab);
+* week switch — ``--n`` clicks on Previous / Next (alternating 2:1 so new quarters come);
+  "numbers" is when the header names the new week and its KPIs are drawn, "settled" when
+  the script run has finished;
+* year jump — the date input moved a year back (a year not read yet), then forward again
+  (a year read before);
+* override save — the domain of the first event of the week changed in the events table
+  (work ↔ life, alternating), until the run that saved it finished;
+* settings save — the weekly focus target changed (a new value each time) and saved.
+
+With ``--vs OTHER`` the same interactions run against a server of the other checkout (its
+own ``.venv``) in the same run, interleaved one by one, so both see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ingest import generate  # noqa: E402 - the benchmark's own module
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+from served import KPI_COUNT, chromium, free_port, isolated_env, serving  # noqa: E402
+
+TARGETS = {  # issue 16
+    "first launch": {"sample": 3.0, "10-year": 8.0},
+    "navigation": {"sample": 3.0, "10-year": 3.0},
+    "week switch: numbers": {"sample": 0.3, "10-year": 0.3},
+    "year jump: numbers": {"sample": 1.0, "10-year": 1.0},
+}
+TIMEOUT = 180_000  # ms
+
+KPIS = '.st-key-kpis [data-testid="stMetricValue"]'
+HEADER = '[data-testid="stMain"] [data-testid="stCaptionContainer"]'
+
+# The week's numbers are on screen: the header (the first caption of the main area)
+# names another week than before, and the seven KPIs are there and not greyed out as
+# stale (Streamlit marks the elements of the previous run `data-stale`).
+NUMBERS_SHOWN = """({before, count, header: where, kpis: which}) => {
+    const header = document.querySelector(where);
+    if (!header || header.innerText === before) return false;
+    const kpis = [...document.querySelectorAll(which)];
+    return kpis.length === count && kpis.every(k => {
+        const box = k.closest('[data-stale]');
+        return !box || box.getAttribute('data-stale') !== 'true';
+    });
+}"""
+RUNNING = '[data-testid="stApp"]'
+
+
+def numbers_arg(before: str) -> dict[str, Any]:
+    return {"before": before, "count": KPI_COUNT, "header": HEADER, "kpis": KPIS}
+
+
+@dataclass
+class Side:
+    name: str
+    checkout: Path
+    home: Path
+    url: str = ""
+    page: Any = None
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, what: str, seconds: float) -> None:
+        self.times.setdefault(what, []).append(seconds)
+
+
+def header_text(page: Any) -> str:
+    return page.locator(HEADER).first.inner_text()
+
+
+# Streamlit's app root carries the state of the script run (`data-test-script-state`:
+# running, notRunning, …); a MutationObserver notes that a run started, however briefly,
+# so its end is not missed.
+WATCH = """(selector) => {
+    const app = document.querySelector(selector);
+    window.__ran = app.getAttribute('data-test-script-state') === 'running';
+    if (window.__watch) window.__watch.disconnect();
+    window.__watch = new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__ran = true;
+    });
+    window.__watch.observe(app, {attributes: true});
+}"""
+FINISHED = """(selector) => window.__ran && document.querySelector(selector)
+    .getAttribute('data-test-script-state') !== 'running'"""
+IDLE = """(selector) => {
+    const state = document.querySelector(selector)?.getAttribute('data-test-script-state');
+    return state && state !== 'running' && state !== 'initial';
+}"""
+
+
+def watch_runs(page: Any) -> None:
+    page.evaluate(WATCH, RUNNING)
+
+
+def wait_run_finished(page: Any) -> None:
+    """Until the script run (or fragment run) started since `watch_runs` has finished."""
+    page.wait_for_function(FINISHED, arg=RUNNING, timeout=TIMEOUT, polling=20)
+
+
+def timed(page: Any, action: Callable[[], None], before: str | None) -> tuple[float, float]:
+    """Seconds until the new week's numbers show (``before``: the header before; None when
+    the week does not change: then the run's end counts) and until the run finished."""
+    watch_runs(page)
+    started = time.perf_counter()
+    action()
+    if before is not None:
+        page.wait_for_function(NUMBERS_SHOWN, arg=numbers_arg(before),
+                               timeout=TIMEOUT, polling=20)
+        shown = time.perf_counter() - started
+    wait_run_finished(page)
+    done = time.perf_counter() - started
+    return (shown if before is not None else done), done
+
+
+def open_page(browser: Any, url: str) -> tuple[Any, float]:
+    """A new tab on the dashboard; seconds until the week's numbers are on it."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(NUMBERS_SHOWN, arg=numbers_arg(""),
+                           timeout=TIMEOUT, polling=20)
+    seconds = time.perf_counter() - started
+    page.wait_for_function(IDLE, arg=RUNNING, timeout=TIMEOUT, polling=20)
+    return page, seconds
+
+
+def close(page: Any) -> None:
+    context = page.context
+    page.close()
+    context.close()
+
+
+# ------------------------------------------------------------------ interactions
+
+
+def click_week(side: Side, label: str) -> None:
+    page = side.page
+    shown, done = timed(page, lambda: page.get_by_role("button", name=label).click(),
+                        header_text(page))
+    side.record("week switch: numbers", shown)
+    side.record("week switch: settled", done)
+
+
+def jump_year(side: Side, years: int, what: str) -> None:
+    """Move the date input's year by ``years`` (its year field, arrow keys; the input
+    takes the date when it loses the focus: a click on the sidebar's heading)."""
+    page = side.page
+    year = page.get_by_role("spinbutton", name="year, Any day of the week")
+
+    def step() -> None:
+        year.click()
+        year.press("ArrowUp" if years > 0 else "ArrowDown")
+        for _ in range(abs(years) - 1):
+            year.press("ArrowUp" if years > 0 else "ArrowDown")
+        page.get_by_role("heading", name="Week", exact=True).click()
+
+    shown, done = timed(page, step, header_text(page))
+    side.record(f"{what}: numbers", shown)
+    side.record(f"{what}: settled", done)
+
+
+# The events table's columns before "domain" and their widths (dashboard.views.render_events)
+# — the grid is a canvas, so the cell is found by position.
+DOMAIN_X = 75 + 90 + 190 + 85 / 2
+ROW_Y = 35 + 35 / 2  # header, then the middle of the first row
+
+
+def save_override(side: Side, domain: str) -> None:
+    """Pick ``domain`` for the first row of the events table (Glide data grid: click
+    the cell, Enter unless that opened its editor, pick the option)."""
+    page = side.page
+    grid = page.locator('.st-key-events_editor [data-testid="stDataFrameResizable"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    option = page.get_by_role("option", name=domain, exact=True)
+    page.mouse.click(box["x"] + DOMAIN_X, box["y"] + ROW_Y)  # selects the cell (or, when
+    try:                                                       # it was, opens its editor)
+        option.first.wait_for(timeout=600)
+    except PlaywrightTimeout:
+        page.keyboard.press("Enter")
+        option.first.wait_for(timeout=10_000)
+    _, done = timed(page, option.first.click, None)
+    side.record("override save: settled", done)
+
+
+def save_settings(side: Side, target: float) -> None:
+    page = side.page
+    field_ = page.get_by_label("Target (h / week)")
+    field_.fill(f"{target:g}")
+    _, done = timed(page, lambda: page.get_by_role("button", name="Save settings").click(),
+                    None)
+    side.record("settings save: settled", done)
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def connect_file(home: Path, calendar: Path) -> None:
+    """``calendar`` as the person's own connected file, with settings that fit it."""
+    data = home / "xdg_data_home" / "timeaudit"
+    (data / "calendars").mkdir(parents=True, mode=0o700)
+    shutil.copy(calendar, data / "calendars" / calendar.name)
+    (data / "connections.json").write_text(json.dumps(
+        {"version": 1, "files": [calendar.name], "urls": []}))
+    config = home / "xdg_config_home" / "timeaudit" / "timeaudit.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('timezone = "Europe/Berlin"\nowner_emails = ["me@example.com"]\n'
+                      'work_domains = ["example.com"]\n')
+
+
+@contextmanager
+def server(side: Side) -> Iterator[str]:
+    port = free_port()
+    command = [str(side.checkout / ".venv" / "bin" / "timeaudit"), "dashboard",
+               "--server.port", str(port), "--server.headless", "true",
+               "--server.fileWatcherType", "none"]
+    with serving(command, port=port, cwd=side.home, env=isolated_env(side.home),
+                 log=side.home / "streamlit.log") as url:
+        yield url
+
+
+def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int) -> None:
+    print(f"\n== {name} ==", flush=True)
+    with ExitStack() as stack:
+        browser = stack.enter_context(chromium())
+        for side in sides:
+            if calendar is not None:
+                connect_file(side.home, calendar)
+            side.url = stack.enter_context(server(side))
+        for side in sides:  # one at a time: a first launch has the machine to itself
+            side.page, seconds = open_page(browser, side.url)
+            side.record("first launch", seconds)
+            print(f"  {side.name}: first launch {seconds:.2f} s", flush=True)
+
+        def each(step: Callable[[Side, int], None], count: int) -> None:
+            for index in range(count):
+                for side in sides:
+                    step(side, index)
+
+        def navigate(side: Side, _: int) -> None:
+            page, seconds = open_page(browser, side.url)
+            side.record("navigation", seconds)
+            close(page)
+
+        each(navigate, n)
+        each(lambda side, i: click_week(side, "Previous" if i % 3 != 2 else "Next"), n)
+        jumps = max(2, min(n // 2, 8))
+        each(lambda side, _: jump_year(side, -1, "year jump, new year"), jumps)
+        each(lambda side, _: jump_year(side, +1, "year jump, year read before"), jumps)
+        each(lambda side, i: save_override(side, ("life", "work")[i % 2]), n)
+        each(lambda side, i: save_settings(side, 10 + 0.5 * (i + 1)), n)
+        for side in sides:
+            close(side.page)
+    print_table(name, sides)
+
+
+def summary(times: list[float]) -> str:
+    if not times:
+        return "—"
+    ordered = sorted(times)
+    p90 = ordered[round(0.9 * (len(ordered) - 1))]
+    return f"{statistics.median(ordered):6.2f} / {p90:6.2f}"
+
+
+def print_table(name: str, sides: list[Side]) -> None:
+    rows = list(dict.fromkeys(what for side in sides for what in side.times))
+    head = " | ".join(f"{side.name} median / p90 (n)" for side in sides)
+    print(f"\n| {name}: seconds | {head} | target |")
+    print("|---|" + "---|" * len(sides) + "---|")
+    for what in rows:
+        cells = " | ".join(f"{summary(side.times.get(what, []))} ({len(side.times.get(what, []))})"
+                           for side in sides)
+        target = TARGETS.get(what, {}).get(name)
+        print(f"| {what} | {cells} | {f'≤ {target:g}' if target else ''} |")
+    print(flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vs", type=Path, help="another checkout (with its .venv) to run "
+                        "side by side, e.g. /work/main")
+    parser.add_argument("--n", type=int, default=20, help="interactions of each kind")
+    parser.add_argument("--only", choices=("sample", "10-year"))
+    parser.add_argument("--series", type=int, default=600)
+    parser.add_argument("--singles", type=int, default=25_000)
+    args = parser.parse_args()
+
+    checkouts = [("branch", ROOT)] + ([("vs", args.vs.resolve())] if args.vs else [])
+    for _, checkout in checkouts:
+        if not (checkout / ".venv" / "bin" / "timeaudit").exists():
+            sys.exit(f"{checkout}: no .venv/bin/timeaudit (run python3 tasks.py test --co "
+                     "there first)")
+    with tempfile.TemporaryDirectory(prefix="browser-bench-") as tmp:
+        base = Path(tmp)
+        scenarios: list[tuple[str, Path | None]] = []
+        if args.only in (None, "sample"):
+            scenarios.append(("sample", None))
+        if args.only in (None, "10-year"):
+            calendar = base / "ten-years.ics"
+            generate(calendar, series=args.series, singles=args.singles)
+            scenarios.append(("10-year", calendar))
+        for name, calendar in scenarios:
+            sides = [Side(label, checkout, base / f"{name}-{label}")
+                     for label, checkout in checkouts]
+            for side in sides:
+                side.home.mkdir()
+            run_scenario(name, sides, calendar, args.n)
+
+
+if __name__ == "__main__":
+    main()
