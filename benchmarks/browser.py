@@ -172,7 +172,7 @@ def click_week(side: Side, label: str) -> None:
 
 def jump_year(side: Side, years: int, what: str) -> None:
     """Move the date input's year by ``years`` (its year field, arrow keys; the input
-    takes the date when it loses the focus: a click on the sidebar's heading)."""
+    takes the date when it loses the focus: a click on the page title)."""
     page = side.page
     year = page.get_by_role("spinbutton", name="year, Any day of the week")
 
@@ -181,7 +181,7 @@ def jump_year(side: Side, years: int, what: str) -> None:
         year.press("ArrowUp" if years > 0 else "ArrowDown")
         for _ in range(abs(years) - 1):
             year.press("ArrowUp" if years > 0 else "ArrowDown")
-        page.get_by_role("heading", name="Week", exact=True).click()
+        page.get_by_role("heading", name="timeaudit", exact=True).click()
 
     shown, done = timed(page, step, header_text(page))
     side.record(f"{what}: numbers", shown)

@@ -1,4 +1,5 @@
-"""The sidebar: the week picker, connected calendars and the settings form.
+"""The sidebar (connected calendars and the settings form) and the week picker above the
+views.
 
 Every action reports its outcome beside its widgets (`dashboard.state.say`); an error is
 the one-line `AuditError` text and leaves what the person typed or uploaded in place.
@@ -32,18 +33,24 @@ from dashboard.microsoft_panel import render_microsoft
 from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
 
 NO_DOMAIN = "— rules decide"
+# The settings form's submit button, keyed as Streamlit keys it unasked (tests find it so).
+SAVE_SETTINGS = "FormSubmitter:settings-Save settings"
 
 
-def render_sidebar(setup: Setup) -> Period:
-    """Draw the sidebar; returns the chosen week."""
+def render_sidebar(setup: Setup, period: Period) -> None:
+    """Draw the sidebar (``period``: the chosen week, which an uploaded calendar is checked
+    against)."""
     with st.sidebar:
-        period = render_week_picker(setup.config)
-        st.divider()
         render_calendars(setup, period)
         st.divider()
         render_settings(setup)
         render_locations(setup)
-    return period
+
+
+def settings_submitted() -> bool:
+    """Whether this run carries a click on "Save settings" (the app then draws the sidebar,
+    which saves them, before the views, so the views already use the new settings)."""
+    return bool(st.session_state.get(SAVE_SETTINGS))
 
 
 # ------------------------------------------------------------------ week
@@ -54,10 +61,12 @@ LOOK_AHEAD = timedelta(days=365)
 
 
 def render_week_picker(config: Config) -> Period:
+    """The week picker, one row above the views (in their fragment, so that a week switch
+    reruns the views only: widgets of a fragment cannot live in the sidebar)."""
     period = state.chosen_period(config)
-    st.subheader("Week", anchor=False)
     today = clock.now().astimezone(ZoneInfo(config.timezone)).date()
-    left, middle, right = st.columns([1.15, 1.1, 0.9], gap="small")
+    left, middle, right, pick, label = st.columns([1, 1, 1, 1.3, 2.6], gap="small",
+                                                  vertical_alignment="bottom")
     left.button("Previous", key="week_previous", icon=":material/chevron_left:",
                 on_click=state.shift_week, args=(-7,), width="stretch",
                 help="The week before")
@@ -66,11 +75,12 @@ def render_week_picker(config: Config) -> Period:
     right.button("Next", key="week_next", icon=":material/chevron_right:",
                  icon_position="right", on_click=state.shift_week, args=(7,),
                  width="stretch", help="The week after")
-    st.date_input("Any day of the week", key=WEEK_DAY, format="YYYY-MM-DD")
+    pick.date_input("Any day of the week", key=WEEK_DAY, format="YYYY-MM-DD",
+                    label_visibility="collapsed")
     period = state.chosen_period(config)
     iso = period.start.isocalendar()
-    st.caption(f"{week_label(period.start, period.end)} · week {iso.week} of {iso.year} · "
-               f"{config.timezone}")
+    label.markdown(f"**Week {iso.week} of {iso.year}** · "
+                   f"{week_label(period.start, period.end)} · {config.timezone}")
     return period
 
 
@@ -484,7 +494,8 @@ def render_settings(setup: Setup) -> None:
                                    key=f"emails_{gen}")
             work = st.text_input("Work e-mail domains", ", ".join(current.work_domains),
                                  key=f"work_domains_{gen}")
-        submitted = st.form_submit_button("Save settings", icon=":material/save:",
+        submitted = st.form_submit_button("Save settings", key=SAVE_SETTINGS,
+                                          icon=":material/save:",
                                           type="primary", width="stretch")
     if submitted:
         form = settings.SettingsForm(
