@@ -214,7 +214,8 @@ def save_override(side: Side, domain: str) -> None:
 
 def save_settings(side: Side, target: float) -> None:
     page = side.page
-    field_ = page.get_by_label("Target (h / week)")
+    # the form's widgets are new after each save; the old ones may still be on the page
+    field_ = page.locator('[data-stale="false"] input[aria-label="Target (h / week)"]').last
     field_.fill(f"{target:g}")
     _, done = timed(page, lambda: page.get_by_role("button", name="Save settings").click(),
                     None)
@@ -262,9 +263,15 @@ def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int) ->
             print(f"  {side.name}: first launch {seconds:.2f} s", flush=True)
 
         def each(step: Callable[[Side, int], None], count: int) -> None:
-            for index in range(count):
-                for side in sides:
-                    step(side, index)
+            """``count`` interactions on every side, interleaved; a failure is reported and
+            ends that kind of interaction (the others still run)."""
+            try:
+                for index in range(count):
+                    for side in sides:
+                        step(side, index)
+            except Exception as error:
+                print(f"  {step.__name__ if hasattr(step, '__name__') else step}: "
+                      f"{type(error).__name__}: {str(error)[:300]}", flush=True)
 
         def navigate(side: Side, _: int) -> None:
             page, seconds = open_page(browser, side.url)
