@@ -168,6 +168,9 @@ def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
     newly connected calendar never opens on an empty week.
     """
     now = clock.now()
+    # the week on screen now: the picker's fragment may have moved it since the sidebar
+    # (and this callback's ``period``) was drawn
+    period = state.chosen_period(setup.config)
     lo, hi = period.utc_bounds()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
