@@ -249,8 +249,16 @@ def server(side: Side) -> Iterator[str]:
         yield url
 
 
-def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int) -> None:
+def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int,
+                 navigations: int) -> None:
     print(f"\n== {name} ==", flush=True)
+    try:
+        interact(sides, calendar, n, navigations)
+    finally:  # what was measured, also when interrupted (Ctrl-C)
+        print_table(name, sides)
+
+
+def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int) -> None:
     with ExitStack() as stack:
         browser = stack.enter_context(chromium())
         for side in sides:
@@ -278,7 +286,7 @@ def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int) ->
             side.record("navigation", seconds)
             close(page)
 
-        each(navigate, n)
+        each(navigate, navigations)
         each(lambda side, i: click_week(side, "Previous" if i % 3 != 2 else "Next"), n)
         jumps = max(2, min(n // 2, 8))
         each(lambda side, _: jump_year(side, -1, "year jump, new year"), jumps)
@@ -287,7 +295,6 @@ def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int) ->
         each(lambda side, i: save_settings(side, 10 + 0.5 * (i + 1)), n)
         for side in sides:
             close(side.page)
-    print_table(name, sides)
 
 
 def summary(times: list[float]) -> str:
@@ -316,6 +323,8 @@ def main() -> None:
     parser.add_argument("--vs", type=Path, help="another checkout (with its .venv) to run "
                         "side by side, e.g. /work/main")
     parser.add_argument("--n", type=int, default=20, help="interactions of each kind")
+    parser.add_argument("--navigations", type=int, help="page loads on a warm server "
+                        "(default: --n)")
     parser.add_argument("--only", choices=("sample", "10-year"))
     parser.add_argument("--series", type=int, default=600)
     parser.add_argument("--singles", type=int, default=25_000)
@@ -340,7 +349,8 @@ def main() -> None:
                      for label, checkout in checkouts]
             for side in sides:
                 side.home.mkdir()
-            run_scenario(name, sides, calendar, args.n)
+            run_scenario(name, sides, calendar, args.n,
+                         args.n if args.navigations is None else args.navigations)
 
 
 if __name__ == "__main__":
