@@ -87,9 +87,15 @@ class Side:
     url: str = ""
     page: Any = None
     times: dict[str, list[float]] = field(default_factory=dict)
+    log: Path | None = None  # every measurement as a JSON line (--log)
+    scenario: str = ""
 
     def record(self, what: str, seconds: float) -> None:
         self.times.setdefault(what, []).append(seconds)
+        if self.log is not None:
+            with self.log.open("a") as out:
+                out.write(json.dumps({"scenario": self.scenario, "side": self.name,
+                                      "what": what, "seconds": seconds}) + "\n")
 
 
 def header_text(page: Any) -> str:
@@ -318,6 +324,18 @@ def print_table(name: str, sides: list[Side]) -> None:
     print(flush=True)
 
 
+def print_logged(log: Path) -> None:
+    """The tables of the measurements a ``--log`` file holds."""
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    for scenario in dict.fromkeys(row["scenario"] for row in rows):
+        sides: dict[str, Side] = {}
+        for row in rows:
+            if row["scenario"] == scenario:
+                side = sides.setdefault(row["side"], Side(row["side"], ROOT, ROOT))
+                side.times.setdefault(row["what"], []).append(row["seconds"])
+        print_table(scenario, list(sides.values()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vs", type=Path, help="another checkout (with its .venv) to run "
@@ -326,9 +344,15 @@ def main() -> None:
     parser.add_argument("--navigations", type=int, help="page loads on a warm server "
                         "(default: --n)")
     parser.add_argument("--only", choices=("sample", "10-year"))
+    parser.add_argument("--log", type=Path, help="append every measurement to this file "
+                        "(JSON lines), to print a table from later with --table")
+    parser.add_argument("--table", type=Path, help="print the tables of a --log and stop")
     parser.add_argument("--series", type=int, default=600)
     parser.add_argument("--singles", type=int, default=25_000)
     args = parser.parse_args()
+    if args.table:
+        print_logged(args.table)
+        return
 
     checkouts = [("branch", ROOT)] + ([("vs", args.vs.resolve())] if args.vs else [])
     for _, checkout in checkouts:
@@ -345,8 +369,8 @@ def main() -> None:
             generate(calendar, series=args.series, singles=args.singles)
             scenarios.append(("10-year", calendar))
         for name, calendar in scenarios:
-            sides = [Side(label, checkout, base / f"{name}-{label}")
-                     for label, checkout in checkouts]
+            sides = [Side(label, checkout, base / f"{name}-{label}", log=args.log,
+                          scenario=name) for label, checkout in checkouts]
             for side in sides:
                 side.home.mkdir()
             run_scenario(name, sides, calendar, args.n,
