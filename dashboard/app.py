@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import meetings, state, views
+from dashboard import events, meetings, state, views
 from dashboard.data import load_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
@@ -38,7 +38,9 @@ def render_week(setup: Setup) -> None:
     """Everything that depends on the chosen week. A fragment: a week switch, an override,
     a filter or a choice in a view reruns this only, not the sidebar; anything that changes
     the settings or the calendars reruns the whole app."""
-    views.apply_pending_overrides()
+    current = state.load_setup()  # a few small files
+    if (current.config_key, current.spec) != (setup.config_key, setup.spec):
+        st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
     header = st.container()
     period = render_week_picker(setup.config)
     week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
@@ -50,7 +52,7 @@ def render_week(setup: Setup) -> None:
     views.render_focus(week)
     meetings.render_meetings(week)
     views.render_patterns(week)
-    views.render_events(setup, week)
+    events.render_events(setup, week)
     views.render_export(week)
     meetings.render_one_page(week)
 
