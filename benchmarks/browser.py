@@ -16,10 +16,10 @@ For each, in this order:
 * week switch — ``--n`` clicks on Previous / Next (alternating 2:1 so new quarters come);
   "numbers" is when the header names the new week and its KPIs are drawn, "settled" when
   the script run has finished;
-* year jump — the date input moved a year back (a year not read yet), then forward again
-  (a year read before);
-* override save — the domain of the first event of the week changed in the events table
-  (work ↔ life, alternating), until the run that saved it finished;
+* year jump — the picker's year-back button (a year not read yet), then year-ahead (a year
+  read before);
+* override save — the first event of the week classified life / work (alternating) in the
+  panel under the events table, until the run that saved it finished;
 * settings save — the weekly focus target changed (a new value each time) and saved.
 
 With ``--vs OTHER`` the same interactions run against a server of the other checkout (its
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import sys
@@ -46,7 +47,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from ingest import generate  # noqa: E402 - the benchmark's own module
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from served import KPI_COUNT, chromium, free_port, isolated_env, serving  # noqa: E402
 
 TARGETS = {  # issue 16
@@ -56,6 +56,7 @@ TARGETS = {  # issue 16
     "year jump: numbers": {"sample": 1.0, "10-year": 1.0},
 }
 TIMEOUT = 180_000  # ms
+EVENTS_TABLE = "events_table"  # dashboard.events.TABLE
 
 KPIS = '.st-key-kpis [data-testid="stMetricValue"]'
 HEADER = '[data-testid="stMain"] [data-testid="stCaptionContainer"]'
@@ -177,44 +178,38 @@ def click_week(side: Side, label: str) -> None:
 
 
 def jump_year(side: Side, years: int, what: str) -> None:
-    """Move the date input's year by ``years`` (its year field, arrow keys; the input
-    takes the date when it loses the focus: a click on the page title)."""
+    """The picker's "a year back" / "a year ahead" button (52 weeks)."""
     page = side.page
-    year = page.get_by_role("spinbutton", name="year, Any day of the week")
-
-    def step() -> None:
-        year.click()
-        year.press("ArrowUp" if years > 0 else "ArrowDown")
-        for _ in range(abs(years) - 1):
-            year.press("ArrowUp" if years > 0 else "ArrowDown")
-        page.get_by_role("heading", name="timeaudit", exact=True).click()
-
-    shown, done = timed(page, step, header_text(page))
+    button = page.locator(f".st-key-year_{'previous' if years < 0 else 'next'} button").first
+    shown, done = timed(page, button.click, header_text(page))
     side.record(f"{what}: numbers", shown)
     side.record(f"{what}: settled", done)
 
 
-# The events table's columns before "domain" and their widths (dashboard.views.render_events)
-# — the grid is a canvas, so the cell is found by position.
-DOMAIN_X = 75 + 90 + 190 + 85 / 2
-ROW_Y = 35 + 35 / 2  # header, then the middle of the first row
+# The events table is a canvas (Glide data grid): its first row is selected by a click on
+# the row's box at its left (dashboard.events.render_events: rows 68 px under a 35 px header).
+ROW_BOX = (18, 35 + 68 / 2)
 
 
 def save_override(side: Side, domain: str) -> None:
-    """Pick ``domain`` for the first row of the events table (Glide data grid: click
-    the cell, Enter unless that opened its editor, pick the option)."""
+    """Classify the first event of the week as ``domain``: select its row (once), pick the
+    domain in the panel below the table, then time "Classify this event"."""
     page = side.page
-    grid = page.locator('.st-key-events_editor [data-testid="stDataFrameResizable"]')
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    option = page.get_by_role("option", name=domain, exact=True)
-    page.mouse.click(box["x"] + DOMAIN_X, box["y"] + ROW_Y)  # selects the cell (or, when
-    try:                                                       # it was, opens its editor)
-        option.first.wait_for(timeout=600)
-    except PlaywrightTimeout:
-        page.keyboard.press("Enter")
-        option.first.wait_for(timeout=10_000)
-    _, done = timed(page, option.first.click, None)
+    panel = page.locator(".st-key-classify")
+    if not panel.count():
+        grid = page.locator(f'.st-key-{EVENTS_TABLE} [data-testid="stDataFrameResizable"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        watch_runs(page)
+        page.mouse.click(box["x"] + ROW_BOX[0], box["y"] + ROW_BOX[1])
+        wait_run_finished(page)
+        panel.wait_for(timeout=TIMEOUT)
+    option = panel.locator("button").filter(has_text=re.compile(f"^{domain}$")).first
+    watch_runs(page)
+    option.click()
+    wait_run_finished(page)
+    button = panel.get_by_role("button", name="Classify this event")
+    _, done = timed(page, button.click, None)
     side.record("override save: settled", done)
 
 
