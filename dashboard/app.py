@@ -14,16 +14,38 @@ import streamlit as st
 
 from dashboard import events, meetings, state, views
 from dashboard.data import load_week
-from dashboard.sidebar import render_sidebar
+from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
+from dashboard.state import Setup
 
 
 def main() -> None:
     st.set_page_config(page_title="timeaudit", page_icon="⏱", layout="wide",
                        initial_sidebar_state=400)  # px: room for the settings table
     setup = state.load_setup()
-    period = render_sidebar(setup)
+    period = state.chosen_period(setup.config)
+    if settings_submitted():
+        render_sidebar(setup, period)  # saves them and reruns: no view with the old ones
+        render_week(setup)
+        return
+    # The week's numbers first, the sidebar after: its settings table is the first
+    # `st.data_editor` of a run, which imports pandas (≈ 1 s on a cold server).
+    render_week(setup)
+    render_sidebar(setup, period)
+
+
+@st.fragment
+def render_week(setup: Setup) -> None:
+    """Everything that depends on the chosen week. A fragment: a week switch, an override,
+    a filter or a choice in a view reruns this only, not the sidebar; anything that changes
+    the settings or the calendars reruns the whole app."""
+    current = state.load_setup()  # a few small files
+    if (current.config_key, current.spec) != (setup.config_key, setup.spec):
+        st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
+    header = st.container()
+    period = render_week_picker(setup.config)
     week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
-    views.render_header(setup, week)
+    with header:
+        views.render_header(setup, week)
     views.render_kpis(week)
     views.render_week_shape(week)
     views.render_boundaries(week)

@@ -42,9 +42,6 @@ from audit.domains import EVENT_SCOPE, SERIES_SCOPE
 from audit.engine import Audit, audit_window, run_audit
 from audit.errors import AuditError
 from audit.period import Period
-from connectors.caldav import read_caldav
-from connectors.google import read_google
-from connectors.graph import read_microsoft
 from connectors.ics import read_ics
 from connectors.sources import merge_events
 from connectors.url import fetch_calendar
@@ -155,17 +152,22 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
                 frames.append(read_ics(data, source=source, charset=charset, **common))
             except AuditError as error:
                 errors.append(str(error))
+        # the synced connectors are imported when used: a first page on files only (the
+        # sample) does not wait for them
         if spec.google:
+            from connectors.google import read_google  # noqa: PLC0415
             try:
                 frames.append(read_google([cid for cid, _ in spec.google], period=period))
             except AuditError as error:
                 errors.append(str(error))
         if spec.microsoft:
+            from connectors.graph import read_microsoft  # noqa: PLC0415
             try:
                 frames.append(read_microsoft([cid for cid, _ in spec.microsoft], **common))
             except AuditError as error:
                 errors.append(str(error))
         if spec.caldav:
+            from connectors.caldav import read_caldav  # noqa: PLC0415
             try:
                 frames.append(read_caldav([url for url, _ in spec.caldav], **common))
             except AuditError as error:

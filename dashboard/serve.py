@@ -33,7 +33,8 @@ SETTINGS = {
 
 
 def command_line(extra: Sequence[str] = ()) -> list[str]:
-    """``python -m streamlit run dashboard/app.py`` with our settings.
+    """``python -m dashboard.launch run dashboard/app.py`` (Streamlit's own command line,
+    with the dashboard's imports warming up, see `dashboard.launch`) with our settings.
 
     A setting in ``extra`` (``--server.address 0.0.0.0`` or ``--server.address=…``) replaces
     ours.
@@ -41,7 +42,7 @@ def command_line(extra: Sequence[str] = ()) -> list[str]:
     given = {arg.removeprefix("--").split("=", 1)[0] for arg in extra if arg.startswith("--")}
     ours = [part for key, value in SETTINGS.items() if key not in given
             for part in (f"--{key}", value)]
-    return [sys.executable, "-m", "streamlit", "run", str(APP), *ours, *extra]
+    return [sys.executable, "-m", "dashboard.launch", "run", str(APP), *ours, *extra]
 
 
 def run(extra: Sequence[str] = ()) -> int:

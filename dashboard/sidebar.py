@@ -1,4 +1,5 @@
-"""The sidebar: the week picker, connected calendars and the settings form.
+"""The sidebar (connected calendars and the settings form) and the week picker above the
+views.
 
 Every action reports its outcome beside its widgets (`dashboard.state.say`); an error is
 the one-line `AuditError` text and leaves what the person typed or uploaded in place.
@@ -34,18 +35,24 @@ from dashboard.state import REFRESH, Setup, say, show
 NO_DOMAIN = "— rules decide"
 # What the calendar's default-domain menu shows: short enough for the sidebar.
 DOMAIN_CHOICES = {NO_DOMAIN: "by the rules", **{d: f"all {d}" for d in DOMAINS}}
+# The settings form's submit button, keyed as Streamlit keys it unasked (tests find it so).
+SAVE_SETTINGS = "FormSubmitter:settings-Save settings"
 
 
-def render_sidebar(setup: Setup) -> Period:
-    """Draw the sidebar; returns the chosen week."""
+def render_sidebar(setup: Setup, period: Period) -> None:
+    """Draw the sidebar (``period``: the chosen week, which an uploaded calendar is checked
+    against)."""
     with st.sidebar:
-        period = render_week_picker(setup.config)
-        st.divider()
         render_calendars(setup, period)
         st.divider()
         render_settings(setup)
         render_locations(setup)
-    return period
+
+
+def settings_submitted() -> bool:
+    """Whether this run carries a click on "Save settings" (the app then draws the sidebar,
+    which saves them, before the views, so the views already use the new settings)."""
+    return bool(st.session_state.get(SAVE_SETTINGS))
 
 
 # ------------------------------------------------------------------ week
@@ -60,10 +67,12 @@ YEAR = 364                # days: 52 weeks back keeps the weekday (and mostly th
 
 
 def render_week_picker(config: Config) -> Period:
+    """The week picker, one row above the views (in their fragment, so that a week switch
+    reruns the views only: widgets of a fragment cannot live in the sidebar)."""
     period = state.chosen_period(config)
-    st.subheader("Week", anchor=False)
     today = clock.now().astimezone(ZoneInfo(config.timezone)).date()
-    left, middle, right = st.columns([1.15, 1.1, 0.9], gap="small")
+    left, middle, right, typed, back, ahead, label = st.columns(
+        [1, 1, 1, 1.5, 0.45, 0.45, 2.4], gap="small", vertical_alignment="bottom")
     left.button("Previous", key="week_previous", icon=":material/chevron_left:",
                 on_click=state.shift_week, args=(-7,), width="stretch",
                 help="The week before")
@@ -75,7 +84,6 @@ def render_week_picker(config: Config) -> Period:
     if not st.session_state.pop(WEEK_TEXT + "_keep", False):
         # show the week in effect (after a button), unless what was typed was refused
         st.session_state[WEEK_TEXT] = _week_text(period, config)
-    typed, back, ahead = st.columns([3, 1, 1], vertical_alignment="bottom", gap="small")
     typed.text_input("Week or day", key=WEEK_TEXT, on_change=_typed_week, args=(config,),
                      placeholder="2026-W47 or 2026-11-19",
                      help="Type an ISO week (2025-W47) or any day of it (2025-11-19) and "
@@ -89,8 +97,8 @@ def render_week_picker(config: Config) -> Period:
     show("week")
     period = state.chosen_period(config)
     iso = period.start.isocalendar()
-    st.caption(f"{week_label(period.start, period.end)} · week {iso.week} of {iso.year} · "
-               f"{config.timezone}")
+    label.markdown(f"**Week {iso.week} of {iso.year}** · "
+                   f"{week_label(period.start, period.end)} · {config.timezone}")
     return period
 
 
@@ -207,6 +215,9 @@ def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
     newly connected calendar never opens on an empty week.
     """
     now = clock.now()
+    # the week on screen now: the picker's fragment may have moved it since the sidebar
+    # (and this callback's ``period``) was drawn
+    period = state.chosen_period(setup.config)
     lo, hi = period.utc_bounds()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -593,7 +604,8 @@ def render_settings(setup: Setup) -> None:
                                    key=f"emails_{gen}")
             work = st.text_input("Work e-mail domains", ", ".join(current.work_domains),
                                  key=f"work_domains_{gen}")
-        submitted = st.form_submit_button("Save settings", icon=":material/save:",
+        submitted = st.form_submit_button("Save settings", key=SAVE_SETTINGS,
+                                          icon=":material/save:",
                                           type="primary", width="stretch")
     if submitted:
         form = settings_form.SettingsForm(
