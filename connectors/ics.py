@@ -944,6 +944,20 @@ def _original_start(occurrence: recurring_ical_events.Occurrence,
     return original.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_JOIN = "\x1f"
+
+
+def _string_lists(values: list[list[str]]) -> pl.Series:
+    """A List(String) column: the lists joined into one string each and split again by
+    Polars (0.05 s for 133k rows; building it from Python lists took 1.7 s, and through
+    pyarrow imported pyarrow, numpy and pandas: ≈ 0.6 s)."""
+    if any(_JOIN in item for items in values for item in items):
+        return pl.Series(values, dtype=pl.List(pl.String))
+    joined = pl.Series([_JOIN.join(items) if items else None for items in values],
+                       dtype=pl.String)
+    return joined.str.split(_JOIN).fill_null([])
+
+
 def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: datetime,
               end: datetime) -> pl.DataFrame:
     statics: list[_Static] = cols.get("static", [])
@@ -954,32 +968,28 @@ def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: dat
     def column(attr: str) -> list:
         return [getattr(x, attr) for x in statics]
 
-    import pyarrow as pa  # noqa: PLC0415 - only when a calendar was parsed
-
-    table = pa.table({
-        s.SOURCE: pa.array([source] * n, pa.string()),
-        s.CALENDAR: pa.array([calendar_name] * n, pa.string()),
-        s.EVENT_ID: pa.array(cols["event_id"], pa.string()),
-        s.SERIES_ID: pa.array(cols["series_id"], pa.string()),
-        s.TITLE: pa.array(column("title"), pa.string()),
-        s.DESCRIPTION: pa.array(column("description"), pa.string()),
-        s.LOCATION: pa.array(column("location"), pa.string()),
-        s.START: pa.array(cols["start"], pa.int64()),
-        s.END: pa.array(cols["end"], pa.int64()),
-        s.ALL_DAY: pa.array(cols["all_day"], pa.bool_()),
-        s.STATUS: pa.array(column("status"), pa.string()),
-        s.RESPONSE: pa.array(column("response"), pa.string()),
-        s.BUSY: pa.array(column("busy"), pa.bool_()),
-        s.KIND: pa.array(column("kind"), pa.string()),
-        s.ATTENDEES: pa.array(column("attendees"), pa.int32()),
-        s.ORGANIZER: pa.array(column("organizer"), pa.string()),
-        s.ATTENDEE_DOMAINS: pa.array(column("domains"), pa.list_(pa.string())),
-        s.CATEGORIES: pa.array(column("categories"), pa.list_(pa.string())),
-        s.COLOR: pa.array(column("color"), pa.string()),
-        s.CREATED: pa.array(column("created"), pa.int64()),
+    frame = pl.DataFrame({
+        s.SOURCE: pl.Series([source], dtype=pl.String).new_from_index(0, n),
+        s.CALENDAR: pl.Series([calendar_name], dtype=pl.String).new_from_index(0, n),
+        s.EVENT_ID: pl.Series(cols["event_id"], dtype=pl.String),
+        s.SERIES_ID: pl.Series(cols["series_id"], dtype=pl.String),
+        s.TITLE: pl.Series(column("title"), dtype=pl.String),
+        s.DESCRIPTION: pl.Series(column("description"), dtype=pl.String),
+        s.LOCATION: pl.Series(column("location"), dtype=pl.String),
+        s.START: pl.Series(cols["start"], dtype=pl.Int64),
+        s.END: pl.Series(cols["end"], dtype=pl.Int64),
+        s.ALL_DAY: pl.Series(cols["all_day"], dtype=pl.Boolean),
+        s.STATUS: pl.Series(column("status"), dtype=pl.String),
+        s.RESPONSE: pl.Series(column("response"), dtype=pl.String),
+        s.BUSY: pl.Series(column("busy"), dtype=pl.Boolean),
+        s.KIND: pl.Series(column("kind"), dtype=pl.String),
+        s.ATTENDEES: pl.Series(column("attendees"), dtype=pl.Int32),
+        s.ORGANIZER: pl.Series(column("organizer"), dtype=pl.String),
+        s.ATTENDEE_DOMAINS: _string_lists(column("domains")),
+        s.CATEGORIES: _string_lists(column("categories")),
+        s.COLOR: pl.Series(column("color"), dtype=pl.String),
+        s.CREATED: pl.Series(column("created"), dtype=pl.Int64),
     })
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
     lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))

@@ -22,6 +22,13 @@ from datetime import datetime, timedelta
 _UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
 _NEWLINE = re.compile(r"\r?\n")
 _NAME = re.compile(r"[A-Za-z0-9-]+")
+_PROPERTY = re.compile(r"[A-Za-z0-9-]+[;:]")
+_BOUNDARY = re.compile(r"^(BEGIN|END):([^\n]*)$", re.M | re.I)
+_TIME_LINE = re.compile(
+    r"^(UID|DTSTART|DTEND|DURATION|RRULE|RDATE|RECURRENCE-ID|EXDATE|BEGIN|END)([;:][^\n]*)$",
+    re.M | re.I)
+# After the parameters (which may quote colons), the value.
+_PARAMETERS_VALUE = re.compile(r';(?:[^:"\n]|"[^"\n]*")*:(.*)')
 _DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?")
 _DURATION = re.compile(
     r"([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
@@ -39,7 +46,7 @@ class Vevent:
     """One VEVENT of the file, as text, with what the window test needs."""
 
     index: int           # position among the file's VEVENTs (synthetic UIDs use it)
-    text: str            # unfolded content lines, BEGIN … END, each ending in CRLF
+    text: str            # unfolded content lines, BEGIN … END, each ending in LF
     group: str           # a UID key: two VEVENTs icalendar gives one UID share it
     repeats: bool        # RRULE, RDATE, RECURRENCE-ID or EXDATE: a Series is needed
     span: tuple[int, int] | None  # earliest start, latest end (epoch µs, with margin)
@@ -67,76 +74,58 @@ class Split:
     def calendar_text(self, events: list[Vevent]) -> str:
         """A VCALENDAR with the head, zones, other components and ``events``."""
         body = [*self.zones, *self.others, *(e.text for e in events)]
-        return "BEGIN:VCALENDAR\r\n" + "".join(line + "\r\n" for line in self.head) + \
-            "".join(body) + "END:VCALENDAR\r\n"
+        return "BEGIN:VCALENDAR\n" + "".join(line + "\n" for line in self.head) + \
+            "".join(body) + "END:VCALENDAR\n"
 
 
-def split_calendar(text: str) -> Split | None:  # noqa: PLR0911, PLR0912 - one scan, one exit per defect
+def split_calendar(text: str) -> Split | None:  # noqa: PLR0911 - one exit per defect
     """The file's components as text, or None when its structure is not the plain one
     (one or more VCALENDARs of components, no VEVENT nested deeper, every BEGIN with its
-    END): then the whole file is parsed as before."""
-    if "\r" in _NEWLINE.sub("", text):  # a bare CR: icalendar keeps it inside a line
+    END, nothing else outside): then the whole file is parsed as before."""
+    if text.count("\r") != text.count("\r\n"):  # a bare CR: icalendar keeps it in a line
         return None
-    lines = [line for line in _NEWLINE.split(_UNFOLD.sub("", text)) if line]
+    text = _UNFOLD.sub("", text).replace("\r\n", "\n")
     split = Split()
     stack: list[str] = []
-    calendars = 0
-    block: list[str] = []
-    for line in lines:
-        name, value = _name_value(line)
-        if name is None:
-            if len(stack) < 2:
-                return None
-            block.append(line)
-            continue
-        if name == "BEGIN":
-            kind = value.upper()
-            if not _NAME.fullmatch(kind) or (kind == "VCALENDAR") != (not stack) or \
-                    (kind == "VEVENT" and len(stack) != 1):
+    calendars, position, begin = 0, 0, 0
+    for match in _BOUNDARY.finditer(text):
+        kind = match.group(2).upper()
+        if not _NAME.fullmatch(kind):
+            return None
+        between = text[position:match.start()]
+        position = match.end()
+        if not stack and between.strip("\n"):
+            return None  # text outside a VCALENDAR
+        if len(stack) == 1 and not _calendar_lines(split, between, first=calendars == 1):
+            return None
+        if match.group(1).upper() == "BEGIN":
+            if (kind == "VCALENDAR") != (not stack) or (kind == "VEVENT" and len(stack) != 1):
                 return None
             stack.append(kind)
-            if kind == "VCALENDAR":
-                calendars += 1
-            elif len(stack) == 2:
-                block = []
-        elif name == "END":
-            if not stack or value.upper() != stack[-1]:
+            calendars += kind == "VCALENDAR"
+            if len(stack) == 2:
+                begin = match.start()
+        else:
+            if not stack or kind != stack.pop():
                 return None
-            kind = stack.pop()
             if len(stack) == 1:
-                block.append(line)
-                _add_component(split, kind, "".join(part + "\r\n" for part in block))
-                continue
-        elif not stack:
-            return None
-        elif len(stack) == 1:
-            if calendars == 1:
-                split.head.append(line)
-            continue
-        block.append(line)
-    if stack or not calendars or not split.events:
+                _add_component(split, kind, text[begin:match.end()] + "\n")
+    if stack or not calendars or not split.events or text[position:].strip("\n"):
         return None
     return split
 
 
-def _name_value(line: str) -> tuple[str | None, str]:
-    """A content line's name (upper case) and value; None for a line without a name."""
-    match = _NAME.match(line)
-    if match is None:
-        return None, ""
-    rest = line[match.end():]
-    if not rest or rest[0] not in ";:":
-        return None, ""
-    if rest[0] == ":":
-        return match.group().upper(), rest[1:]
-    # parameters: the value starts at the first colon outside double quotes
-    quoted = False
-    for position, char in enumerate(rest):
-        if char == '"':
-            quoted = not quoted
-        elif char == ":" and not quoted:
-            return match.group().upper(), rest[position + 1:]
-    return match.group().upper(), ""
+def _calendar_lines(split: Split, lines: str, *, first: bool) -> bool:
+    """Add a VCALENDAR's property lines to the head (of the first calendar only); False
+    for a line that is not a property."""
+    for line in lines.split("\n"):
+        if not line:
+            continue
+        if _PROPERTY.match(line) is None:
+            return False
+        if first:
+            split.head.append(line)
+    return True
 
 
 def _add_component(split: Split, kind: str, text: str) -> None:
@@ -152,15 +141,21 @@ def _vevent(index: int, text: str) -> Vevent:
     props: dict[str, str] = {}
     repeats = False
     depth = 0
-    for line in text.split("\r\n")[1:-2]:
-        name, value = _name_value(line)
+    for match in _TIME_LINE.finditer(text):
+        name = match.group(1).upper()
         if name == "BEGIN":
             depth += 1
         elif name == "END":
             depth -= 1
-        elif depth == 0 and name is not None:
+        elif depth == 1:
             repeats = repeats or name in _RECURRENCE
-            props.setdefault(name, value)
+            if name not in props:
+                rest = match.group(2)
+                if rest[0] == ":":
+                    props[name] = rest[1:]
+                else:
+                    value = _PARAMETERS_VALUE.match(rest)
+                    props[name] = value.group(1) if value else ""
     uid = props.get("UID", "")
     # Coarser than icalendar's UID (escapes and spaces removed, case folded), so two
     # VEVENTs with one UID always share a group; a VEVENT without one (icalendar strips
