@@ -25,6 +25,7 @@ import functools
 import hashlib
 import itertools
 import re
+import threading
 import warnings
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
@@ -1160,6 +1161,7 @@ _ROWS: OrderedDict[tuple, _Rows] = OrderedDict()
 _ROWS_LIMIT = 2_000_000
 _row_count = 0
 _NAMES: dict[tuple[str, str | None, str], str] = {}
+_LOCK = threading.Lock()  # the dashboard reads calendars from several threads
 
 
 def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo,
@@ -1172,37 +1174,50 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
     context = hashlib.sha256(f"{split.context()}\x00{zone_name}\x00{source}".encode()
                              ).hexdigest()
     keys = {group: group_digest(context, events) for group, events in visible.items()}
-    missing = [group for group, key in keys.items() if key not in _GROUPS]
-    name = _NAMES.get((context, calendar, source))
+    with _LOCK:
+        known = {key: _GROUPS.get(key) for key in keys.values()}
+        known_rows = {key: _ROWS.get((key, owners, lo, hi)) for key in keys.values()}
+        for key, group in known.items():
+            if group is not None:
+                _GROUPS.move_to_end(key)
+            if known_rows[key] is not None:
+                _ROWS.move_to_end((key, owners, lo, hi))
+        name = _NAMES.get((context, calendar, source))
+    missing = [group for group, key in keys.items() if known[key] is None]
     if missing or name is None:
         parsed = _parse_groups(split, [visible[g] for g in missing], source, zone, label)
         if parsed is None:
             return None
         name, groups = parsed
-        name = calendar or name or _stem(source)
-        _NAMES[(context, calendar, source)] = name.strip() or _stem(source)
-        for group, entry in zip(missing, groups, strict=True):
-            _remember_group(keys[group], entry)
-    name = _NAMES[(context, calendar, source)]
+        name = (calendar or name or _stem(source)).strip() or _stem(source)
+        with _LOCK:
+            _NAMES[(context, calendar, source)] = name
+            for group, entry in zip(missing, groups, strict=True):
+                known[keys[group]] = entry
+                _remember_group(keys[group], entry)
 
+    cols, skipped = _window_rows([(key, known[key], known_rows[key]) for key in keys.values()],
+                                 owners=owners, zone=zone, start=start, end=end)
+    return cols, name, skipped
+
+
+def _window_rows(groups: list[tuple[str, _Group, _Rows | None]], *, owners: frozenset[str],
+                 zone: tzinfo, start: datetime, end: datetime,
+                 ) -> tuple[dict[str, list], _Skipped]:
+    """The rows of each group in [start, end): remembered ones, else expanded (and then
+    remembered) under one step budget for the read."""
+    lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     skipped = _Skipped()
     cols: dict[str, list] = defaultdict(list)
     work = _Work()
     fresh: list[tuple[tuple, _Rows]] = []
-    for key in keys.values():  # a group's rows for this window, from memory if known
-        rows_key = (key, owners, lo, hi)
-        rows = _ROWS.get(rows_key)
-        if rows is not None:
-            _ROWS.move_to_end(rows_key)
-            work.left -= rows.steps
+    work.left -= sum(rows.steps for _key, _group, rows in groups if rows is not None)
     token = _WORK.set(work)
     try:
-        for key in keys.values():
-            group = _GROUPS[key]
-            _GROUPS.move_to_end(key)
+        for key, group, remembered in groups:
             skipped.merge(group.skipped)
             rows_key = (key, owners, lo, hi)
-            rows = _ROWS.get(rows_key)
+            rows = remembered
             if rows is None:
                 left, cut = work.left, set(work.cut_series)
                 own = _Skipped()
@@ -1218,9 +1233,10 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
     skipped.cut_series -= work.file_cut
     skipped.file_cut |= work.file_cut
     if not work.file_cut:  # rows cut by the file's budget depend on the other groups
-        for rows_key, rows in fresh:
-            _remember_rows(rows_key, rows)
-    return cols, name, skipped
+        with _LOCK:
+            for rows_key, rows in fresh:
+                _remember_rows(rows_key, rows)
+    return cols, skipped
 
 
 def _parse_groups(split: Split, groups: list[list], source: str, zone: tzinfo,
@@ -1286,10 +1302,11 @@ def parsed_calendar(data: bytes, *, source: str, calendar: str | None, zone: tzi
 
 def clear_memory_cache() -> None:
     global _group_chars, _row_count  # noqa: PLW0603
-    _GROUPS.clear()
-    _ROWS.clear()
-    _NAMES.clear()
-    _group_chars = _row_count = 0
+    with _LOCK:
+        _GROUPS.clear()
+        _ROWS.clear()
+        _NAMES.clear()
+        _group_chars = _row_count = 0
 
 
 __all__ = [
