@@ -966,20 +966,25 @@ def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: dat
     if n == 0:
         return s.empty_events()
 
-    def column(attr: str) -> list:
-        return [getattr(x, attr) for x in statics]
+    # The fields every occurrence of a VEVENT shares are built once per VEVENT and
+    # gathered per row (a 10-year file: 547k rows, 26k VEVENTs).
+    position: dict[int, int] = {}
+    distinct: list[_Static] = []
+    rows_static = []
+    for static in statics:
+        at = position.get(id(static))
+        if at is None:
+            at = position[id(static)] = len(distinct)
+            distinct.append(static)
+        rows_static.append(at)
 
-    frame = pl.DataFrame({
-        s.SOURCE: pl.Series([source], dtype=pl.String).new_from_index(0, n),
-        s.CALENDAR: pl.Series([calendar_name], dtype=pl.String).new_from_index(0, n),
-        s.EVENT_ID: pl.Series(cols["event_id"], dtype=pl.String),
-        s.SERIES_ID: pl.Series(cols["series_id"], dtype=pl.String),
+    def column(attr: str) -> list:
+        return [getattr(x, attr) for x in distinct]
+
+    shared = pl.DataFrame({
         s.TITLE: pl.Series(column("title"), dtype=pl.String),
         s.DESCRIPTION: pl.Series(column("description"), dtype=pl.String),
         s.LOCATION: pl.Series(column("location"), dtype=pl.String),
-        s.START: pl.Series(cols["start"], dtype=pl.Int64),
-        s.END: pl.Series(cols["end"], dtype=pl.Int64),
-        s.ALL_DAY: pl.Series(cols["all_day"], dtype=pl.Boolean),
         s.STATUS: pl.Series(column("status"), dtype=pl.String),
         s.RESPONSE: pl.Series(column("response"), dtype=pl.String),
         s.BUSY: pl.Series(column("busy"), dtype=pl.Boolean),
@@ -990,7 +995,16 @@ def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: dat
         s.CATEGORIES: _string_lists(column("categories")),
         s.COLOR: pl.Series(column("color"), dtype=pl.String),
         s.CREATED: pl.Series(column("created"), dtype=pl.Int64),
-    })
+    })[pl.Series(rows_static, dtype=pl.UInt32)]
+    frame = pl.DataFrame({
+        s.SOURCE: pl.Series([source], dtype=pl.String).new_from_index(0, n),
+        s.CALENDAR: pl.Series([calendar_name], dtype=pl.String).new_from_index(0, n),
+        s.EVENT_ID: pl.Series(cols["event_id"], dtype=pl.String),
+        s.SERIES_ID: pl.Series(cols["series_id"], dtype=pl.String),
+        s.START: pl.Series(cols["start"], dtype=pl.Int64),
+        s.END: pl.Series(cols["end"], dtype=pl.Int64),
+        s.ALL_DAY: pl.Series(cols["all_day"], dtype=pl.Boolean),
+    }).hstack(shared)
     lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))

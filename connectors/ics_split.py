@@ -78,13 +78,15 @@ class Split:
             "".join(body) + "END:VCALENDAR\n"
 
 
-def split_calendar(text: str) -> Split | None:  # noqa: PLR0911 - one exit per defect
+def split_calendar(text: str) -> Split | None:  # noqa: PLR0911, PLR0912 - one scan
     """The file's components as text, or None when its structure is not the plain one
     (one or more VCALENDARs of components, no VEVENT nested deeper, every BEGIN with its
     END, nothing else outside): then the whole file is parsed as before."""
     if text.count("\r") != text.count("\r\n"):  # a bare CR: icalendar keeps it in a line
         return None
-    text = _UNFOLD.sub("", text).replace("\r\n", "\n")
+    if "\n " in text or "\n\t" in text:  # the regex costs ≈ 0.2 s on 9 MB: only when folded
+        text = _UNFOLD.sub("", text)
+    text = text.replace("\r\n", "\n")
     split = Split()
     stack: list[str] = []
     calendars, position, begin = 0, 0, 0
