@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,8 +28,15 @@ from audit.errors import InvalidCalendar
 from connectors import ics
 from connectors.ics import CalendarWarning, read_ics
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import ingest as ingest_benchmark
+# The benchmark's calendar generator, loaded by path: putting benchmarks/ on sys.path
+# would shadow the dashboard package with benchmarks/dashboard.py for the whole session.
+_SPEC = importlib.util.spec_from_file_location(
+    "timeaudit_ingest_benchmark",
+    Path(__file__).resolve().parent.parent / "benchmarks" / "ingest.py")
+assert _SPEC is not None
+assert _SPEC.loader is not None
+ingest_benchmark = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(ingest_benchmark)
 
 WIDE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC))
 # Its one malformed VEVENT is in 9999, outside WIDE: counted only when a window sees it.
