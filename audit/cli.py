@@ -102,12 +102,11 @@ class Context:
         return run_audit(self.read_events(audit_window(self.period)), self.config, self.period,
                          load_overrides())
 
-
     def run_audits(self) -> tuple[Audit, Audit | None]:
         """The audit of the period and of the period before it (issue 14: period over
         period), from one read of the calendars covering both."""
         from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
-        from audit.period import previous_period  # noqa: PLC0415
+        from audit.period import Period, previous_period  # noqa: PLC0415
         from audit.store import load_overrides  # noqa: PLC0415
 
         before = previous_period(self.period)
