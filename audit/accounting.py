@@ -34,8 +34,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from audit.config import Config
-from audit.period import Period
-from audit.schema import ALL_DAY, ATTENDEES, BUSY, END, KIND, RESPONSE, START, STATUS
+from core.period import Period
+from core.schema import ALL_DAY, ATTENDEES, BUSY, END, KIND, RESPONSE, START, STATUS
 
 COUNTED = "counted"
 COUNT_REASON = "count_reason"

@@ -65,8 +65,8 @@ from audit.accounting import (
 )
 from audit.config import WEEKDAYS, Config, TimeRange
 from audit.domains import Domain
-from audit.period import Period
-from audit.schema import (
+from core.period import Period
+from core.schema import (
     ALL_DAY,
     ATTENDEES,
     CALENDAR,

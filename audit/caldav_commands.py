@@ -12,9 +12,9 @@ import sys
 
 import click
 
-from audit import clock
-from audit.errors import UsageError
 from audit.google_commands import ProgressPrinter
+from core import clock
+from core.errors import UsageError
 
 # The CLI's progress callback for `connectors.caldav.sync` and `read_caldav`.
 print_progress = ProgressPrinter()

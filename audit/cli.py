@@ -21,11 +21,11 @@ import click
 import polars as pl
 import timeaudit_sample
 
-from audit import schema as s
 from audit.config import Config, load_config
-from audit.errors import AuditError, CalendarWarning, UsageError, printable
-from audit.period import Period, resolve_period, resolve_zone
 from audit.spreadsheet import safe_frame
+from core import schema as s
+from core.errors import AuditError, CalendarWarning, UsageError, printable
+from core.period import Period, resolve_period, resolve_zone
 
 if TYPE_CHECKING:
     from audit.engine import Audit

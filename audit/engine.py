@@ -26,8 +26,8 @@ from audit.boundaries import find_violations, working_windows
 from audit.classify import classify_events
 from audit.config import Config
 from audit.focus import focus_by_day
-from audit.period import Period
-from audit.schema import EVENT_ID, START
+from core.period import Period
+from core.schema import EVENT_ID, START
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from audit.accounting import (
 )
 from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
 from audit.config import Config
-from audit.schema import END, KIND, START, TITLE
+from core.schema import END, KIND, START, TITLE
 
 FOCUS_COLUMNS = ("working_minutes", "focus_minutes", "protected_focus_minutes",
                  "fragmented_minutes", "busy_in_window_minutes")

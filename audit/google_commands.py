@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from audit import clock
-from audit.errors import UsageError, printable
+from core import clock
+from core.errors import UsageError, printable
 
 if TYPE_CHECKING:
     from connectors.google import SyncProgress
@@ -149,7 +149,7 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
 def _day(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
-    from audit.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
+    from core.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
 
     try:
         day = date.fromisoformat(text.strip())

@@ -22,9 +22,9 @@ from typing import Any
 import polars as pl
 
 from audit.engine import Audit
-from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, _replace_set, events_frame, violations_frame
 from audit.report import build_report
+from core.errors import AuditError
 
 HTML_FILE = "report.html"
 MOST_ITEMS = 10

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from audit import clock
-from audit.errors import UsageError
 from audit.google_commands import ProgressPrinter
+from core import clock
+from core.errors import UsageError
 
 if TYPE_CHECKING:
     import polars as pl
 
     from audit.config import Config
-    from audit.period import Period
     from connectors.graph import GraphClient
+    from core.period import Period
 
 
 def _default_client() -> GraphClient:

@@ -45,8 +45,8 @@ from audit.config import (
     parse_config,
 )
 from audit.domains import DOMAINS
-from audit.errors import AuditError, ConfigError
 from audit.toml_edit import TomlEditError, set_tables, set_value
+from core.errors import AuditError, ConfigError
 
 try:
     import fcntl

@@ -17,9 +17,9 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
-from audit import clock
 from audit.domains import DOMAINS, EVENT_SCOPE, OVERRIDE_SCHEMA, SERIES_SCOPE
-from audit.errors import AuditError, UsageError
+from core import clock
+from core.errors import AuditError, UsageError
 
 STORE_FILE = "timeaudit.sqlite3"
 OVERRIDES_VERSION = 1  # the row _SCHEMA writes into schema_version

@@ -20,8 +20,8 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
-from audit import __version__
-from audit.schema import EVENT_SCHEMA
+from core import __version__
+from core.schema import EVENT_SCHEMA
 
 # Bump when the mapping from ICS to the frame changes.
 FORMAT = 4

@@ -35,11 +35,11 @@ from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
 
-from audit import clock
-from audit import schema as s
-from audit.errors import AuditError, AuthError, CalendarWarning, ConnectorError, UsageError
 from connectors import caldav_secret, caldav_store
 from connectors.caldav_store import Account, Calendar, StoredObject
+from core import clock
+from core import schema as s
+from core.errors import AuditError, AuthError, CalendarWarning, ConnectorError, UsageError
 
 TIMEOUT_SECONDS = 30
 MULTIGET_BATCH = 100  # hrefs per calendar-multiget REPORT

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from audit import clock, store
-from audit.errors import AuditError
+from audit import store
+from core import clock
+from core.errors import AuditError
 
 CALDAV_VERSION = 1  # the row _SCHEMA writes into schema_version
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"

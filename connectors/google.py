@@ -32,10 +32,15 @@ from typing import Any
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
-from audit import clock
-from audit import schema as s
 from audit.config import Config
-from audit.errors import (
+from connectors import google_store
+from connectors.google_auth import EXPIRED, load_credentials, login, logout
+from connectors.google_frame import events_to_frame, item_problem, skipped_warning
+from connectors.google_store import Calendar, SyncWindow
+from connectors.progress import SyncProgress
+from core import clock
+from core import schema as s
+from core.errors import (
     AuditError,
     AuthError,
     CalendarWarning,
@@ -43,12 +48,7 @@ from audit.errors import (
     RateLimited,
     UsageError,
 )
-from audit.period import Period
-from connectors import google_store
-from connectors.google_auth import EXPIRED, load_credentials, login, logout
-from connectors.google_frame import events_to_frame, item_problem, skipped_warning
-from connectors.google_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
+from core.period import Period
 
 # A retry sleeps rand() × 2^n seconds (n = 1, 2, …): four retries wait 15 s on average,
 # at most 30 s, before a sync gives up on a page.

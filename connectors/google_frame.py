@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 import pyarrow as pa
 
-from audit import schema as s
-from audit.errors import CalendarWarning
-from audit.period import local_midnight, resolve_zone
+from core import schema as s
+from core.errors import CalendarWarning
+from core.period import local_midnight, resolve_zone
 
 # Event.eventType: default, birthday and fromGmail are ordinary events.
 KIND_BY_EVENT_TYPE = {

@@ -19,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import clock, store
-from audit.errors import AuditError
+from audit import store
 from connectors.google_frame import parse_when, slot
+from core import clock
+from core.errors import AuditError
 
 GOOGLE_VERSION = 1  # the row _SCHEMA writes into schema_version
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"

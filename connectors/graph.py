@@ -36,9 +36,13 @@ from urllib.parse import quote, urlencode
 
 import polars as pl
 
-from audit import clock
-from audit import schema as s
-from audit.errors import (
+from connectors import graph_store
+from connectors.graph_frame import graph_events_to_frame
+from connectors.graph_store import Calendar, SyncWindow
+from connectors.progress import SyncProgress
+from core import clock
+from core import schema as s
+from core.errors import (
     AuditError,
     AuthError,
     CalendarWarning,
@@ -46,10 +50,6 @@ from audit.errors import (
     RateLimited,
     UsageError,
 )
-from connectors import graph_store
-from connectors.graph_frame import graph_events_to_frame
-from connectors.graph_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 GRAPH_ORIGIN = "https://graph.microsoft.com/"

@@ -41,8 +41,8 @@ import polars as pl
 import pyarrow as pa
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from audit import schema as s
-from audit.errors import CalendarWarning, UsageError
+from core import schema as s
+from core.errors import CalendarWarning, UsageError
 
 # event.responseStatus.response → SPEC §3 response
 RESPONSE_BY_GRAPH = {
@@ -88,7 +88,7 @@ def zone_named(name: object) -> tzinfo | None:
 
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     """The UTC instant at which ``day`` begins in ``zone`` (after a gap over midnight, the
-    first instant that exists: the same rule as `audit.period.local_midnight`)."""
+    first instant that exists: the same rule as `core.period.local_midnight`)."""
     instant = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
     if instant.astimezone(zone).date() < day:
         instant += timedelta(hours=1)

@@ -19,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import clock, store
-from audit.errors import AuditError
+from audit import store
 from connectors.graph_frame import parse_when
+from core import clock
+from core.errors import AuditError
 
 MICROSOFT_VERSION = 1
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"

@@ -40,11 +40,11 @@ from dateutil.rrule import DAILY, HOURLY, MINUTELY, SECONDLY, WEEKLY, rrule, wee
 from icalendar.prop import vRecur
 from recurring_ical_events.util import compare_greater, convert_to_datetime, is_pytz
 
-from audit import schema as s
-from audit.errors import CalendarWarning, InvalidCalendar, printable
-from audit.period import local_midnight, resolve_zone
 from connectors import cache
 from connectors.text import decode_calendar_bytes
+from core import schema as s
+from core.errors import CalendarWarning, InvalidCalendar, printable
+from core.period import local_midnight, resolve_zone
 
 # Work bounds (docs/ingest.md "Bounds"). A step is one date the recurrence library
 # produces for a rule, RDATE list or DTSTART, also before the window (a rule with COUNT

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
-from audit import schema as s
 from audit.config import Config
-from audit.period import Period
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
+from core import schema as s
+from core.period import Period
 
 
 @dataclass(frozen=True)

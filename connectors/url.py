@@ -31,8 +31,8 @@ from pathlib import Path
 
 import platformdirs
 
-from audit import __version__, clock
-from audit.errors import CalendarWarning, ConnectorError
+from core import __version__, clock
+from core.errors import CalendarWarning, ConnectorError
 
 TIMEOUT_SECONDS = 30  # for each read (and to connect)
 DEADLINE_SECONDS = 120  # for the whole download: headers, redirects and body

@@ -36,18 +36,18 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from audit import schema as s
 from audit.config import WEEKDAYS, Config
 from audit.domains import EVENT_SCOPE, SERIES_SCOPE
 from audit.engine import Audit, audit_window, run_audit
-from audit.errors import AuditError
-from audit.period import Period
 from connectors.caldav import read_caldav
 from connectors.google import read_google
 from connectors.graph import read_microsoft
 from connectors.ics import read_ics
 from connectors.sources import merge_events
 from connectors.url import fetch_calendar
+from core import schema as s
+from core.errors import AuditError
+from core.period import Period
 from dashboard.figures import hourly_work, slice_audit, weekly_figures
 
 READ_WEEKS = 52   # a year of calendar read at once

@@ -20,8 +20,8 @@ from audit.domains import Domain
 from audit.engine import Audit
 from audit.focus import is_focus_block
 from audit.learning import suggest_corrections
-from audit.period import Period
 from audit.report import DOMAINS, QUADRANTS, day_table
+from core.period import Period
 from dashboard.intervals import END, START, intersect, subtract
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import microsoft_commands
-from audit.errors import AuditError
 from connectors import graph, graph_auth, graph_store
+from core.errors import AuditError
 from dashboard.state import say, show
 
 AREA = "microsoft"

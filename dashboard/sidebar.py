@@ -16,16 +16,17 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from audit import clock, settings
+from audit import settings
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
-from audit.errors import AuditError
-from audit.period import Period
 from connectors import caldav as caldav_api
 from connectors import caldav_store, google_auth, google_store
 from connectors import google as google_api
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
+from core import clock
+from core.errors import AuditError
+from core.period import Period
 from dashboard import state
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft

@@ -11,9 +11,9 @@ import streamlit as st
 from audit import settings, store
 from audit.classify import calendar_defaults
 from audit.domains import DOMAINS
-from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
 from audit.report import QUADRANTS
+from core.errors import AuditError
 from dashboard import charts, figures, state
 from dashboard.data import Week
 from dashboard.state import Setup, say, show

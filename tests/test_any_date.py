@@ -1,6 +1,6 @@
 """The dashboard and `timeaudit report` on the sample give a believable week on any date.
 
-"Now" (audit.clock) is frozen at dates that are hard for calendars. On each, the page opens
+"Now" (core.clock) is frozen at dates that are hard for calendars. On each, the page opens
 on the last complete week before "now", its figures are the engine's for that week, and
 the week is a real one: counted work and life time, boundary violations and focus time.
 """
@@ -16,11 +16,12 @@ import pytest
 import timeaudit_sample
 from streamlit.testing.v1 import AppTest
 
-from audit import clock, store
+from audit import store
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import Period
 from connectors.sources import Sources, read_sources
+from core import clock
+from core.period import Period
 from dashboard import figures
 
 CONFIG = load_config(timeaudit_sample.CONFIG)

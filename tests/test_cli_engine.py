@@ -19,10 +19,10 @@ from report_shape import check_shape
 from audit.cli import cli, main
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import parse_week
 from audit.report import build_report
 from audit.store import load_overrides
 from connectors.sources import Sources, read_sources
+from core.period import parse_week
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"

@@ -17,7 +17,7 @@ from audit.config import (
     load_default_rules,
     local_zone_name,
 )
-from audit.errors import ConfigError
+from core.errors import ConfigError
 
 SPEC_EXAMPLE = r'''
 timezone = "Europe/Berlin"

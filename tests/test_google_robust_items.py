@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from google_replay import JSON, items, ok, replay
 
-from audit.errors import CalendarWarning, ConnectorError
-from audit.period import Period
 from connectors import google_store
 from connectors.google import read_google, sync
+from core.errors import CalendarWarning, ConnectorError
+from core.period import Period
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")

@@ -21,15 +21,6 @@ import pytest
 from google.oauth2.credentials import Credentials
 from google_replay import event_requests, failing, items, ok, replay
 
-from audit.errors import (
-    AuditError,
-    AuthError,
-    CalendarWarning,
-    ConnectorError,
-    RateLimited,
-    UsageError,
-)
-from audit.period import Period
 from connectors import google_store
 from connectors.google import (
     EVENT_FIELDS,
@@ -39,6 +30,15 @@ from connectors.google import (
     read_google,
     sync,
 )
+from core.errors import (
+    AuditError,
+    AuthError,
+    CalendarWarning,
+    ConnectorError,
+    RateLimited,
+    UsageError,
+)
+from core.period import Period
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")

@@ -16,9 +16,9 @@ from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
 from audit.html_report import render_html, summary_sentences
-from audit.period import Period
 from audit.report import build_report
 from connectors.sources import Sources, read_sources
+from core.period import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

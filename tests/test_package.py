@@ -20,7 +20,7 @@ import pytest
 from served import chromium, free_port, isolated_env, open_dashboard, serving
 from test_local_only import HOOK, assert_local_only, socket_events
 
-import audit
+import core
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = (".git", ".venv", "build", "*.egg-info", "test-artifacts", "__pycache__",
@@ -57,7 +57,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_installed_command_knows_its_version(installed: Path, tmp_path: Path) -> None:
     assert run(installed / "timeaudit", "--version", cwd=tmp_path).strip() == \
-        f"timeaudit, version {audit.__version__}"
+        f"timeaudit, version {core.__version__}"
 
 
 def test_the_installed_report_on_the_sample_is_the_checkouts(installed: Path,

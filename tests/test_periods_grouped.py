@@ -19,10 +19,10 @@ from report_shape import GROUPED_SHAPE, TYPES, check_shape
 from audit.cli import main
 from audit.config import parse_config
 from audit.engine import run_audit
-from audit.errors import UsageError
-from audit.period import Period, parse_month, parse_quarter, resolve_period
 from audit.report import build_report, render_table
-from audit.schema import EVENT_SCHEMA
+from core.errors import UsageError
+from core.period import Period, parse_month, parse_quarter, resolve_period
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

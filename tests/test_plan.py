@@ -19,9 +19,9 @@ import pytest
 from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
-from audit.period import Period
 from audit.plan import plan_calendar, plan_week, propose_focus_blocks
 from connectors.ics import read_ics
+from core.period import Period
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

@@ -10,7 +10,7 @@ import pytest
 from audit import settings
 from audit.cli import main
 from audit.config import load_config
-from audit.errors import ConfigError
+from core.errors import ConfigError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit import settings
-from audit.errors import AuditError
+from core.errors import AuditError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ import pytest
 
 from audit import store
 from audit.cli import main
-from audit.errors import AuditError
 from connectors import google_store
+from core.errors import AuditError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from audit import settings as s
 from audit.config import WEEKDAYS, find_config_file, load_config, parse_config
-from audit.errors import AuditError, ConfigError
 from audit.toml_edit import TomlEditError, dump_value, set_tables, set_value
+from core.errors import AuditError, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "timeaudit.toml"
