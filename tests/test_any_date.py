@@ -84,7 +84,7 @@ def test_report_defaults_to_the_last_complete_week(case: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     now, monday = DATES[case]
     monkeypatch.setenv(clock.ENV, now)
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "report", "--sample",
+    done = subprocess.run([sys.executable, "-m", "cli", "report", "--sample",
                            "--format", "json"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

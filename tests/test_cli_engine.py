@@ -1,4 +1,4 @@
-"""`timeaudit report / export / classify / events` through `audit.cli.main`, end to end.
+"""`timeaudit report / export / classify / events` through `cli.main.main`, end to end.
 
 Small .ics files and a timeaudit.toml are written into tmp_path; the sample calendars are
 read from ``sample_data/``. Overrides go to the isolated XDG data dir of conftest.
@@ -16,11 +16,11 @@ import click
 import pytest
 from report_shape import check_shape
 
-from audit.cli import cli, main
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
 from audit.report import build_report
 from audit.store import load_overrides
+from cli.main import cli, main
 from connectors.sources import Sources, read_sources
 from core.period import parse_week
 

@@ -96,7 +96,7 @@ def test_items_stored_by_an_older_version_are_skipped_when_read(db: Path) -> Non
 
 def test_report_google_works_with_bad_items_in_the_store(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from audit.cli import main  # noqa: PLC0415
+    from cli.main import main  # noqa: PLC0415
 
     path = google_store.store.default_store_path()
     service, _ = replay(ok("calendar_list"), page(good()))

@@ -12,11 +12,11 @@ import pytest
 import timeaudit_sample
 from served import chromium
 
-from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
 from audit.html_report import render_html, summary_sentences
 from audit.report import build_report
+from cli.main import main
 from connectors.sources import Sources, read_sources
 from core.period import Period
 

@@ -64,7 +64,7 @@ def test_the_installed_report_on_the_sample_is_the_checkouts(installed: Path,
                                                               tmp_path: Path) -> None:
     args = ["report", "--sample", "--week", "2026-W47", "--format", "json"]
     there = json.loads(run(installed / "timeaudit", *args, cwd=tmp_path))
-    here = json.loads(run(sys.executable, "-m", "audit.cli", *args, cwd=ROOT))
+    here = json.loads(run(sys.executable, "-m", "cli", *args, cwd=ROOT))
     assert there == here
     assert there["hours"]["total"] > 30
     assert there["violations"]["count"] > 0

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from audit import settings
-from audit.cli import main
 from audit.config import load_config
+from cli.main import main
 from core.errors import ConfigError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 
 from audit import export
-from audit.cli import main
 from audit.config import parse_config
 from audit.engine import Audit, run_audit
 from audit.spreadsheet import LOOK_ALIKES, safe_frame
 from audit.store import load_overrides
+from cli.main import main
 from connectors.sources import Sources, read_sources
 from core.errors import AuditError
 from core.period import parse_week

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
+from cli.main import main
 from core.errors import UsageError
 from core.period import FIRST_DAY, LAST_DAY, Period, resolve_period, resolve_zone
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit import store
-from audit.cli import main
+from cli.main import main
 from connectors import google_store
 from core.errors import AuditError
 

@@ -1,7 +1,7 @@
 """`timeaudit caldav …`: sign in, list and choose calendars, sync — a thin shell over
 `connectors.caldav`, which the dashboard calls too.
 
-Errors are `AuditError`s, printed as one line by `audit.cli.main` (exit status 2). The
+Errors are `AuditError`s, printed as one line by `cli.main.main` (exit status 2). The
 connector is imported inside the commands so `timeaudit --help` stays fast.
 """
 
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from audit.google_commands import ProgressPrinter
+from cli.google_commands import ProgressPrinter
 from core import clock
 from core.errors import UsageError
 

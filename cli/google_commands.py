@@ -1,7 +1,7 @@
 """`timeaudit google …`: sign in, list and choose calendars, sync — a thin shell over
 `connectors.google`, which the dashboard calls too.
 
-Errors are `AuditError`s, printed as one line by `audit.cli.main`. The connector is
+Errors are `AuditError`s, printed as one line by `cli.main.main`. The connector is
 imported inside the commands so `timeaudit --help` stays fast.
 """
 

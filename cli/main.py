@@ -66,19 +66,19 @@ class Context:
             frames.append(read_sources(sources, period=period, config=self.config,
                                        use_cache=self.use_cache, progress=_progress))
         if self.google is not None:
-            from audit.google_commands import print_progress  # noqa: PLC0415
+            from cli.google_commands import print_progress  # noqa: PLC0415
             from connectors.google import read_google  # noqa: PLC0415
 
             frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
         if self.microsoft is not None:
-            from audit.microsoft_commands import read_events  # noqa: PLC0415
+            from cli.microsoft_commands import read_events  # noqa: PLC0415
 
             frames.append(read_events(self.microsoft, period=period, config=self.config,
                                       sync_first=self.sync))
         if self.caldav is not None:
-            from audit.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
+            from cli.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
             from connectors.caldav import read_caldav  # noqa: PLC0415
 
             start, end = period.utc_bounds()
@@ -426,13 +426,13 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
     sys.exit(serve.run(streamlit_args))
 
 
-from audit.google_commands import google as _google  # noqa: E402 - after cli exists
+from cli.google_commands import google as _google  # noqa: E402 - after cli exists
 
 cli.add_command(_google)
-from audit.microsoft_commands import microsoft as _microsoft  # noqa: E402
+from cli.microsoft_commands import microsoft as _microsoft  # noqa: E402
 
 cli.add_command(_microsoft)
-from audit.caldav_commands import caldav as _caldav  # noqa: E402
+from cli.caldav_commands import caldav as _caldav  # noqa: E402
 
 cli.add_command(_caldav)
 
