@@ -1,6 +1,7 @@
 """The Google connector's tables in the local store: calendars, selection, raw events, sync state.
 
-They live in the same SQLite file as the overrides (`audit.store`), with their own row
+They live in the local store (`core.local_store`), the SQLite file that also holds the
+overrides (`audit.store`), with their own row
 ``google`` in ``schema_version``. Events are kept as the raw JSON items Google sent and
 mapped when read (`connectors.google_frame`), so a mapping fix needs no re-sync.
 
@@ -19,13 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import store
 from connectors.google_frame import parse_when, slot
-from core import clock
+from core import clock, local_store
 from core.errors import AuditError
+from core.local_store import read_stamp, write_stamp
 
 GOOGLE_VERSION = 1  # the row _SCHEMA writes into schema_version
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # Items are found by a UTC key; all-day dates are keyed at 00:00Z, so a window is widened
 # by the largest UTC offset (+14 h, Kiribati) before the exact cut in the frame.
 _KEY_SLACK = timedelta(days=1)
@@ -120,22 +120,14 @@ class WriteCounts:
     removed: int  # occurrences deleted by cancellations
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_STAMP)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
-
-
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`audit.store.connect`) with the Google tables in it (written only when
+    """The store (`core.local_store.connect`) with the Google tables in it (written only when
     missing, so reading a store never writes to it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    connection = store.connect(target)
+    target = Path(path) if path is not None else local_store.default_store_path()
+    connection = local_store.connect(target)
     try:
-        with store.guard(target):
-            store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
+        with local_store.guard(target):
+            local_store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
             (version,) = connection.execute(
                 "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
     except BaseException:
@@ -151,19 +143,19 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
 @contextmanager
 def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    target = Path(path) if path is not None else store.default_store_path()
-    with store.guard(target), closing(connect(target)) as connection, connection:
+    target = Path(path) if path is not None else local_store.default_store_path()
+    with local_store.guard(target), closing(connect(target)) as connection, connection:
         yield connection
 
 
 @contextmanager
 def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
     """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else store.default_store_path()
+    target = Path(path) if path is not None else local_store.default_store_path()
     if not target.exists():
         yield None
         return
-    with store.guard(target), closing(connect(target)) as connection:
+    with local_store.guard(target), closing(connect(target)) as connection:
         yield connection
 
 
@@ -177,7 +169,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
              name = excluded.name, is_primary = excluded.is_primary,
              access_role = excluded.access_role, time_zone = excluded.time_zone,
              listed_at = excluded.listed_at""",
-        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, _stamp(now))
+        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, write_stamp(now))
          for c in calendars],
     )
 
@@ -221,11 +213,11 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
             "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
             "FROM google_sync_state").fetchall()
     try:
-        return {cid: SyncState(cid, token, SyncWindow(_instant(lo), _instant(hi)),
-                               _instant(at)) for cid, token, lo, hi, at in rows}
+        return {cid: SyncState(cid, token, SyncWindow(read_stamp(lo), read_stamp(hi)),
+                               read_stamp(at)) for cid, token, lo, hi, at in rows}
     except (TypeError, ValueError) as error:
-        target = Path(path) if path is not None else store.default_store_path()
-        raise store.unusable(target, f"a sync state it holds is damaged: {error}") from None
+        target = Path(path) if path is not None else local_store.default_store_path()
+        raise local_store.unusable(target, f"a sync state it holds is damaged: {error}") from None
 
 
 def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -238,7 +230,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if start is None:
         return None, None
     finish = end[0] if end is not None else start[0]
-    return _stamp(start[0]), _stamp(max(finish, start[0]))
+    return write_stamp(start[0]), write_stamp(max(finish, start[0]))
 
 
 def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
@@ -283,7 +275,8 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
             """INSERT OR REPLACE INTO google_sync_state
                (calendar_id, sync_token, window_start, window_end, synced_at)
                VALUES (?, ?, ?, ?, ?)""",
-            (calendar.id, sync_token, _stamp(window.start), _stamp(window.end), _stamp(now)))
+            (calendar.id, sync_token, write_stamp(window.start), write_stamp(window.end),
+             write_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM google_events WHERE calendar_id = ?", (calendar.id,)
         ).fetchone()
@@ -300,7 +293,7 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
         rows = connection.execute(
             "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
             "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
-            (calendar_id, _stamp(end + _KEY_SLACK), _stamp(start - _KEY_SLACK)),
+            (calendar_id, write_stamp(end + _KEY_SLACK), write_stamp(start - _KEY_SLACK)),
         ).fetchall()
     items = []
     for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)
