@@ -50,11 +50,8 @@ class Context:
     def read_events(self, period: Period | None = None) -> pl.DataFrame:
         """The occurrences of ``period`` (default: the period of the options)."""
         period = period or self.period
-        from connectors.sources import (  # noqa: PLC0415 - fast --help
-            Sources,
-            merge_events,
-            read_sources,
-        )
+        from cli.reading import read_google, read_sources  # noqa: PLC0415 - fast --help
+        from connectors.sources import Sources, merge_events  # noqa: PLC0415
 
         sources = Sources(ics=self.ics, urls=self.urls)
         if (not sources and self.google is None and self.microsoft is None
@@ -67,7 +64,6 @@ class Context:
                                        use_cache=self.use_cache, progress=_progress))
         if self.google is not None:
             from cli.google_commands import print_progress  # noqa: PLC0415
-            from connectors.google import read_google  # noqa: PLC0415
 
             frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,

@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from core import clock, local_store
+from core import clock
+from core import local_store as store
 from core.errors import AuditError
 from core.local_store import read_stamp, write_stamp
 
@@ -117,8 +118,8 @@ class WriteCounts:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the CalDAV tables in it."""
-    connection = local_store.connect(path)
+    """The store (`core.store.connect`) with the CalDAV tables in it."""
+    connection = store.connect(path)
     try:
         with connection:
             connection.executescript(_SCHEMA)
@@ -144,7 +145,7 @@ def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
 @contextmanager
 def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
     """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else local_store.default_store_path()
+    target = Path(path) if path is not None else store.default_store_path()
     if not target.exists():
         yield None
         return

@@ -25,14 +25,13 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
-from audit.config import Config
 from connectors import google_store
 from connectors.google_auth import EXPIRED, load_credentials, login, logout
 from connectors.google_frame import events_to_frame, item_problem, skipped_warning
@@ -48,7 +47,7 @@ from core.errors import (
     RateLimited,
     UsageError,
 )
-from core.period import Period
+from core.period import resolve_zone
 
 # A retry sleeps rand() × 2^n seconds (n = 1, 2, …): four retries wait 15 s on average,
 # at most 30 s, before a sync gives up on a page.
@@ -407,20 +406,17 @@ def _overlapping(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.Data
     )
 
 
-def read_google(calendar_ids: Sequence[str] | None = None, *, period: Period,
-                config: Config | None = None, sync_first: bool = False,
-                store_path: str | Path | None = None, progress: Progress | None = None,
-                service: Any = None) -> pl.DataFrame:
-    """The stored occurrences overlapping ``period``, as the frame of SPEC §3.
+def read_google(calendar_ids: Sequence[str] | None = None, *, start: datetime, end: datetime,
+                tz: str, sync_first: bool = False, store_path: str | Path | None = None,
+                progress: Progress | None = None, service: Any = None) -> pl.DataFrame:
+    """The stored occurrences overlapping [start, end), as the frame of SPEC §3.
 
     ``calendar_ids``: ids, names or ``primary``; None reads the selected calendars (by
-    default the primary one). ``sync_first`` syncs them before reading, with a window
-    that also covers the period. ``config`` is accepted for symmetry with
-    `connectors.sources.read_sources`: Google marks the owner itself (``self: true``), so
-    ``owner_emails`` is not needed. Reading never contacts Google unless ``sync_first``.
+    default the primary one). ``tz`` is the audit time zone (all-day and floating times).
+    ``sync_first`` syncs them before reading, with a window that also covers
+    [start, end). Google marks the owner itself (``self: true``), so no owner addresses
+    are needed. Reading never contacts Google unless ``sync_first``.
     """
-    del config  # see the docstring
-    start, end = period.utc_bounds()
     if sync_first:
         wanted = default_window().union(SyncWindow(start, end))
         sync(calendar_ids, service=service, window=wanted, store_path=store_path,
@@ -448,13 +444,19 @@ def read_google(calendar_ids: Sequence[str] | None = None, *, period: Period,
             warnings.warn(
                 f"google: the {calendar.label} was synced for {state.window.start:%Y-%m-%d} "
                 f"to {state.window.end:%Y-%m-%d}; events outside that may be missing: run "
-                f"`timeaudit google sync --from {period.start} --to {period.end}`",
+                f"`timeaudit google sync --from {_local_day(start, tz)} "
+                f"--to {_local_day(end, tz)}`",
                 CalendarWarning, stacklevel=2)
         items = google_store.load_items(calendar.id, start, end, path=store_path)
         frame = events_to_frame(items, calendar_id=calendar.id, calendar_name=calendar.name,
-                                tz=period.timezone)
+                                tz=tz)
         frames.append(_overlapping(frame, start, end))
     return s.validate_events(_merge(frames))
+
+
+def _local_day(instant: datetime, tz: str) -> date:
+    """The local date of ``instant`` in the zone ``tz`` (a period bound → its day)."""
+    return instant.astimezone(resolve_zone(tz)).date()
 
 
 def _merge(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:

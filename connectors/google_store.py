@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.google_frame import parse_when, slot
-from core import clock, local_store
+from core import clock
+from core import local_store as store
 from core.errors import AuditError
 from core.local_store import read_stamp, write_stamp
 
@@ -121,13 +122,13 @@ class WriteCounts:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the Google tables in it (written only when
+    """The store (`core.store.connect`) with the Google tables in it (written only when
     missing, so reading a store never writes to it)."""
-    target = Path(path) if path is not None else local_store.default_store_path()
-    connection = local_store.connect(target)
+    target = Path(path) if path is not None else store.default_store_path()
+    connection = store.connect(target)
     try:
-        with local_store.guard(target):
-            local_store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
+        with store.guard(target):
+            store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
             (version,) = connection.execute(
                 "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
     except BaseException:
@@ -143,19 +144,19 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
 @contextmanager
 def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    target = Path(path) if path is not None else local_store.default_store_path()
-    with local_store.guard(target), closing(connect(target)) as connection, connection:
+    target = Path(path) if path is not None else store.default_store_path()
+    with store.guard(target), closing(connect(target)) as connection, connection:
         yield connection
 
 
 @contextmanager
 def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
     """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else local_store.default_store_path()
+    target = Path(path) if path is not None else store.default_store_path()
     if not target.exists():
         yield None
         return
-    with local_store.guard(target), closing(connect(target)) as connection:
+    with store.guard(target), closing(connect(target)) as connection:
         yield connection
 
 
@@ -216,8 +217,8 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
         return {cid: SyncState(cid, token, SyncWindow(read_stamp(lo), read_stamp(hi)),
                                read_stamp(at)) for cid, token, lo, hi, at in rows}
     except (TypeError, ValueError) as error:
-        target = Path(path) if path is not None else local_store.default_store_path()
-        raise local_store.unusable(target, f"a sync state it holds is damaged: {error}") from None
+        target = Path(path) if path is not None else store.default_store_path()
+        raise store.unusable(target, f"a sync state it holds is damaged: {error}") from None
 
 
 def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -7,17 +7,16 @@ wins.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
-from audit.config import Config
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from core import schema as s
-from core.period import Period
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,13 @@ def merge_events(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def read_sources(sources: Sources, *, period: Period, config: Config, use_cache: bool = True,
+def read_sources(sources: Sources, *, start: datetime, end: datetime, tz: str,
+                 owner_emails: Iterable[str] = (), use_cache: bool = True,
                  progress: Callable[[str], None] | None = None) -> pl.DataFrame:
-    """Every occurrence overlapping ``period`` in every source, as one frame."""
-    start, end = period.utc_bounds()
-    common = {"start": start, "end": end, "tz": period.timezone,
-              "owner_emails": config.owner_emails, "use_cache": use_cache,
+    """Every occurrence overlapping [start, end) in every source, as one frame; ``tz`` is
+    the audit time zone, ``owner_emails`` the addresses that are the person audited."""
+    common = {"start": start, "end": end, "tz": tz,
+              "owner_emails": tuple(owner_emails), "use_cache": use_cache,
               "progress": progress}
     frames = []
     for path in sources.ics:

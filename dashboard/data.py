@@ -157,7 +157,8 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
                 errors.append(str(error))
         if spec.google:
             try:
-                frames.append(read_google([cid for cid, _ in spec.google], period=period))
+                frames.append(read_google([cid for cid, _ in spec.google], start=lo, end=hi,
+                                          tz=timezone))
             except AuditError as error:
                 errors.append(str(error))
         if spec.microsoft:

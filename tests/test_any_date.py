@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 from audit import store
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core import clock
 from core.period import Period
 from dashboard import figures

@@ -21,7 +21,8 @@ from audit.engine import audit_window, run_audit
 from audit.report import build_report
 from audit.store import load_overrides
 from cli.main import cli, main
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core.period import parse_week
 
 ROOT = Path(__file__).resolve().parent.parent

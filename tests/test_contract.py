@@ -95,7 +95,8 @@ def read_google_replay() -> pl.DataFrame:
     (``self: true`` on me@acme.test), so `read_google` takes no owner addresses."""
     from google_replay import ok, replay  # noqa: PLC0415
 
-    from connectors.google import read_google, sync  # noqa: PLC0415
+    from cli.reading import read_google  # noqa: PLC0415
+    from connectors.google import sync  # noqa: PLC0415
     from core.period import Period  # noqa: PLC0415
 
     service, _ = replay(ok("contract_calendar_list"), ok("contract"))

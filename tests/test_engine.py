@@ -10,7 +10,8 @@ import pytest
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
 from audit.report import build_report
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core.period import Period, parse_week
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from google_replay import JSON, items, ok, replay
 
+from cli.reading import read_google
 from connectors import google_store
-from connectors.google import read_google, sync
+from connectors.google import sync
 from core.errors import CalendarWarning, ConnectorError
 from core.period import Period
 

@@ -21,13 +21,13 @@ import pytest
 from google.oauth2.credentials import Credentials
 from google_replay import event_requests, failing, items, ok, replay
 
+from cli.reading import read_google
 from connectors import google_store
 from connectors.google import (
     EVENT_FIELDS,
     SyncProgress,
     SyncWindow,
     build_service,
-    read_google,
     sync,
 )
 from core.errors import (

@@ -17,7 +17,8 @@ from audit.engine import run_audit
 from audit.html_report import render_html, summary_sentences
 from audit.report import build_report
 from cli.main import main
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core.period import Period
 
 ROOT = Path(__file__).resolve().parent.parent

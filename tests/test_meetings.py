@@ -22,7 +22,8 @@ from audit.config import load_config, parse_config
 from audit.engine import run_audit
 from audit.meetings import meeting_report
 from audit.report import build_report, render_table
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core.period import Period, last_complete_week
 from core.schema import EVENT_SCHEMA
 from dashboard.meetings import meeting_summary

@@ -18,7 +18,8 @@ from audit.engine import Audit, run_audit
 from audit.spreadsheet import LOOK_ALIKES, safe_frame
 from audit.store import load_overrides
 from cli.main import main
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
 from core.errors import AuditError
 from core.period import parse_week
 
