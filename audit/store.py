@@ -17,14 +17,8 @@ import polars as pl
 from audit.domains import DOMAINS, EVENT_SCOPE, OVERRIDE_SCHEMA, SERIES_SCOPE
 from core import clock
 from core.errors import UsageError
-from core.local_store import (
-    STAMP_FORMAT,
-    connect,
-    default_store_path,
-    guard,
-    unusable,
-    write_stamp,
-)
+from core.local_store import connect, default_store_path, guard, unusable
+from core.schema import UTC_STAMP, utc_stamp
 
 ATTRIBUTES = ("domain", "urgent", "important")
 
@@ -57,7 +51,7 @@ def set_override(*, event_id: str | None = None, series_id: str | None = None,
         raise UsageError(f"unknown domain {domain!r}: use one of {', '.join(DOMAINS)}")
     if domain is None and urgent is None and important is None:
         raise UsageError("nothing to override: give a domain, urgent or important")
-    stamp = write_stamp(now or clock.now())
+    stamp = utc_stamp(now or clock.now())
     with _transaction(path) as connection:
         connection.execute(
             """INSERT INTO overrides (scope, key, domain, urgent, important, note, updated_at)
@@ -108,7 +102,7 @@ def list_overrides(path: str | Path | None = None) -> pl.DataFrame:
             "updated_at": pl.String})
         return raw.with_columns(
             pl.col("urgent", "important").cast(pl.Boolean),
-            pl.col("updated_at").str.to_datetime(STAMP_FORMAT, time_unit="us",
+            pl.col("updated_at").str.to_datetime(UTC_STAMP, time_unit="us",
                                                  time_zone="UTC"),
         )
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as error:

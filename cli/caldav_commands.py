@@ -15,6 +15,7 @@ import click
 from cli.google_commands import ProgressPrinter
 from core import clock
 from core.errors import UsageError
+from core.schema import utc_stamp
 
 # The CLI's progress callback for `connectors.caldav.sync` and `read_caldav`.
 print_progress = ProgressPrinter()
@@ -80,7 +81,7 @@ def calendars(fmt: str) -> None:
     states = caldav_store.sync_states()
     rows = [{
         "id": c.collection_id, "name": c.name, "url": c.url, "selected": c.url in selected,
-        "synced_at": (states[c.url].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        "synced_at": (utc_stamp(states[c.url].synced_at)
                       if c.url in states else None),
     } for c in listed]
     if fmt == "json":

@@ -17,6 +17,7 @@ import click
 
 from core import clock
 from core.errors import UsageError, printable
+from core.schema import utc_stamp
 
 if TYPE_CHECKING:
     from connectors.google import SyncProgress
@@ -110,7 +111,7 @@ def calendars(fmt: str) -> None:
     rows = [{
         "id": c.id, "name": c.name, "primary": c.primary, "access_role": c.access_role,
         "time_zone": c.time_zone, "selected": c.id in selected,
-        "synced_at": (states[c.id].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        "synced_at": (utc_stamp(states[c.id].synced_at)
                       if c.id in states else None),
     } for c in listed]
     if fmt == "json":

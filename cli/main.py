@@ -215,7 +215,7 @@ def period_options(command: Callable) -> Callable:
 
 def _iso_instants(frame: pl.DataFrame) -> pl.DataFrame:
     instants = [c for c, t in frame.schema.items() if t == s.UTC_INSTANT]
-    return frame.with_columns(pl.col(instants).dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return frame.with_columns(pl.col(instants).dt.strftime(s.UTC_STAMP))
 
 
 def write_frame(frame: pl.DataFrame, fmt: str) -> None:
@@ -392,7 +392,7 @@ def classify(event_id: str | None, series: bool, domain: str | None, urgent: boo
 
     if list_all:
         frame = store.list_overrides()
-        click.echo(frame.with_columns(pl.col("updated_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        click.echo(frame.with_columns(pl.col("updated_at").dt.strftime(s.UTC_STAMP))
                    .write_csv(), nl=False)
         return
     if not event_id:

@@ -18,6 +18,7 @@ from cli.google_commands import ProgressPrinter
 from connectors import graph_session
 from core import clock
 from core.errors import UsageError
+from core.schema import utc_stamp
 
 if TYPE_CHECKING:
     import polars as pl
@@ -86,7 +87,7 @@ def calendars(fmt: str) -> None:
     states = graph_store.sync_states()
     rows = [{"id": c.id, "name": c.name, "default": c.default, "can_edit": c.can_edit,
              "selected": c.id in selected,
-             "synced_at": (states[c.id].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+             "synced_at": (utc_stamp(states[c.id].synced_at)
                            if c.id in states else None)} for c in listed]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

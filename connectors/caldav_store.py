@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 from core import clock
 from core import local_store as store
 from core.errors import AuditError
-from core.local_store import read_stamp, write_stamp
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 CALDAV_VERSION = 1  # the row _SCHEMA writes into schema_version
 
@@ -170,7 +171,7 @@ def save_account(account: Account, *, path: str | Path | None = None,
             "addresses, secret_store, signed_in_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
             (account.server_url, account.username, account.principal_url,
              json.dumps(list(account.addresses)), account.secret_store,
-             write_stamp(now or clock.now())))
+             utc_stamp(now or clock.now())))
 
 
 def load_account(path: str | Path | None = None) -> Account | None:
@@ -195,7 +196,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
         "INSERT INTO caldav_calendars (calendar_url, name, listed_at) VALUES (?, ?, ?) "
         "ON CONFLICT (calendar_url) DO UPDATE SET name = excluded.name, "
         "listed_at = excluded.listed_at",
-        [(c.url, c.name, write_stamp(now)) for c in calendars])
+        [(c.url, c.name, utc_stamp(now)) for c in calendars])
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
@@ -276,7 +277,7 @@ def write_sync(calendar: Calendar, changed: Mapping[str, StoredObject],
             [(calendar.url, href, obj.etag, obj.data) for href, obj in changed.items()])
         connection.execute(
             "INSERT OR REPLACE INTO caldav_sync_state (calendar_url, sync_token, ctag, "
-            "synced_at) VALUES (?, ?, ?, ?)", (calendar.url, sync_token, ctag, write_stamp(now)))
+            "synced_at) VALUES (?, ?, ?, ?)", (calendar.url, sync_token, ctag, utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM caldav_objects WHERE calendar_url = ?", (calendar.url,)
         ).fetchone()

@@ -288,10 +288,6 @@ def resolve_calendars(requested: Sequence[str] | None, known: Sequence[Calendar]
     return chosen_calendars
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _fetch(service: Any, calendar: Calendar, *, sync_token: str | None, window: SyncWindow,
            num_retries: int, report: Callable[[int, int], None]
            ) -> tuple[list[dict[str, Any]], str | None, int]:
@@ -303,7 +299,7 @@ def _fetch(service: Any, calendar: Calendar, *, sync_token: str | None, window: 
         # those of the full sync that produced it.
         params["syncToken"] = sync_token
     else:
-        params["timeMin"], params["timeMax"] = _iso(window.start), _iso(window.end)
+        params["timeMin"], params["timeMax"] = s.utc_stamp(window.start), s.utc_stamp(window.end)
     items: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     page_token, pages = None, 0

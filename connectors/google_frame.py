@@ -147,7 +147,7 @@ def _original_start(item: Mapping[str, Any], zone: tzinfo) -> str:
     parsed = parse_when(original, zone)
     if parsed is None:
         raise _Malformed("no originalStartTime")
-    return parsed[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(parsed[0])
 
 
 def slot(item: Mapping[str, Any]) -> Mapping[str, Any] | None:

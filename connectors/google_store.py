@@ -24,7 +24,8 @@ from connectors.google_frame import parse_when, slot
 from core import clock
 from core import local_store as store
 from core.errors import AuditError
-from core.local_store import read_stamp, write_stamp
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 GOOGLE_VERSION = 1  # the row _SCHEMA writes into schema_version
 # Items are found by a UTC key; all-day dates are keyed at 00:00Z, so a window is widened
@@ -170,7 +171,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
              name = excluded.name, is_primary = excluded.is_primary,
              access_role = excluded.access_role, time_zone = excluded.time_zone,
              listed_at = excluded.listed_at""",
-        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, write_stamp(now))
+        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, utc_stamp(now))
          for c in calendars],
     )
 
@@ -231,7 +232,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if start is None:
         return None, None
     finish = end[0] if end is not None else start[0]
-    return write_stamp(start[0]), write_stamp(max(finish, start[0]))
+    return utc_stamp(start[0]), utc_stamp(max(finish, start[0]))
 
 
 def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
@@ -276,8 +277,8 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
             """INSERT OR REPLACE INTO google_sync_state
                (calendar_id, sync_token, window_start, window_end, synced_at)
                VALUES (?, ?, ?, ?, ?)""",
-            (calendar.id, sync_token, write_stamp(window.start), write_stamp(window.end),
-             write_stamp(now)))
+            (calendar.id, sync_token, utc_stamp(window.start), utc_stamp(window.end),
+             utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM google_events WHERE calendar_id = ?", (calendar.id,)
         ).fetchone()
@@ -294,7 +295,7 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
         rows = connection.execute(
             "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
             "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
-            (calendar_id, write_stamp(end + _KEY_SLACK), write_stamp(start - _KEY_SLACK)),
+            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)),
         ).fetchall()
     items = []
     for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)

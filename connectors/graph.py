@@ -309,13 +309,10 @@ def resolve_calendars(requested: Sequence[str] | None, known: Sequence[Calendar]
     return chosen
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def delta_url(calendar: Calendar, window: SyncWindow) -> str:
     return (f"{GRAPH}/me/calendars/{quote(calendar.id, safe='')}/calendarView/delta?"
-            + urlencode({"startDateTime": _iso(window.start), "endDateTime": _iso(window.end)}))
+            + urlencode({"startDateTime": s.utc_stamp(window.start),
+                         "endDateTime": s.utc_stamp(window.end)}))
 
 
 def _fetch(client: GraphClient, calendar: Calendar, url: str,

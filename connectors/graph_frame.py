@@ -160,7 +160,7 @@ def _original_start(item: Mapping[str, Any], start: datetime, all_day: bool,
     if all_day:
         origin_zone = zone_named(item.get("originalStartTimeZone")) or zone
         return original.astimezone(origin_zone).date().isoformat()
-    return original.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(original)
 
 
 def _address(who: object) -> str:

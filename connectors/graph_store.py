@@ -24,7 +24,8 @@ from connectors.graph_frame import parse_when
 from core import clock
 from core import local_store as store
 from core.errors import AuditError
-from core.local_store import read_stamp, write_stamp
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 MICROSOFT_VERSION = 1
 # All-day items are keyed at 00:00Z of their date; a window is widened by a day either
@@ -158,7 +159,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
              name = excluded.name, is_default = excluded.is_default,
              can_edit = excluded.can_edit, owner = excluded.owner,
              listed_at = excluded.listed_at""",
-        [(c.id, c.name, int(c.default), int(c.can_edit), c.owner, write_stamp(now))
+        [(c.id, c.name, int(c.default), int(c.can_edit), c.owner, utc_stamp(now))
          for c in calendars],
     )
 
@@ -213,7 +214,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
         return None, None
     if start is None:
         return None, None
-    return write_stamp(start), write_stamp(max(end or start, start))
+    return utc_stamp(start), utc_stamp(max(end or start, start))
 
 
 def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
@@ -264,8 +265,8 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
             """INSERT OR REPLACE INTO microsoft_sync_state
                (calendar_id, delta_link, window_start, window_end, account, synced_at)
                VALUES (?, ?, ?, ?, ?, ?)""",
-            (calendar.id, delta_link, write_stamp(window.start), write_stamp(window.end), account,
-             write_stamp(now)))
+            (calendar.id, delta_link, utc_stamp(window.start), utc_stamp(window.end), account,
+             utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM microsoft_events WHERE calendar_id = ?", (calendar.id,)
         ).fetchone()
@@ -285,7 +286,7 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
             "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
             "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
             "ORDER BY start_key, graph_id",
-            (calendar_id, write_stamp(end + _KEY_SLACK), write_stamp(start - _KEY_SLACK),
+            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK),
              calendar_id),
         ).fetchall()
     return [json.loads(row[0]) for row in rows]

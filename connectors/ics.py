@@ -845,7 +845,7 @@ def _original_start(occurrence: recurring_ical_events.Occurrence,
         return original.isoformat()
     if original.tzinfo is None:
         original = original.replace(tzinfo=zone)
-    return original.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(original)
 
 
 def _to_frame(cols: dict[str, list], parsed: _Parsed, start: datetime,

@@ -20,10 +20,9 @@ from pathlib import Path
 import platformdirs
 
 from core.errors import AuditError
+from core.schema import UTC_STAMP
 
 STORE_FILE = "timeaudit.sqlite3"
-# How instants are written in every table of the store (UTC, whole seconds).
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # The overrides table (read and written by `audit.store`) is part of every store; the values
 # in the CHECKs are audit.domains.DOMAINS, EVENT_SCOPE and SERIES_SCOPE.
@@ -50,14 +49,9 @@ _OVERRIDE_COLUMNS = ("scope", "key", "domain", "urgent", "important", "note", "u
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
-def write_stamp(moment: datetime) -> str:
-    """``moment`` as the store writes instants (`STAMP_FORMAT`)."""
-    return moment.astimezone(UTC).strftime(STAMP_FORMAT)
-
-
 def read_stamp(text: str) -> datetime:
-    """An instant the store wrote (`write_stamp`), as an aware UTC datetime."""
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+    """An instant the store wrote (`core.schema.utc_stamp`), as an aware UTC datetime."""
+    return datetime.strptime(text, UTC_STAMP).replace(tzinfo=UTC)
 
 
 def default_store_path() -> Path:

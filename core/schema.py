@@ -15,6 +15,8 @@ Time semantics:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 
 SOURCE = "source"
@@ -39,6 +41,9 @@ COLOR = "color"
 CREATED = "created"
 
 UTC_INSTANT = pl.Datetime("us", "UTC")
+# Instants written as text: the original start in a recurring occurrence's event_id
+# (``uid@2026-11-16T09:00:00Z``), the command line's JSON, the local store. UTC, seconds.
+UTC_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 EVENT_SCHEMA = pl.Schema(
     {
@@ -74,6 +79,11 @@ KINDS = frozenset({"event", "focus", "out_of_office", "working_location"})
 # Columns that must never be null; the rest are nullable as SPEC §3 says.
 REQUIRED = (SOURCE, CALENDAR, EVENT_ID, TITLE, START, END, ALL_DAY, STATUS, RESPONSE, BUSY,
             KIND, ATTENDEES, ATTENDEE_DOMAINS, CATEGORIES)
+
+
+def utc_stamp(moment: datetime) -> str:
+    """``moment`` (an aware datetime) as `UTC_STAMP` text, e.g. ``2026-11-16T09:00:00Z``."""
+    return moment.astimezone(UTC).strftime(UTC_STAMP)
 
 
 def empty_events() -> pl.DataFrame:
