@@ -392,16 +392,6 @@ def sync(calendar_ids: Sequence[str] | None = None, *, service: Any = None,
     ]
 
 
-def _overlapping(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """The occurrences that overlap [start, end); a zero-length one when it starts inside
-    (the rule of `read_ics`, docs/ingest.md "The window")."""
-    lo, hi = pl.lit(start).cast(s.UTC_INSTANT), pl.lit(end).cast(s.UTC_INSTANT)
-    return frame.filter(
-        (pl.col(s.START) < hi)
-        & ((pl.col(s.END) > lo) | ((pl.col(s.END) == pl.col(s.START)) & (pl.col(s.START) >= lo)))
-    )
-
-
 def read_google(calendar_ids: Sequence[str] | None = None, *, start: datetime, end: datetime,
                 tz: str, sync_first: bool = False, store_path: str | Path | None = None,
                 progress: Progress | None = None, service: Any = None) -> pl.DataFrame:
@@ -446,7 +436,7 @@ def read_google(calendar_ids: Sequence[str] | None = None, *, start: datetime, e
         items = google_store.load_items(calendar.id, start, end, path=store_path)
         frame = events_to_frame(items, calendar_id=calendar.id, calendar_name=calendar.name,
                                 tz=tz)
-        frames.append(_overlapping(frame, start, end))
+        frames.append(frame.filter(s.overlapping(start, end)))
     return s.validate_events(_merge(frames))
 
 

@@ -421,16 +421,6 @@ def _owners(state: graph_store.SyncState, calendar: Calendar) -> list[str]:
     return found
 
 
-def _overlapping(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """The occurrences that overlap [start, end); a zero-length one when it starts inside
-    (the rule of `read_ics`, docs/ingest.md "The window")."""
-    lo, hi = pl.lit(start).cast(s.UTC_INSTANT), pl.lit(end).cast(s.UTC_INSTANT)
-    return frame.filter(
-        (pl.col(s.START) < hi)
-        & ((pl.col(s.END) > lo) | ((pl.col(s.END) == pl.col(s.START)) & (pl.col(s.START) >= lo)))
-    )
-
-
 def read_microsoft(calendar_ids: Sequence[str] | None = None, *, start: datetime,
                    end: datetime, tz: str, owner_emails: Iterable[str] = (),
                    store_path: str | Path | None = None) -> pl.DataFrame:
@@ -470,7 +460,7 @@ def read_microsoft(calendar_ids: Sequence[str] | None = None, *, start: datetime
         frame = graph_events_to_frame(
             items, calendar_id=calendar.id, calendar_name=calendar.name, tz=tz,
             owner_emails=[*owners, *_owners(state, calendar)])
-        frames.append(_overlapping(frame, start, end))
+        frames.append(frame.filter(s.overlapping(start, end)))
     if not frames:
         return s.empty_events()
     return s.validate_events(

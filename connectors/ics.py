@@ -882,19 +882,9 @@ def _to_frame(cols: dict[str, list], parsed: _Parsed, start: datetime,
     })
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
-        # Exactly the occurrences that overlap [start, end); a zero-length one counts
-        # when it starts inside.
-        .filter(
-            (pl.col(s.START) < pl.lit(hi).cast(s.UTC_INSTANT))
-            & (
-                (pl.col(s.END) > pl.lit(lo).cast(s.UTC_INSTANT))
-                | ((pl.col(s.END) == pl.col(s.START))
-                   & (pl.col(s.START) >= pl.lit(lo).cast(s.UTC_INSTANT)))
-            )
-        )
+        .filter(s.overlapping(start, end))  # exactly the occurrences of [start, end)
         .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
         .sort(s.START, s.END, s.EVENT_ID)
         .select(s.COLUMNS)

@@ -86,6 +86,21 @@ def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(UTC_STAMP)
 
 
+def overlapping(start: datetime, end: datetime) -> pl.Expr:
+    """The occurrences that overlap [start, end); a zero-length one when it starts inside
+    (docs/ingest.md "The window"). ``start`` and ``end`` are aware instants.
+
+        window            [start ─────────── end)
+        kept           ├──┼──┤      ├────┤     ├─┼──┤       │  (zero length, inside)
+        left out  ├──┤                           ├───┤       (end ≤ start, or ≥ end)
+
+    With ``end >= start`` (SPEC §3), "ends after ``start`` or starts at/after it" is the
+    same as "ends after ``start``, or is zero-length and starts inside".
+    """
+    lo, hi = pl.lit(start).cast(UTC_INSTANT), pl.lit(end).cast(UTC_INSTANT)
+    return (pl.col(START) < hi) & ((pl.col(END) > lo) | (pl.col(START) >= lo))
+
+
 def empty_events() -> pl.DataFrame:
     """An event frame with no rows."""
     return pl.DataFrame(schema=EVENT_SCHEMA)
