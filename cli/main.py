@@ -51,7 +51,7 @@ class Context:
         """The occurrences of ``period`` (default: the period of the options)."""
         period = period or self.period
         from cli.reading import read_google, read_sources  # noqa: PLC0415 - fast --help
-        from connectors.sources import Sources, merge_events  # noqa: PLC0415
+        from connectors.sources import Sources  # noqa: PLC0415
 
         sources = Sources(ics=self.ics, urls=self.urls)
         if (not sources and self.google is None and self.microsoft is None
@@ -83,7 +83,7 @@ class Context:
                                       owner_emails=self.config.owner_emails,
                                       sync_first=self.sync, progress=caldav_progress,
                                       use_cache=self.use_cache))
-        return s.validate_events(merge_events(frames))
+        return s.validate_events(s.merge_events(frames))
 
     def run_audit(self) -> Audit:
         """The audit of the period, with the manual overrides of the local store."""

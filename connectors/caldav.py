@@ -512,15 +512,6 @@ def merged_calendar(texts: Iterable[str]) -> bytes:
     return ("\r\n".join(out) + "\r\n").encode("utf-8")
 
 
-def _merge(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """One row per (event_id, start), first wins (like `connectors.sources.merge_events`)."""
-    if not frames:
-        return s.empty_events()
-    return (pl.concat(list(frames), how="vertical")
-            .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-            .sort(s.START, s.END, s.EVENT_ID))
-
-
 def read_caldav(calendars: Sequence[str] | None = None, *, start: datetime | date,
                 end: datetime | date, tz: str, owner_emails: Iterable[str] = (),
                 sync_first: bool = False, store_path: str | Path | None = None,
@@ -559,4 +550,4 @@ def read_caldav(calendars: Sequence[str] | None = None, *, start: datetime | dat
         frames.append(read_ics(data, start=start, end=end, tz=tz, owner_emails=owners,
                                source=f"caldav:{calendar.collection_id}",
                                calendar=calendar.name, use_cache=use_cache))
-    return s.validate_events(_merge(frames))
+    return s.validate_events(s.merge_events(frames))

@@ -23,7 +23,7 @@ import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -437,7 +437,7 @@ def read_google(calendar_ids: Sequence[str] | None = None, *, start: datetime, e
         frame = events_to_frame(items, calendar_id=calendar.id, calendar_name=calendar.name,
                                 tz=tz)
         frames.append(frame.filter(s.overlapping(start, end)))
-    return s.validate_events(_merge(frames))
+    return s.validate_events(s.merge_events(frames))
 
 
 def _local_day(instant: datetime, tz: str) -> date:
@@ -445,11 +445,3 @@ def _local_day(instant: datetime, tz: str) -> date:
     return instant.astimezone(resolve_zone(tz)).date()
 
 
-def _merge(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    """Like `connectors.sources.merge_events`: one row per (event_id, start), first wins."""
-    frames = list(frames)
-    if not frames:
-        return s.empty_events()
-    return (pl.concat(frames, how="vertical")
-            .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-            .sort(s.START, s.END, s.EVENT_ID))

@@ -461,9 +461,4 @@ def read_microsoft(calendar_ids: Sequence[str] | None = None, *, start: datetime
             items, calendar_id=calendar.id, calendar_name=calendar.name, tz=tz,
             owner_emails=[*owners, *_owners(state, calendar)])
         frames.append(frame.filter(s.overlapping(start, end)))
-    if not frames:
-        return s.empty_events()
-    return s.validate_events(
-        pl.concat(frames, how="vertical")
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID))
+    return s.validate_events(s.merge_events(frames))

@@ -343,7 +343,6 @@ def graph_events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: st
     assert isinstance(frame, pl.DataFrame)
     return s.validate_events(
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
+        .pipe(s.one_per_occurrence)
         .select(s.COLUMNS)
     )

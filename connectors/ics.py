@@ -885,8 +885,7 @@ def _to_frame(cols: dict[str, list], parsed: _Parsed, start: datetime,
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
         .filter(s.overlapping(start, end))  # exactly the occurrences of [start, end)
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
+        .pipe(s.one_per_occurrence)
         .select(s.COLUMNS)
     )
 

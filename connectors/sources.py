@@ -2,7 +2,7 @@
 
 The same occurrence present in two calendars (same UID and instant, e.g. a meeting in
 both a shared team calendar and the person's own) counts once: the first source named
-wins.
+wins (`core.schema.merge_events`).
 """
 
 from __future__ import annotations
@@ -31,17 +31,6 @@ class Sources:
         return bool(self.ics or self.urls)
 
 
-def merge_events(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate event frames; one row per (event_id, start), the first source wins."""
-    if not frames:
-        return s.empty_events()
-    return (
-        pl.concat(frames, how="vertical")
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
-    )
-
-
 def read_sources(sources: Sources, *, start: datetime, end: datetime, tz: str,
                  owner_emails: Iterable[str] = (), use_cache: bool = True,
                  progress: Callable[[str], None] | None = None) -> pl.DataFrame:
@@ -58,4 +47,4 @@ def read_sources(sources: Sources, *, start: datetime, end: datetime, tz: str,
         got = fetch_calendar(url, use_cache=use_cache, progress=progress)
         frames.append(read_ics(got.data, source=got.source, charset=got.charset,
                                calendar=sources.names.get(got.source), **common))
-    return s.validate_events(merge_events(frames))
+    return s.validate_events(s.merge_events(frames))

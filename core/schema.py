@@ -15,6 +15,7 @@ Time semantics:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import polars as pl
@@ -99,6 +100,25 @@ def overlapping(start: datetime, end: datetime) -> pl.Expr:
     """
     lo, hi = pl.lit(start).cast(UTC_INSTANT), pl.lit(end).cast(UTC_INSTANT)
     return (pl.col(START) < hi) & ((pl.col(END) > lo) | (pl.col(START) >= lo))
+
+
+def one_per_occurrence(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per (event_id, start), the first one kept, in time order.
+
+    The same occurrence can arrive twice: a meeting in a shared team calendar and in the
+    person's own, an instance listed by a series and by an override. The first source
+    named wins.
+    """
+    return (frame.unique(subset=[EVENT_ID, START], keep="first", maintain_order=True)
+            .sort(START, END, EVENT_ID))
+
+
+def merge_events(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Event frames concatenated, one row per occurrence (`one_per_occurrence`)."""
+    frames = list(frames)
+    if not frames:
+        return empty_events()
+    return one_per_occurrence(pl.concat(frames, how="vertical"))
 
 
 def empty_events() -> pl.DataFrame:

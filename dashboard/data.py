@@ -43,7 +43,6 @@ from connectors.caldav import read_caldav
 from connectors.google import read_google
 from connectors.graph import read_microsoft
 from connectors.ics import read_ics
-from connectors.sources import merge_events
 from connectors.url import fetch_calendar
 from core import schema as s
 from core.errors import AuditError
@@ -172,7 +171,7 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
             except AuditError as error:
                 errors.append(str(error))
     notes.extend(str(w.message) for w in caught)
-    events = s.validate_events(merge_events(frames))
+    events = s.validate_events(s.merge_events(frames))
     return Block(start, events, tuple(dict.fromkeys(notes)), tuple(errors))
 
 
