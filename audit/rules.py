@@ -211,12 +211,3 @@ def rule_conditions(rule: Rule, *, timezone: str, work_domains: Sequence[str],
     if rule.min_minutes is not None or rule.max_minutes is not None:
         conditions.append((None, minutes_between(rule.min_minutes, rule.max_minutes)))
     return conditions
-
-
-def compile_rule(rule: Rule, *, timezone: str, work_domains: Sequence[str]) -> pl.Expr:
-    """All given conditions of ``rule``, joined with ``&``; no condition matches every event."""
-    conditions = [expr for _, expr in rule_conditions(rule, timezone=timezone,
-                                                      work_domains=work_domains)]
-    if not conditions:
-        return pl.lit(True)
-    return functools.reduce(operator.and_, conditions).fill_null(False)
