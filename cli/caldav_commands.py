@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from cli.google_commands import ProgressPrinter
+from cli.output import ProgressPrinter, print_calendars
 from core import clock
 from core.errors import UsageError
 from core.schema import utc_stamp
@@ -88,13 +88,8 @@ def calendars(fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     header = {"id": "ID", "name": "NAME", "synced_at": "LAST SYNC"}
-    table = [header] + [{**r, "synced_at": r["synced_at"] or "never"} for r in rows]
-    widths = {k: max(len(str(r[k])) for r in table) for k in header}
-    for index, row in enumerate(table):
-        mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
-    click.echo("\n* selected for sync (all, until you choose); change with "
-               "`timeaudit caldav select`")
+    print_calendars(rows, header, {}, footer="* selected for sync (all, until you choose); "
+                    "change with `timeaudit caldav select`")
 
 
 @caldav.command()

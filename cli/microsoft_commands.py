@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.google_commands import ProgressPrinter
+from cli.output import ProgressPrinter, print_calendars
 from connectors import graph_session
 from core import clock
 from core.errors import UsageError
@@ -93,13 +93,8 @@ def calendars(fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     header = {"name": "NAME", "default": "DEFAULT", "synced_at": "LAST SYNC", "id": "ID"}
-    table = [header] + [{**r, "default": "yes" if r["default"] else "",
-                         "synced_at": r["synced_at"] or "never"} for r in rows]
-    widths = {k: max(len(str(r[k])) for r in table) for k in header}
-    for index, row in enumerate(table):
-        mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
-    click.echo("\n* selected for sync; change with `timeaudit microsoft select`")
+    print_calendars(rows, header, {"default": lambda row: "yes" if row["default"] else ""},
+                    footer="* selected for sync; change with `timeaudit microsoft select`")
 
 
 @microsoft.command()
