@@ -35,8 +35,8 @@ from dateutil.relativedelta import relativedelta
 from connectors import google_store
 from connectors.google_auth import EXPIRED, load_credentials, login, logout
 from connectors.google_frame import events_to_frame, item_problem, skipped_warning
-from connectors.google_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
+from connectors.google_store import Calendar
+from connectors.progress import SyncProgress, SyncWindow
 from core import clock
 from core import schema as s
 from core.errors import (

@@ -38,8 +38,8 @@ import polars as pl
 
 from connectors import graph_store
 from connectors.graph_frame import graph_events_to_frame
-from connectors.graph_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
+from connectors.graph_store import Calendar
+from connectors.progress import SyncProgress, SyncWindow
 from core import clock
 from core import schema as s
 from core.errors import (

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.graph_frame import parse_when
+from connectors.progress import SyncWindow
 from core import clock
 from core import local_store as store
 from core.errors import AuditError
@@ -82,20 +83,6 @@ class Calendar:
     def label(self) -> str:
         """How progress and errors name it (never by an e-mail address)."""
         return "default calendar" if self.default else f"calendar {self.name!r}"
-
-
-@dataclass(frozen=True)
-class SyncWindow:
-    """The range a full sync asks for (``startDateTime`` .. ``endDateTime``), UTC."""
-
-    start: datetime
-    end: datetime
-
-    def covers(self, other: SyncWindow) -> bool:
-        return self.start <= other.start and self.end >= other.end
-
-    def union(self, other: SyncWindow) -> SyncWindow:
-        return SyncWindow(min(self.start, other.start), max(self.end, other.end))
 
 
 @dataclass(frozen=True)
