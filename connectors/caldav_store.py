@@ -119,7 +119,7 @@ class WriteCounts:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.store.connect`) with the CalDAV tables in it."""
+    """The store (`core.local_store.connect`) with the CalDAV tables in it."""
     connection = store.connect(path)
     try:
         with connection:

@@ -110,7 +110,7 @@ class WriteCounts:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.store.connect`) with the Google tables in it (written only when
+    """The store (`core.local_store.connect`) with the Google tables in it (written only when
     missing, so reading a store never writes to it)."""
     target = Path(path) if path is not None else store.default_store_path()
     connection = store.connect(target)
