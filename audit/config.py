@@ -191,7 +191,6 @@ def local_zone_name() -> str:
     return "UTC"
 
 
-@functools.lru_cache(maxsize=256)
 def find_config_file(explicit: str | Path | None = None, *, cwd: str | Path | None = None
                      ) -> Path | None:
     """The file to read: ``--config``, else ``./timeaudit.toml``, else the user config dir."""

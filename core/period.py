@@ -7,6 +7,7 @@ configured ``week_start`` day.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -28,6 +29,7 @@ LAST_DAY = date(3000, 1, 1)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+@functools.lru_cache(maxsize=256)
 def is_zone(name: str) -> bool:
     """True when both `zoneinfo` and Polars (chrono-tz) know the zone ``name``."""
     try:
