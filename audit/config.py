@@ -168,7 +168,6 @@ CONFIG_FILE_NAME = "timeaudit.toml"
 DEFAULT_RULES_FILE = "default_rules.toml"
 
 TOO_DEEP = "not a usable configuration: arrays or tables nested too deeply"
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)  # 0-9 only, not other scripts' digits
 _YEAR_HOURS = 366 * 24
 
 
@@ -424,12 +423,15 @@ def _regex(value: Any, key: str, file: str) -> str:
     return pattern
 
 
-def _clock(text: str, *, end: bool) -> time | None:
-    """"HH:MM" → time; "24:00" is allowed as an end and means the next midnight."""
-    match = _CLOCK.match(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2])
+# What people type for a clock range: "9-17", "9:00–17:30" (en dash), "09:00 - 17:30",
+# "9.00-17.30", "9h-17h30". Digits 0-9 only (re.ASCII), not other scripts' digits.
+_RANGE = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*(?:-|\u2013|\u2014)\s*"
+                    r"(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*$", re.ASCII | re.IGNORECASE)
+
+
+def _clock(hour_text: str, minute_text: str | None, *, end: bool) -> time | None:
+    """Hour and minute → time; "24:00" is allowed as an end and means the next midnight."""
+    hour, minute = int(hour_text), int(minute_text or 0)
     if end and (hour, minute) == (24, 0):
         return time(0, 0)
     if hour > 23 or minute > 59:
@@ -437,13 +439,38 @@ def _clock(text: str, *, end: bool) -> time | None:
     return time(hour, minute)
 
 
+def parse_time_range(text: str) -> tuple[time, time] | None:
+    """A typed clock range → (start, end), or None when it is not one.
+
+    The one parser of clock ranges (working hours, late night, protected time), for the
+    configuration file and the dashboard alike: ``"9-17"``, ``"9:00–17:30"``,
+    ``"09:00 - 17:30"`` and ``"09:00-17:30"`` are all 09:00–17:30; ``str(TimeRange)`` is the
+    canonical ``HH:MM-HH:MM`` that is stored.
+    """
+    match = _RANGE.match(text)
+    if not match:
+        return None
+    start = _clock(match[1], match[2], end=False)
+    end = _clock(match[3], match[4], end=True)
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+def canonical_time_range(text: str) -> str:
+    """``text`` in the canonical ``HH:MM-HH:MM`` form when it is a clock range, else
+    ``text`` stripped (so the configuration check names what was typed)."""
+    parsed = parse_time_range(text)
+    return str(TimeRange(*parsed)) if parsed else text.strip()
+
+
 def _time_range(*, may_wrap: bool) -> Parser:
     def parse(value: Any, key: str, file: str) -> TimeRange:
         text = _string(value, key, file)
-        start_text, dash, end_text = text.partition("-")
-        start, end = _clock(start_text, end=False), _clock(end_text, end=True)
-        if not dash or start is None or end is None:
+        parsed = parse_time_range(text)
+        if parsed is None:
             _fail(file, key, f"{_show(value)} is not HH:MM-HH:MM")
+        start, end = parsed
         if start == end:
             _fail(file, key, f"{_show(value)} is empty: the end must differ from the start")
         if not may_wrap and end < start:

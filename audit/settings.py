@@ -42,6 +42,7 @@ from audit.config import (
     WEEKDAYS,
     Config,
     TimeRange,
+    canonical_time_range,
     parse_config,
 )
 from audit.domains import DOMAINS
@@ -394,9 +395,10 @@ def settings_edits(config: Config, form: SettingsForm, *, file: str) -> list[Edi
     before = form_from_config(config)
     wanted: list[tuple[tuple[str, ...], Any, Any]] = [
         (("timezone",), form.timezone.strip(), before.timezone),
-        *((("working_hours", day), form.working_hours.get(day, "").strip(),
+        *((("working_hours", day), canonical_time_range(form.working_hours.get(day, "")),
            before.working_hours[day]) for day in WEEKDAYS),
-        (("boundaries", "late_night"), form.late_night.strip(), before.late_night),
+        (("boundaries", "late_night"), canonical_time_range(form.late_night),
+         before.late_night),
         (("boundaries", "max_workday_hours"), float(form.max_workday_hours),
          before.max_workday_hours),
         (("boundaries", "no_meeting_days"), list(form.no_meeting_days),
@@ -423,7 +425,7 @@ def _protected_blocks(rows: Sequence[Mapping[str, Any]], file: str) -> list[dict
     for index, block in enumerate(rows, 1):
         key = f"boundaries.protected[{index}]"
         name = str(block.get("name") or "").strip()
-        time = str(block.get("time") or "").strip()
+        time = canonical_time_range(str(block.get("time") or ""))
         if not name and not time and not block.get("days"):
             continue  # an empty row the person added and left
         if not name:

@@ -75,9 +75,12 @@ def save_credentials(credentials: Credentials) -> Path:
     return path
 
 
-def remember_client_secrets(source: str | Path) -> Path:
-    """Check an OAuth client file and keep a private copy; returns the copy's path."""
-    label = str(source)
+def remember_client_secrets(source: str | Path, *, label: str | None = None) -> Path:
+    """Check an OAuth client file and keep a private copy; returns the copy's path.
+
+    ``label`` names the file in messages (the name the person knows, when ``source`` is
+    a temporary copy of an upload)."""
+    label = label or str(source)
     try:
         data = Path(source).read_bytes()
     except FileNotFoundError:

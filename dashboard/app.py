@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import meetings, state, views
+from dashboard import events, meetings, state, views
 from dashboard.data import load_week
 from dashboard.sidebar import render_sidebar
 
@@ -20,7 +20,6 @@ from dashboard.sidebar import render_sidebar
 def main() -> None:
     st.set_page_config(page_title="timeaudit", page_icon="⏱", layout="wide",
                        initial_sidebar_state=400)  # px: room for the settings table
-    views.apply_pending_overrides()
     setup = state.load_setup()
     period = render_sidebar(setup)
     week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
@@ -31,7 +30,7 @@ def main() -> None:
     views.render_focus(week)
     meetings.render_meetings(week)
     views.render_patterns(week)
-    views.render_events(setup, week)
+    events.render_events(setup, week)
     views.render_export(week)
     meetings.render_one_page(week)
 

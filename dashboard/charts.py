@@ -38,6 +38,14 @@ _HOUR_LABEL = "datum.value < 10 ? '0' + datum.value + ':00' : datum.value + ':00
 _BY_ORDER = alt.EncodingSortField(field="order", op="min")
 
 
+# Below this plot width (a phone) legends wrap into two columns instead of being cut.
+_NARROW = "width < 420"
+
+
+def _top_legend() -> alt.Legend:
+    return alt.Legend(orient="top", columns=alt.expr(f"{_NARROW} ? 2 : 8"), labelLimit=0)
+
+
 def _scale(colors: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
@@ -130,7 +138,7 @@ def per_day_chart(data: pl.DataFrame) -> alt.Chart:
         x=alt.X("day:N", sort=_BY_ORDER, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("sum(hours):Q", title="hours", stack="zero"),
         color=alt.Color("domain:N", scale=_scale(DOMAIN_COLORS), title=None,
-                        legend=alt.Legend(orient="top")),
+                        legend=_top_legend()),
         order=alt.Order("domain_order:Q"),
         tooltip=[alt.Tooltip("day:N"), alt.Tooltip("domain:N"),
                  alt.Tooltip("hours:Q", format=".2f")],
@@ -152,7 +160,7 @@ def matrix_data(quadrants: pl.DataFrame) -> pl.DataFrame:
         urgency, importance, name, meaning = _CELLS[row["quadrant"]]
         rows.append({
             "quadrant": row["quadrant"], "urgency": urgency, "importance": importance,
-            "name": f"{name} · {meaning}",
+            "name": name, "meaning": meaning,
             "figure": f"{row['hours']:.1f} h · {row['share']:.0%}",
             "top": "\n".join(row["top"]) if row["top"] else "—",
             "hours": row["hours"], "share": row["share"],
@@ -178,12 +186,20 @@ def matrix_chart(data: pl.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("hours:Q", format=".2f"),
                  alt.Tooltip("share:Q", format=".0%")],
     )
-    name = base.mark_text(dy=-62, fontSize=13, color="#333").encode(text="name:N")
-    figure = base.mark_text(dy=-34, fontSize=24, fontWeight="bold", color="#111").encode(
+    # Texts stay inside their cell on a phone: smaller type and each line cut to the
+    # cell's width (Vega's `limit`, with an ellipsis).
+    inside = alt.expr("width / 2 - 14")
+    name = base.mark_text(dy=-70, fontSize=13, fontWeight="bold", color="#333",
+                          limit=inside).encode(text="name:N")
+    meaning = base.mark_text(dy=-53, fontSize=11, color="#555", limit=inside).encode(
+        text="meaning:N")
+    figure = base.mark_text(dy=-28, fontSize=alt.expr(f"{_NARROW} ? 17 : 24"),
+                            fontWeight="bold", color="#111", limit=inside).encode(
         text="figure:N")
-    top = base.mark_text(dy=-6, fontSize=12, color="#333", lineBreak="\n", baseline="top",
-                         lineHeight=17).encode(text="top:N")
-    return alt.layer(cells, name, figure, top).properties(height=380, width="container")
+    top = base.mark_text(dy=-6, fontSize=alt.expr(f"{_NARROW} ? 10 : 12"), color="#333",
+                         lineBreak="\n", baseline="top", lineHeight=16,
+                         limit=inside).encode(text="top:N")
+    return alt.layer(cells, name, meaning, figure, top).properties(height=380, width="container")
 
 
 # ------------------------------------------------------------------ timelines
@@ -227,7 +243,7 @@ def week_timeline_chart(days: pl.DataFrame, windows: pl.DataFrame, protected: pl
                                    cornerRadius=2).encode(
             x=x, x2=x2, y=y,
             color=alt.Color("domain:N", scale=_scale(DOMAIN_COLORS), title=None,
-                            legend=alt.Legend(orient="top")),
+                            legend=_top_legend()),
             tooltip=[alt.Tooltip("title:N"), alt.Tooltip("calendar:N"),
                      alt.Tooltip("domain:N"), alt.Tooltip("quadrant:N"),
                      alt.Tooltip("minutes:Q", format=".0f", title="counted minutes")]),
@@ -255,7 +271,7 @@ def focus_timeline_chart(segments: pl.DataFrame, *, lo: float, hi: float,
                                         strokeWidth=0.8).encode(
         x=_hours_axis(lo, hi, step=1), x2=alt.X2("end_h:Q"), y=_days_axis(),
         color=alt.Color("kind:N", scale=_scale(FOCUS_COLORS), title=None,
-                        legend=alt.Legend(orient="top")),
+                        legend=_top_legend()),
         tooltip=[alt.Tooltip("day:N"), alt.Tooltip("kind:N"),
                  alt.Tooltip("minutes:Q", format=".0f")],
     ).properties(height=40 * max(rows, 1) + 30, width="container")
@@ -334,6 +350,30 @@ def trend_data(figures: pl.DataFrame, chosen: date) -> pl.DataFrame:
     )
 
 
+def spark_data(trend: pl.DataFrame, column: str, scale: float = 1.0) -> pl.DataFrame:
+    """One KPI across the weeks of `trend_data`: ``label``, ``order``, ``chosen``, ``value``."""
+    return trend.select("label", "order", "chosen",
+                        (pl.col(column) * scale).round(2).alias("value"))
+
+
+def sparkline_chart(data: pl.DataFrame, *, unit: str) -> alt.Chart:
+    """A KPI's last weeks as small neutral bars, the chosen week darker: the colour says
+    which week it is, not whether the change was good (the badge says that)."""
+    return alt.Chart(data).mark_bar(cornerRadiusTopLeft=1, cornerRadiusTopRight=1).encode(
+        x=alt.X("label:N", sort=_BY_ORDER, axis=None),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=True)),
+        color=alt.condition("datum.chosen", alt.value("#4A5568"), alt.value("#C3CAD5")),
+        tooltip=[alt.Tooltip("label:N", title="week of"),
+                 alt.Tooltip("value:Q", format=".1f", title=unit)],
+    ).properties(height=44, width="container").configure_view(stroke=None)
+
+
+def _count_axis(field: str, title: str) -> alt.Y:
+    """A quantity axis that stays readable when every week is 0 (no "0.000000" ticks)."""
+    return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="d"),
+                 scale=alt.Scale(domainMin=0, nice=True))
+
+
 def _week_axis() -> alt.X:
     return alt.X("label:N", sort=_BY_ORDER, title=None,
                  axis=alt.Axis(labelAngle=-50, labelOverlap=False, labelFontSize=10))
@@ -341,7 +381,7 @@ def _week_axis() -> alt.X:
 
 def trend_work_chart(data: pl.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
-        x=_week_axis(), y=alt.Y("work:Q", title="work hours"),
+        x=_week_axis(), y=_count_axis("work", "work hours"),
         color=alt.condition("datum.chosen", alt.value("#1F3B5C"), alt.value("#9DB3CE")),
         tooltip=[alt.Tooltip("label:N", title="week of"),
                  alt.Tooltip("work:Q", format=".1f", title="work hours")],
@@ -350,7 +390,8 @@ def trend_work_chart(data: pl.DataFrame) -> alt.Chart:
 
 def trend_outside_chart(data: pl.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
-        x=_week_axis(), y=alt.Y("outside_minutes:Q", title="minutes"),
+        x=_week_axis(),
+        y=_count_axis("outside_minutes", "minutes"),
         color=alt.condition("datum.chosen", alt.value("#8B1A1A"), alt.value("#E99A9A")),
         tooltip=[alt.Tooltip("label:N", title="week of"),
                  alt.Tooltip("outside_minutes:Q", format=".0f",

@@ -26,13 +26,15 @@ from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from core import clock
 from core.errors import AuditError
-from core.period import Period
-from dashboard import state
+from core.period import Period, parse_date, parse_week, week_containing
+from dashboard import state, zone
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft
-from dashboard.state import REFRESH, WEEK_DAY, Setup, say, show
+from dashboard.state import REFRESH, Setup, say, show
 
 NO_DOMAIN = "— rules decide"
+# What the calendar's default-domain menu shows: short enough for the sidebar.
+DOMAIN_CHOICES = {NO_DOMAIN: "by the rules", **{d: f"all {d}" for d in DOMAINS}}
 
 
 def render_sidebar(setup: Setup) -> Period:
@@ -54,6 +56,10 @@ LOOK_BACK = timedelta(days=730)  # how far back a new calendar's latest week is 
 LOOK_AHEAD = timedelta(days=365)
 
 
+WEEK_TEXT = "week_text"   # the typed week or day
+YEAR = 364                # days: 52 weeks back keeps the weekday (and mostly the week number)
+
+
 def render_week_picker(config: Config) -> Period:
     period = state.chosen_period(config)
     st.subheader("Week", anchor=False)
@@ -67,12 +73,50 @@ def render_week_picker(config: Config) -> Period:
     right.button("Next", key="week_next", icon=":material/chevron_right:",
                  icon_position="right", on_click=state.shift_week, args=(7,),
                  width="stretch", help="The week after")
-    st.date_input("Any day of the week", key=WEEK_DAY, format="YYYY-MM-DD")
+    if not st.session_state.pop(WEEK_TEXT + "_keep", False):
+        # show the week in effect (after a button), unless what was typed was refused
+        st.session_state[WEEK_TEXT] = _week_text(period, config)
+    typed, back, ahead = st.columns([3, 1, 1], vertical_alignment="bottom", gap="small")
+    typed.text_input("Week or day", key=WEEK_TEXT, on_change=_typed_week, args=(config,),
+                     placeholder="2026-W47 or 2026-11-19",
+                     help="Type an ISO week (2025-W47) or any day of it (2025-11-19) and "
+                          "press Enter.")
+    back.button("", key="year_previous", icon=":material/keyboard_double_arrow_left:",
+                on_click=state.shift_week, args=(-YEAR,), width="stretch",
+                help="The same week a year before")
+    ahead.button("", key="year_next", icon=":material/keyboard_double_arrow_right:",
+                 on_click=state.shift_week, args=(YEAR,),
+                 width="stretch", help="The same week a year later")
+    show("week")
     period = state.chosen_period(config)
     iso = period.start.isocalendar()
     st.caption(f"{week_label(period.start, period.end)} · week {iso.week} of {iso.year} · "
                f"{config.timezone}")
     return period
+
+
+def _week_text(period: Period, config: Config) -> str:
+    if config.week_start == "monday":
+        iso = period.start.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return period.start.isoformat()
+
+
+def _typed_week(config: Config) -> None:
+    """Go to the typed week (``2025-W47``) or the week of the typed day (``2025-11-19``)."""
+    text = (st.session_state.get(WEEK_TEXT) or "").strip()
+    try:
+        if "W" in text.upper():
+            day = parse_week(text.upper(), config.timezone).start
+        else:
+            day = parse_date(text, "the week")
+            week_containing(day, config.timezone, config.week_start)
+    except (AuditError, ValueError, OverflowError):  # ValueError/Overflow: beyond year 1
+        st.session_state[WEEK_TEXT + "_keep"] = True
+        say("week", "error", f"“{text}” is not a week or a day: type 2025-W47 or 2025-11-19.")
+        return
+    st.session_state.get(state.MESSAGES, {}).pop("week", None)
+    state.go_to(day)
 
 
 # ------------------------------------------------------------------ calendars
@@ -86,18 +130,21 @@ def render_calendars(setup: Setup, period: Period) -> None:
                 "is connected.", icon=":material/science:")
     domains = settings.calendar_domains(setup.data)
     options = [NO_DOMAIN, *DOMAINS]
+    st.caption("Beside each calendar: what its events are when nothing more specific "
+               "decides — *by the rules* (each event on its own), or *all work*, *all "
+               "life*, *all integrated* (e.g. a family calendar).")
     for source in setup.sources:
         current = domains.get(source.source)
         # the key carries the value shown, so the widget always starts from the settings
         # in effect (after a save, or when the sample steps aside for the same file name)
         key = f"domain:{source.source}:{current}:{'sample' if setup.sample else 'yours'}"
-        name, pick, drop = st.columns([5, 4, 1], vertical_alignment="center")
+        name, pick, drop = st.columns([4, 5, 1.1], vertical_alignment="center")
         icon = {"file": ":material/description:", "link": ":material/link:",
                 "google": ":material/event:", "sample": ":material/science:",
                 "microsoft": ":material/calendar_month:", "caldav": ":material/calendar_month:"
                 }[source.kind]
         name.markdown(f"{icon} {source.label}", help=source.source)
-        pick.selectbox("Default domain", options, key=key,
+        pick.selectbox("Default domain", options, key=key, format_func=DOMAIN_CHOICES.get,
                        index=options.index(current) if current in options else 0,
                        label_visibility="collapsed", on_change=_set_domain,
                        args=(setup, source.source, key))
@@ -109,10 +156,12 @@ def render_calendars(setup: Setup, period: Period) -> None:
     st.button("Reload calendars", key="reload", icon=":material/refresh:",
               on_click=_reload, help="Read files and links again")
 
+    # A new key after each batch empties the uploader: what it connected is listed
+    # above, what it rejected is reported below, and nothing stays as if connected.
     st.file_uploader("Add .ics files", type=["ics"], accept_multiple_files=True,
-                     key="upload", on_change=_upload, args=(setup, period),
+                     key=upload_key(), on_change=_upload, args=(setup, period),
                      help="Kept in your timeaudit data folder, so they are there next time.")
-    show("upload")
+    render_upload_results()
     st.text_input("Add a calendar link", key="link",
                   placeholder="https://… or webcal://…",
                   help="An ICS link: Google's secret address, Outlook's published calendar, "
@@ -178,33 +227,54 @@ def _check_calendar(data: bytes, source: str, setup: Setup, period: Period,
     return notes
 
 
+UPLOADS = "upload_results"   # the last batch: (file name, kind, text) per file
+UPLOAD_GENERATION = "upload_generation"
+
+
+def upload_key() -> str:
+    return f"upload_{st.session_state.get(UPLOAD_GENERATION, 0)}"
+
+
 def _upload(setup: Setup, period: Period) -> None:
-    files = st.session_state.get("upload") or []
-    done = st.session_state.setdefault("uploads_done", {})
-    results = []
+    """Connect each file of the batch that can be read; report each file's outcome."""
+    files = st.session_state.get(upload_key()) or []
+    if not files:
+        return
+    results, connected = [], []
     for file in files:
-        if file.file_id in done:
-            results.append(done[file.file_id])
-            continue
         name = settings.safe_file_name(file.name)
         try:
             notes = _check_calendar(file.getvalue(), f"ics:{name}", setup, period)
             settings.add_upload(name, file.getvalue())
         except AuditError as error:
-            outcome = ("error", f"{file.name}: {error}" if file.name not in str(error)
-                       else str(error))
+            reason = str(error)
+            for prefix in (f"ics:{name}, ", f"ics:{name}: "):
+                reason = reason.removeprefix(prefix)
+            results.append((file.name, "error", f"**{file.name}** — not connected: {reason}"))
         else:
-            outcome = ("success", f"Connected {name}." + "".join(f" {n}." for n in notes))
-        done[file.file_id] = outcome
-        results.append(outcome)
-    if not results:
-        st.session_state.get("messages", {}).pop("upload", None)
-        return
-    errors = [text for kind, text in results if kind == "error"]
-    if errors:
-        say("upload", "error", "\n\n".join(errors))
-    else:
-        say("upload", "success", "\n\n".join(text for _, text in results))
+            connected.append(file.getvalue())
+            results.append((file.name, "success", f"**{file.name}** — connected."
+                            + "".join(f" {n}." for n in notes)))
+    if connected and setup.sample:
+        results.append(("", "info", "The sample calendars stepped aside: you now see your "
+                        "own calendars, with your own settings."))
+    if connected:
+        # the last action succeeded: older messages of the calendar list are stale
+        for area in ("calendars", "link"):
+            st.session_state.get(state.MESSAGES, {}).pop(area, None)
+        zone.propose_zone(connected)
+    st.session_state[UPLOADS] = results
+    st.session_state[UPLOAD_GENERATION] = st.session_state.get(UPLOAD_GENERATION, 0) + 1
+
+
+def render_upload_results() -> None:
+    for _name, kind, text in st.session_state.get(UPLOADS, []):
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        elif kind == "success":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.info(text, icon=":material/science:")
 
 
 def _add_link(setup: Setup, period: Period) -> None:
@@ -219,6 +289,7 @@ def _add_link(setup: Setup, period: Period) -> None:
     except AuditError as error:
         say("link", "error", str(error))
         return
+    zone.propose_zone([got.data])
     st.session_state["link"] = ""
     say("link", "success", f"Connected {got.source.removeprefix('url:')}."
         + "".join(f" {n}." for n in notes))
@@ -227,18 +298,45 @@ def _add_link(setup: Setup, period: Period) -> None:
 # ------------------------------------------------------------------ Google
 
 
+GOOGLE_STEPS = """\
+**First, a client secret.** Google lets an app read your calendar only through an *OAuth
+client*: a small JSON file (`client_secret_….json`) that you create for yourself, free,
+in five minutes, once. timeaudit has no server, so only your copy can use it.
+
+1. At [console.cloud.google.com](https://console.cloud.google.com/projectcreate), create
+   a project (any name, e.g. *timeaudit*).
+2. *APIs & Services → Library*: find **Google Calendar API** and press *Enable*.
+3. *OAuth consent screen*: user type **External**, status **Testing**, and add **your own
+   Google account** under *Test users*.
+4. *Credentials → Create credentials → OAuth client ID*, application type
+   **Desktop app** (a *Web application* client does not work).
+5. Press *Download JSON* and upload that file here.
+
+Then *Connect*: a Google page opens in your browser, where you allow read-only access.
+More in `docs/google.md`.
+"""
+
+
 def render_google(setup: Setup) -> None:
+    del setup  # the account lives in the store
     signed_in = google_auth.token_path().exists()
     with st.expander("Google Calendar", icon=":material/event:",
                      expanded=signed_in or "google" in st.session_state.get("messages", {})):
         if not signed_in:
-            st.caption("Read-only access, on this machine. Bring your own OAuth client "
-                       "(a *Desktop app* client JSON, see docs/google.md); it is "
-                       "remembered after the first time.")
-            st.file_uploader("OAuth client (client_secret.json)", type=["json"],
-                             key="google_client")
-            if st.button("Connect Google Calendar", key="google_connect",
-                         icon=":material/login:"):
+            has_client = google_auth.client_secrets_path().is_file()
+            if not has_client:
+                st.markdown(GOOGLE_STEPS)
+            # a new key after each try empties the uploader (the outcome is said below)
+            key = f"google_client_{st.session_state.get('google_client_generation', 0)}"
+            st.file_uploader("Client secret (client_secret_….json)" if not has_client
+                             else "Another client secret (optional)", type=["json"],
+                             key=key, on_change=_remember_google_client, args=(key,))
+            if has_client:
+                st.caption("Your client secret is saved on this machine. Connect opens "
+                           "Google's sign-in page in your browser (read-only access).")
+            if st.button("Connect Google Calendar", key="google_connect", type="primary",
+                         icon=":material/login:", disabled=not has_client,
+                         help=None if has_client else "Upload your client secret first"):
                 _connect_google()
         else:
             _google_calendars_picker()
@@ -247,6 +345,24 @@ def render_google(setup: Setup) -> None:
                 _sync_google()
             leave.button("Disconnect", key="google_logout", on_click=_google_logout)
         show("google")
+
+
+def _remember_google_client(key: str) -> None:
+    """Check and keep the uploaded OAuth client; errors name the person's file."""
+    client = st.session_state.get(key)
+    if client is None:
+        return
+    st.session_state["google_client_generation"] = (
+        st.session_state.get("google_client_generation", 0) + 1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "client_secret.json"
+        path.write_bytes(client.getvalue())
+        try:
+            google_auth.remember_client_secrets(path, label=client.name)
+        except AuditError as error:
+            say("google", "error", str(error))
+            return
+    say("google", "success", f"Saved {client.name}: now press Connect Google Calendar.")
 
 
 def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
@@ -260,17 +376,10 @@ def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
 
 
 def _connect_google() -> None:
-    client = st.session_state.get("google_client")
+    st.info("A Google sign-in page opens in your browser; finish there (within five "
+            "minutes).", icon=":material/open_in_new:")
     try:
-        secrets = None
-        if client is not None:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "client_secret.json"
-                path.write_bytes(client.getvalue())
-                secrets = google_auth.remember_client_secrets(path)
-        st.info("A Google sign-in page opens in your browser; finish there (within five "
-                "minutes).", icon=":material/open_in_new:")
-        google_api.login(secrets)
+        google_api.login()   # with the remembered client
     except AuditError as error:
         say("google", "error", str(error))
         return
@@ -443,7 +552,7 @@ def render_settings(setup: Setup) -> None:
     current = settings.form_from_config(setup.config)
     gen = _form_key(setup)
     with st.form("settings"):
-        st.markdown("**Working hours** · HH:MM-HH:MM, empty = day off")
+        st.markdown("**Working hours** · e.g. 9-17 or 09:00–17:30, empty = day off")
         hours = {}
         for pair in (WEEKDAYS[0:2], WEEKDAYS[2:4], WEEKDAYS[4:6], WEEKDAYS[6:]):
             columns = st.columns(2)

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
 
-from audit import settings, store
+from audit import settings
 from audit.classify import calendar_defaults
-from audit.domains import DOMAINS
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
-from audit.report import QUADRANTS
+from core import clock
 from core.errors import AuditError
-from dashboard import charts, figures, state
+from dashboard import charts, figures, labels, state, zone
 from dashboard.data import Week
-from dashboard.state import Setup, say, show
-
-EDITOR = "events_editor"
-EDITOR_ROWS = "events_editor_rows"
-SCOPES = ("this occurrence", "whole series")
-YES_NO = ("yes", "no")
+from dashboard.state import Setup, say
 
 
 def chart(key: str, build: Callable[..., Any], *frames: pl.DataFrame, **params: Any) -> None:
@@ -41,6 +36,7 @@ def render_header(setup: Setup, week: Week) -> None:
     st.caption(f"**{figures.week_label(week.period.start, week.period.end)}** · "
                f"{week.period.timezone} · {what} · "
                f"{week.audit.events.height} occurrences this week")
+    zone.render_zone_prompt(setup)
     for error in week.errors:
         st.error(error, icon=":material/error:")
     if week.warnings:
@@ -89,52 +85,72 @@ def _delta(difference: float | None, unit: str, digits: int = 1) -> str | int | 
 
 
 def render_kpis(week: Week) -> None:
-    """Week at a glance: six figures, each with its change against the previous week."""
+    """Week at a glance: seven figures, each with its change against the previous week
+    and its last weeks as a small neutral bar chart."""
     st.subheader("Week at a glance", anchor=False)
     now, before = week.current, week.previous
-    trend = week.trend
+    trend = charts.trend_data(week.trend, week.period.start)
+    vs = "vs last week"
 
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
-    def spark(name: str, scale: float = 1.0) -> list[float]:
-        return [round(v * scale, 2) for v in trend[name].to_list()]
+    def kpi(column: Any, key: str, label: str, value: str, delta: str | int | None, *,
+            colour: str, help_text: str, spark: str, unit: str, scale: float = 1.0) -> None:
+        with column.container(border=True, key=f"kpi_{key}"):
+            st.metric(label, value, delta, delta_color=colour, help=help_text,
+                      delta_description=None if delta is None else vs)
+            chart(f"spark_{key}", charts.sparkline_chart,
+                  charts.spark_data(trend, spark, scale), unit=unit)
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)
         for column, (domain, colour) in zip(
                 first, (("work", "off"), ("life", "normal"), ("integrated", "normal")),
                 strict=False):
-            column.metric(f"{domain.title()} hours", f"{now[domain]:.1f} h",
-                      _delta(change(domain), " h"), delta_color=colour, border=True,
-                      chart_data=spark(domain), chart_type="bar",
-                      help=f"Counted {domain} time (SPEC §6); change against the week before.")
+            kpi(column, domain, f"{domain.title()} hours", f"{now[domain]:.1f} h",
+                _delta(change(domain), " h"), colour=colour, spark=domain, unit="hours",
+                help_text=f"Counted {domain} time (SPEC §6).")
         # What timeaudit could not classify is a figure, not a silent gap.
         counted = sum(now[d] for d in ("work", "life", "integrated", "unclassified"))
         share = now["unclassified"] / counted if counted else 0.0
-        first[3].metric("Unclassified", f"{now['unclassified']:.1f} h · {share:.0%}",
-                        _delta(change("unclassified"), " h"), delta_color="inverse",
-                        border=True, chart_data=spark("unclassified"), chart_type="bar",
-                        help="Counted time whose domain nothing decided: classify the top "
-                             "titles under Events to settle it.")
+        kpi(first[3], "unclassified", "Unclassified",
+            f"{now['unclassified']:.1f} h · {share:.0%}", _delta(change("unclassified"), " h"),
+            colour="inverse", spark="unclassified", unit="hours",
+            help_text="Counted time whose domain nothing decided: classify the top titles "
+                      "under Events to settle it.")
         target = now["focus_target"]
         met = "met" if now["focus"] >= target else "not met"
         coverage_change = change("coverage")
-        second[0].metric("Focus coverage", f"{now['coverage']:.0%}",
-                  _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
-                  border=True, chart_data=spark("coverage", 100), chart_type="area",
-                  help=f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
-                       f"hours; target {target:g} h a week: {met}.")
+        kpi(second[0], "coverage", "Focus coverage", f"{now['coverage']:.0%}",
+            _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
+            colour="normal", spark="coverage", scale=100, unit="% of working time",
+            help_text=f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
+                      f"hours; target {target:g} h a week: {met}.")
         violations = change("violations")
-        second[1].metric("Boundary violations", f"{now['violations']:d}",
-                  None if violations is None else int(violations), delta_color="inverse",
-                  border=True, chart_data=spark("violations"), chart_type="bar",
-                  help=f"{now['outside_minutes']:.0f} min of work outside working hours; "
-                       "details under Boundaries.")
-        second[2].metric("Meeting hours", f"{now['meetings']:.1f} h",
-                  _delta(change("meetings"), " h"), delta_color="inverse", border=True,
-                  chart_data=spark("meetings"), chart_type="bar",
-                  help="Counted time with at least one other person.")
+        kpi(second[1], "violations", "Boundary violations", f"{now['violations']:d}",
+            None if violations is None else int(violations), colour="inverse",
+            spark="violations", unit="violations",
+            help_text=f"{now['outside_minutes']:.0f} min of work outside working hours; "
+                      "details under Boundaries.")
+        kpi(second[2], "meetings", "Meeting hours", f"{now['meetings']:.1f} h",
+            _delta(change("meetings"), " h"), colour="inverse", spark="meetings",
+            unit="hours", help_text="Counted time with at least one other person.")
+    render_planned_note(week)
+
+
+def render_planned_note(week: Week) -> None:
+    """Say so when the week is not over: its figures include what is still planned."""
+    now = clock.now()
+    lo, hi = week.period.utc_bounds()
+    if not lo <= now < hi:
+        return
+    ahead = week.audit.events.filter(pl.col("counted") & (pl.col("start") > now)).height
+    local = now.astimezone(ZoneInfo(week.period.timezone))
+    st.caption(f"This week is not over: the figures count what happened until "
+               f"{local:%a %H:%M} and {ahead} planned event{'s' if ahead != 1 else ''} "
+               "still ahead, as if they take place.", help="Planned events count like "
+               "past ones (SPEC §6); look again next week for what really happened.")
 
 
 # ------------------------------------------------------------------ where the time went
@@ -166,7 +182,7 @@ def render_boundaries(week: Week) -> None:
     audit = week.audit
     st.caption("Each row is a day, hours of the day across. Blue band: working hours; "
                "yellow: protected time; red: the part of work that crossed a boundary. "
-               "Long days are in the table below.")
+               "Long days are whole days, so they are in the table below.")
     first = week.period.start
     chart("timeline", charts.week_timeline_chart,
           charts.days_frame(week.period.days).select(_CLOCK),
@@ -175,23 +191,55 @@ def render_boundaries(week: Week) -> None:
           charts.with_order(figures.timeline_pieces(audit), first).select(
               *_CLOCK, "title", "calendar", "domain", "quadrant", "minutes"),
           charts.with_order(figures.violation_segments(audit), first).select(
-              *_CLOCK, "type", "title", "minutes"))
+              *_CLOCK, labels.violation_label(), "title", "minutes"))
     violations = audit.violations
     if violations.is_empty():
         st.success("No boundary violations this week.", icon=":material/verified:")
         return
-    by_type = (violations.group_by("type").agg(pl.col("minutes").sum().round(0),
-                                               pl.len().alias("rows"))
-               .sort("minutes", descending=True))
-    left, right = st.columns([1.3, 3])
-    left.dataframe(by_type, hide_index=True, width="stretch",
-                   column_config={"minutes": st.column_config.NumberColumn(format="%d min")})
-    right.dataframe(
-        violations.with_columns(pl.col("minutes").round(0)), hide_index=True,
-        width="stretch", key="violations_table",
-        column_config={"date": st.column_config.DateColumn(format="ddd D MMM"),
-                       "minutes": st.column_config.NumberColumn(format="%d"),
-                       "event_id": st.column_config.TextColumn(width="small")})
+    st.caption(labels.overlap_note())
+    st.dataframe(violation_summary(violations), hide_index=True, width=560,
+                 key="violations_by_type",
+                 column_config={"Boundary": st.column_config.TextColumn(width=210),
+                                "Minutes": st.column_config.NumberColumn(format="%d min",
+                                                                         width=90),
+                                "Times": st.column_config.NumberColumn(width=70),
+                                "Counted": st.column_config.TextColumn(width=110)})
+    st.dataframe(
+        violation_rows(violations, audit.config.boundaries.max_workday_hours),
+        hide_index=True, width="stretch", key="violations_table",
+        column_config={"Day": st.column_config.DateColumn(format="ddd D MMM", width=100),
+                       "Boundary": st.column_config.TextColumn(width=190),
+                       "Minutes": st.column_config.NumberColumn(format="%d", width=75),
+                       "What": st.column_config.TextColumn(width=380),
+                       "Calendar": st.column_config.TextColumn(width=110)})
+
+
+def violation_summary(violations: pl.DataFrame) -> pl.DataFrame:
+    """Minutes and how often, per boundary, with how it adds up (SPEC §7)."""
+    return (violations.group_by("type").agg(pl.col("minutes").sum().round(0),
+                                            pl.len().alias("Times"))
+            .sort("minutes", "type", descending=[True, False])
+            .select(labels.violation_label().alias("Boundary"),
+                    pl.col("minutes").alias("Minutes"), "Times",
+                    pl.when(pl.col("type").cast(pl.String).is_in(labels.EXTRA_TYPES))
+                    .then(pl.lit("in addition")).otherwise(pl.lit("split"))
+                    .alias("Counted")))
+
+
+def violation_rows(violations: pl.DataFrame, max_hours: float) -> pl.DataFrame:
+    """One row per violation, in words: a long day is the day, not the event that
+    happened to end it."""
+    long_day = pl.col("type").cast(pl.String) == "long_day"
+    span = ((pl.col("minutes") + max_hours * 60) / 60).round(1)
+    what = (pl.when(long_day)
+            .then(pl.format("The whole day: {} h from first to last work (limit {} h)",
+                            span, pl.lit(f"{max_hours:g}")))
+            .otherwise(pl.col("title").fill_null(labels.UNKNOWN)))
+    return violations.sort("date", "type").select(
+        pl.col("date").alias("Day"), labels.violation_label().alias("Boundary"),
+        pl.col("minutes").round(0).alias("Minutes"), what.alias("What"),
+        pl.when(long_day).then(pl.lit("")).otherwise(pl.col("calendar").fill_null(""))
+        .alias("Calendar"))
 
 
 # ------------------------------------------------------------------ focus
@@ -209,8 +257,9 @@ def render_focus(week: Week) -> None:
                else f"{gap:.1f} h short of the {target:g} h target")
     st.markdown(f"**{report['focus']:.1f} h** of focus time in {report['working']:.1f} working "
                 f"hours (**{report['coverage']:.0%}**), {verdict}; {scheduled:.1f} h of it "
-                f"scheduled as focus blocks, {fragmented:.1f} h fragmented into stretches "
-                f"shorter than {week.audit.config.focus.min_block_minutes} min.")
+                f"you scheduled as focus blocks. Not counted as focus: {fragmented:.1f} h of "
+                f"free working time broken into stretches shorter than "
+                f"{week.audit.config.focus.min_block_minutes} min.")
     chart("focus_bullet", charts.focus_bullet_chart, *charts.bullet_data(
         focus=report["focus"], scheduled=scheduled, fragmented=fragmented,
         working=report["working"], target=target))
@@ -249,183 +298,6 @@ def render_patterns(week: Week) -> None:
             chart(f"trend_{index}", build, data)
 
 
-# ------------------------------------------------------------------ events and overrides
-
-
-_FILTERS = ("week_day", "events_search", "events_domains", "events_quadrants",
-            "events_counted")
-
-
-def _rows_signature() -> str:
-    """What decides which rows the events table shows (the week and the filters)."""
-    return repr([st.session_state.get(key) for key in _FILTERS])
-
-
-def apply_pending_overrides() -> None:
-    """Save what was edited in the events table (before anything is computed, so every
-    view of this run already shows it), then give the editor a clean slate.
-
-    The editor reports edits by row position; when the rows changed since (another week,
-    other filters), pending edits — a scope picked but nothing overridden yet — would
-    point at other events, so they are dropped instead.
-    """
-    if st.session_state.get(EDITOR_ROWS + "_signature") != _rows_signature():
-        st.session_state.pop(EDITOR, None)
-        return
-    edits = (st.session_state.get(EDITOR) or {}).get("edited_rows") or {}
-    rows: Sequence[dict] = st.session_state.get(EDITOR_ROWS) or []
-    saved = 0
-    try:
-        for index, changed in edits.items():
-            position = int(index)
-            if position >= len(rows):
-                continue
-            row = rows[position]
-            wanted = {a: changed[a] for a in ("domain", "urgent", "important")
-                      if a in changed and changed[a] is not None and changed[a] != row[a]}
-            if not wanted:
-                continue
-            scope = changed.get("apply to") or row["apply to"]
-            key = ({"series_id": row["series_id"]} if scope == SCOPES[1] and row["series_id"]
-                   else {"event_id": row["event_id"]})
-            store.set_override(
-                **key, domain=wanted.get("domain"),
-                urgent=None if "urgent" not in wanted else wanted["urgent"] == "yes",
-                important=None if "important" not in wanted else wanted["important"] == "yes")
-            saved += 1
-    except AuditError as error:
-        say("events", "error", str(error))
-        return
-    if saved:
-        del st.session_state[EDITOR]
-        say("events", "success", f"Saved {saved} override{'s' if saved > 1 else ''}; "
-            "every view below already uses it.")
-
-
-def _filtered(table: pl.DataFrame) -> pl.DataFrame:
-    search, domains, quadrants, counted = st.columns([3, 2, 2, 1.3],
-                                                     vertical_alignment="bottom")
-    text = search.text_input("Search titles and reasons", key="events_search",
-                             placeholder="e.g. 1:1, incident, gym")
-    chosen_domains = domains.multiselect("Domain", [*DOMAINS, "unclassified"],
-                                         key="events_domains", placeholder="all")
-    chosen_quadrants = quadrants.multiselect("Quadrant", list(QUADRANTS),
-                                             key="events_quadrants", placeholder="all")
-    only_counted = counted.toggle("Counted only", key="events_counted")
-    if text:
-        needle = text.lower()
-        table = table.filter(pl.col("title").str.to_lowercase().str.contains(needle, literal=True)
-                             | pl.col("reason").str.to_lowercase()
-                             .str.contains(needle, literal=True))
-    if chosen_domains:
-        table = table.filter(pl.col("domain").is_in(chosen_domains))
-    if chosen_quadrants:
-        table = table.filter(pl.col("quadrant").is_in(chosen_quadrants))
-    if only_counted:
-        table = table.filter(pl.col("counts") == "counted")
-    return table
-
-
-def render_events(setup: Setup, week: Week) -> None:
-    st.subheader("Events", anchor=False)
-    st.caption("Every occurrence of the week with the reason for its classification. Change "
-               "domain, urgent or important to override it — for this occurrence or the "
-               "whole series; it is saved at once and survives re-reads.")
-    show("events")
-    table = _filtered(figures.events_table(week.audit)).with_columns(
-        pl.lit(SCOPES[0]).alias("apply to"))
-    st.session_state[EDITOR_ROWS] = table.select(
-        "event_id", "series_id", "domain", "urgent", "important", "apply to").to_dicts()
-    st.session_state[EDITOR_ROWS + "_signature"] = _rows_signature()
-    st.data_editor(
-        table, key=EDITOR, hide_index=True, width="stretch", height=420,
-        column_order=["day", "time", "title", "domain", "urgent", "important", "apply to",
-                      "reason", "quadrant", "minutes", "counts", "calendar"],
-        disabled=["day", "time", "title", "calendar", "quadrant", "minutes", "counts",
-                  "reason", "event_id", "series_id", "date"],
-        column_config={
-            "day": st.column_config.TextColumn(width=75),
-            "time": st.column_config.TextColumn(width=90),
-            "title": st.column_config.TextColumn(width=190),
-            "domain": st.column_config.SelectboxColumn(options=list(DOMAINS), width=85),
-            "urgent": st.column_config.SelectboxColumn(options=list(YES_NO), width=65),
-            "important": st.column_config.SelectboxColumn(options=list(YES_NO), width=75),
-            "apply to": st.column_config.SelectboxColumn(options=list(SCOPES), width=120,
-                                                         required=True),
-            "reason": st.column_config.TextColumn(width=330, help="What decided each "
-                                                  "attribute; hover a cell to read it all"),
-            "quadrant": st.column_config.TextColumn(width=85),
-            "minutes": st.column_config.NumberColumn(format="%d", width=60),
-            "counts": st.column_config.TextColumn(width=90),
-            "calendar": st.column_config.TextColumn(width=80),
-        })
-    render_overrides()
-    render_unclassified(setup, week)
-
-
-def render_overrides() -> None:
-    try:
-        listed = store.list_overrides()
-    except AuditError as error:
-        st.error(str(error), icon=":material/error:")
-        return
-    if listed.is_empty():
-        return
-    with st.expander(f"Your overrides ({listed.height})", icon=":material/edit_note:"):
-        st.dataframe(listed.drop("note"), hide_index=True, width="stretch")
-        labels = [f"{s}: {k}" for s, k in listed.select("scope", "key").iter_rows()]
-        chosen = st.multiselect("Remove", labels, key="overrides_remove")
-        if st.button("Remove selected", key="overrides_remove_button", disabled=not chosen):
-            for label in chosen:
-                scope, _, key = label.partition(": ")
-                store.clear_override(**{"event_id" if scope == "event" else "series_id": key})
-            say("events", "info", f"Removed {len(chosen)} override(s).")
-            st.rerun()
-
-
-def render_unclassified(setup: Setup, week: Week) -> None:
-    titles = figures.unclassified_titles(week.audit)
-    with st.expander(f"Classify the top unclassified titles ({titles.height})",
-                     icon=":material/rule:", expanded=False):
-        if titles.is_empty():
-            st.caption("Every counted event this week has a domain, urgency and importance.")
-            return
-        where = "for this session (sample)" if setup.sample else f"into {setup.path}"
-        st.caption("The titles whose answer settles the most unclassified or uncertain hours "
-                   "come first. Choose what each title is, tick *add rule*, and add: each "
-                   "becomes a rule matching that title (whatever its numbers), written "
-                   f"{where}; it applies to every week.")
-        edited = st.data_editor(
-            titles.with_columns(pl.lit(False).alias("add rule")), key="rules_editor",
-            hide_index=True, width="stretch",
-            disabled=["title", "occurrences", "hours"],
-            column_config={
-                "domain": st.column_config.SelectboxColumn(options=[*DOMAINS, "unclassified"]),
-                "urgent": st.column_config.SelectboxColumn(options=list(YES_NO)),
-                "important": st.column_config.SelectboxColumn(options=list(YES_NO)),
-            })
-        if st.button("Add rules for the ticked titles", key="rules_add",
-                     icon=":material/add_task:"):
-            chosen = edited.filter(pl.col("add rule"))
-            if chosen.is_empty():
-                say("rules", "info", "Tick *add rule* for the titles you classified.")
-                st.rerun()
-            try:
-                rules = [settings.rule_for_title(
-                    row["title"],
-                    domain=None if row["domain"] in (None, "unclassified") else row["domain"],
-                    urgent=None if row["urgent"] is None else row["urgent"] == "yes",
-                    important=None if row["important"] is None else row["important"] == "yes")
-                    for row in chosen.iter_rows(named=True)]
-                state.apply_settings(setup, [settings.AddRules(tuple(rules))])
-            except AuditError as error:
-                say("rules", "error", str(error))
-            else:
-                say("rules", "success", f"Added {len(rules)} rule(s) {where}.")
-                st.rerun()
-        show("rules")
-
-
 # ------------------------------------------------------------------ export
 
 
@@ -450,6 +322,5 @@ def render_export(week: Week) -> None:
             st.dataframe(frame, hide_index=True, width="stretch", key=f"preview_{name}")
 
 
-__all__ = ["apply_pending_overrides", "render_boundaries", "render_events", "render_export",
-           "render_focus", "render_header", "render_kpis", "render_patterns",
-           "render_week_shape"]
+__all__ = ["render_boundaries", "render_export", "render_focus", "render_header",
+           "render_kpis", "render_patterns", "render_week_shape"]

@@ -75,6 +75,11 @@ def by_label(elements: object, label: str) -> object:
     return next(element for element in elements if element.label == label)
 
 
+def uploader(at: AppTest) -> object:
+    """The .ics uploader (its key changes after each batch, so it starts empty)."""
+    return by_label(at.file_uploader, "Add .ics files")
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -112,60 +117,99 @@ def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
     assert after != before
     expected = figures.weekly_figures(week_audit(shown - timedelta(days=7))).row(0, named=True)
     assert after["Work hours"] == f"{expected['work']:.1f} h"
-    app.date_input(key="week_day").set_value(shown).run()
+    app.text_input(key="week_text").input(f"{shown:%G-W%V}").run()   # a typed week
+    assert metrics(app) == before
+    app.button(key="year_previous").click().run()                      # a year back
+    assert app.session_state["week_day"] == shown - timedelta(days=364)
+    assert app.text_input(key="week_text").value == f"{shown.year - 1}-W{shown:%V}"
+    app.text_input(key="week_text").input(shown.isoformat()).run()     # a typed day
+    assert metrics(app) == before
+    app.text_input(key="week_text").input("next tuesday").run()
+    assert errors(app) == ["“next tuesday” is not a week or a day: type 2025-W47 or "
+                           "2025-11-19."]
+    assert app.text_input(key="week_text").value == "next tuesday"     # kept to fix it
     assert metrics(app) == before
     app.button(key="week_next").click().run()
     assert app.session_state["week_day"] == shown + timedelta(days=7)
     assert not app.exception
 
 
-def test_an_override_in_the_editor_moves_time_in_the_matrix(app: AppTest) -> None:
+def event_rows(at: AppTest) -> list[dict]:
+    """The rows of the events table, as the page has them."""
+    frame = next(d for d in at.dataframe if d.key == "events_table").value
+    return pl.from_pandas(frame).to_dicts()
+
+
+def select_event(at: AppTest, index: int) -> None:
+    at.session_state["events_table"] = {"selection": {"rows": [index], "columns": [],
+                                                      "cells": []}}
+    at.run()
+
+
+def test_classifying_one_event_moves_time_in_the_matrix_and_undoes(app: AppTest) -> None:
     before = matrix(app)
     assert before["delegate"] == 0
-    rows = app.session_state["events_editor_rows"]
-    index, row = next((i, r) for i, r in enumerate(rows)
+    index, row = next((i, r) for i, r in enumerate(event_rows(app))
                       if r["urgent"] == "no" and r["important"] == "yes" and not r["series_id"])
-    app.session_state["events_editor"] = {
-        "edited_rows": {index: {"urgent": "yes", "important": "no"}},
-        "added_rows": [], "deleted_rows": []}
-    app.run()
+    select_event(app, index)
+    assert "No event selected." not in [c.value for c in app.caption]
+    app.session_state[f"classify_urgent:{row['event_id']}"] = "yes"
+    app.session_state[f"classify_important:{row['event_id']}"] = "no"
+    app.button(key="classify_event").click().run()   # one action
     assert not app.exception
     after = matrix(app)
     assert after["delegate"] > 0
     assert after["schedule"] == pytest.approx(before["schedule"] - after["delegate"])
-    assert "Saved 1 override" in app.success[0].value
+    assert app.success[0].value.startswith(f"Classified “{row['title']}”")
     saved = store.load_overrides().row(0, named=True)
-    assert saved == {"scope": "event", "key": row["event_id"], "domain": None,
+    assert saved == {"scope": "event", "key": row["event_id"], "domain": "work",
                      "urgent": True, "important": False}
+    assert event_rows(app)[index]["yours"] == "✎ this event"   # marked in the table
+    # the overrides list names the event, not its key
+    listed = next(d for d in app.dataframe if d.key == "overrides_table").value
+    assert listed[["Event", "Applies to", "Urgent"]].values.tolist() == [
+        [row["title"], "this event", "yes"]]
     app.run()  # a rerun keeps it (it is in the store) and does not save it twice
     assert matrix(app) == after
     assert store.load_overrides().height == 1
+    app.button(key="classify_undo").click().run()    # and undone in one click
+    assert store.load_overrides().is_empty()
+    assert matrix(app) == before
+    assert event_rows(app)[index]["yours"] == ""
 
 
-def test_an_override_for_the_whole_series(app: AppTest) -> None:
-    rows = app.session_state["events_editor_rows"]
+def test_classifying_a_whole_series_is_one_action(app: AppTest) -> None:
+    rows = event_rows(app)
     index, row = next((i, r) for i, r in enumerate(rows)
-                      if r["series_id"] and r["domain"] == "work")
-    app.session_state["events_editor"] = {
-        "edited_rows": {index: {"apply to": "whole series", "domain": "life"}},
-        "added_rows": [], "deleted_rows": []}
-    app.run()
+                      if r["series_id"] and r["domain"] == "work"
+                      and sum(o["series_id"] == r["series_id"] for o in rows) > 1)
+    select_event(app, index)
+    app.session_state[f"classify_domain:{row['event_id']}"] = "life"
+    app.button(key="classify_series").click().run()
     assert store.load_overrides().select("scope", "key", "domain").row(0) == (
         "series", row["series_id"], "life")
-    same = [r for r in app.session_state["events_editor_rows"]
-            if r["series_id"] == row["series_id"]]
-    assert same
-    assert all(r["domain"] == "life" for r in same)
+    same = [r for r in event_rows(app) if r["series_id"] == row["series_id"]]
+    assert len(same) > 1
+    assert all(r["domain"] == "life" and r["yours"] == "✎ series" for r in same)
+    # undo it from the list of overrides
+    app.session_state["overrides_table"] = {"selection": {"rows": [0], "columns": [],
+                                                          "cells": []}}
+    app.run()
+    app.button(key="overrides_remove_button").click().run()
+    assert not app.exception
+    assert store.load_overrides().is_empty()
+    assert all(r["yours"] == "" for r in event_rows(app))
 
 
 def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) -> None:
     before = metrics(app)
-    app.file_uploader(key="upload").upload("broken.ics", b"BEGIN:VCALENDAR\r\nnot a line\r\n",
+    uploader(app).upload("broken.ics", b"BEGIN:VCALENDAR\r\nnot a line\r\n",
                                            "text/calendar")
     app.run()
     assert not app.exception
-    assert errors(app) == ["ics:broken.ics, line 2: not a valid iCalendar file: Content line "
-                           "could not be parsed into parts: 'not a line': Invalid content line"]
+    assert errors(app) == ["**broken.ics** — not connected: line 2: not a valid iCalendar file: "
+                           "Content line could not be parsed into parts: 'not a line': Invalid "
+                           "content line"]
     assert metrics(app) == before  # still the sample, still rendering
     assert not settings.load_connections()
     assert not settings.uploads_dir().exists()
@@ -174,7 +218,7 @@ def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) ->
 def test_an_upload_connects_the_calendar_and_settings_go_to_the_users_file(app: AppTest
                                                                           ) -> None:
     data = (SAMPLE / "work.ics").read_bytes()
-    app.file_uploader(key="upload").upload("my work.ics", data, "text/calendar")
+    uploader(app).upload("my work.ics", data, "text/calendar")
     app.run()
     assert not app.exception, app.exception
     assert settings.load_connections().files == ("my work.ics",)
@@ -268,11 +312,30 @@ def test_a_revoked_google_sign_in_is_a_clear_error(app: AppTest,
     assert list(metrics(app)) == KPIS
 
 
-def test_connecting_google_without_a_client_says_what_to_do(app: AppTest) -> None:
-    app.button(key="google_connect").click().run()
+def test_google_without_a_client_walks_through_getting_one(app: AppTest) -> None:
+    page = " ".join(m.value for m in app.markdown)
+    assert "First, a client secret." in page
+    assert "Desktop app" in page
+    assert "console.cloud.google.com" in page
+    connect = app.button(key="google_connect")
+    assert connect.disabled          # nothing that fails with a terminal command
+    client = by_label(app.file_uploader, "Client secret (client_secret_….json)")
+    client.upload("my-web-client.json", json.dumps({"web": {"client_id": "x"}}).encode(),
+                  "application/json").run()
     assert not app.exception
     [message] = errors(app)
-    assert message.startswith("no OAuth client yet")
+    assert message.startswith("my-web-client.json: an OAuth client of type 'web'; create "
+                              "one of type \"Desktop app\"")
+    assert not by_label(app.file_uploader, "Client secret (client_secret_….json)").value
+    desktop = {"installed": {"client_id": "id", "client_secret": "s",
+                             "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                             "token_uri": "https://oauth2.googleapis.com/token"}}
+    by_label(app.file_uploader, "Client secret (client_secret_….json)").upload(
+        "client_secret_1.json", json.dumps(desktop).encode(), "application/json").run()
+    assert not errors(app)
+    assert google_auth.client_secrets_path().is_file()
+    assert not app.button(key="google_connect").disabled
+    assert "First, a client secret." not in " ".join(m.value for m in app.markdown)
 
 
 def _neutral_calendar(titles: list[str]) -> bytes:
@@ -289,7 +352,7 @@ def _neutral_calendar(titles: list[str]) -> bytes:
 def test_a_new_calendar_opens_on_its_most_recent_week(app: AppTest) -> None:
     """Its events are all in June 2025; "now" is November 2026: the page moves there."""
     data = _neutral_calendar(["Zephyr", "Quokka"]).replace(b"2026111", b"2025061")
-    app.file_uploader(key="upload").upload("old.ics", data, "text/calendar")
+    uploader(app).upload("old.ics", data, "text/calendar")
     app.run()
     assert not app.exception, app.exception
     assert app.session_state["week_day"] == date(2025, 6, 11)  # the latest event's day
@@ -298,7 +361,7 @@ def test_a_new_calendar_opens_on_its_most_recent_week(app: AppTest) -> None:
 
 
 def test_classifying_a_title_writes_a_rule_and_settles_it(app: AppTest) -> None:
-    app.file_uploader(key="upload").upload(
+    uploader(app).upload(
         "mine.ics", _neutral_calendar(["Zephyr", "Quokka", "Marmot"]), "text/calendar")
     app.run()
     assert not app.exception, app.exception

@@ -12,10 +12,13 @@ from audit.config import (
     ProtectedBlock,
     Rule,
     TimeRange,
+    canonical_time_range,
     find_config_file,
     load_config,
     load_default_rules,
     local_zone_name,
+    parse_config,
+    parse_time_range,
 )
 from core.errors import ConfigError
 
@@ -172,8 +175,8 @@ def test_local_zone_ignores_posix_tz_strings(monkeypatch: pytest.MonkeyPatch) ->
 
 
 BAD_CONFIGS = [
-    ('[working_hours]\nmonday = "9-17"\n',
-     'working_hours.monday: "9-17" is not HH:MM-HH:MM'),
+    ('[working_hours]\nmonday = "9am-5pm"\n',
+     'working_hours.monday: "9am-5pm" is not HH:MM-HH:MM'),
     ('[working_hours]\ntuesday = "25:00-26:00"\n',
      'working_hours.tuesday: "25:00-26:00" is not HH:MM-HH:MM'),
     ('[working_hours]\nfriday = "22:00-02:00"\n',
@@ -248,10 +251,10 @@ def test_bad_configs_name_file_and_key(tmp_path: Path, text: str, message: str) 
 
 
 def test_error_names_an_explicit_file_as_given(tmp_path: Path) -> None:
-    path = write(tmp_path, '[working_hours]\nmonday = "9-17"\n', "mine.toml")
+    path = write(tmp_path, '[working_hours]\nmonday = "9am-5pm"\n', "mine.toml")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert str(caught.value) == f'{path}: working_hours.monday: "9-17" is not HH:MM-HH:MM'
+    assert str(caught.value) == f'{path}: working_hours.monday: "9am-5pm" is not HH:MM-HH:MM'
     assert caught.value.key == "working_hours.monday"
 
 
@@ -290,3 +293,36 @@ def test_default_rule_pack_loads() -> None:
                for rule in rules)
     assert {"1:1s", "Interviews", "Incidents", "Health", "Family and kids", "Team social",
             "Commute", "Errands", "Work rituals"} <= {rule.name for rule in rules}
+
+
+# --- typed time ranges: one parser for the file and the dashboard ----------------------
+
+@pytest.mark.parametrize(("typed", "canonical"), [
+    ("9-17", "09:00-17:00"),
+    ("9:00\u201317:30", "09:00-17:30"),   # en dash
+    ("09:00 - 17:30", "09:00-17:30"),
+    ("09:00-17:30", "09:00-17:30"),
+    ("8.30\u201416", "08:30-16:00"),       # em dash, dot
+    ("9h-17h30", "09:00-17:30"),
+    (" 22:00-06:00 ", "22:00-06:00"),
+    ("18-24", "18:00-00:00"),
+])
+def test_typed_time_ranges_become_the_canonical_form(typed: str, canonical: str) -> None:
+    assert canonical_time_range(typed) == canonical
+    # the configuration file reads the same (late night may wrap past midnight)
+    assert str(parse_config({"boundaries": {"late_night": typed}}).boundaries.late_night) \
+        == canonical
+
+
+def test_working_hours_in_the_file_accept_what_people_type(tmp_path: Path) -> None:
+    path = write(tmp_path, '[working_hours]\nmonday = "9-17"\ntuesday = "9:00\u201317:30"\n')
+    config = load_config(path)
+    assert [str(config.working_hours[d]) for d in ("monday", "tuesday")] == [
+        "09:00-17:00", "09:00-17:30"]
+
+
+@pytest.mark.parametrize("typed", ["9am-5pm", "9 to 5", "25-26", "09:60-10:00", "9", "",
+                                   "09:00-12:00, 13:00-17:00", "\u0669-17"])
+def test_what_is_not_a_time_range_is_left_as_typed(typed: str) -> None:
+    assert parse_time_range(typed) is None
+    assert canonical_time_range(typed) == typed.strip()
