@@ -42,29 +42,33 @@ import polars as pl
 
 from audit.accounting import (
     ATTRIBUTED_MINUTES,
-    DATE,
     DOMAIN,
-    NEXT,
-    PIECE_END,
-    PIECE_START,
     K,
-    T,
-    boundary_points,
     counted_points,
-    instants,
     is_meeting,
     minutes_between,
     period_days,
-    position_differences,
-    positioned,
-    share,
-    split_days,
-    stretches,
-    sweep,
     with_instants,
 )
 from audit.config import WEEKDAYS, Config, TimeRange
 from audit.domains import Domain
+from audit.intervals import (
+    DATE,
+    NEXT,
+    PIECE_END,
+    PIECE_START,
+    T,
+    boundary_points,
+    differences_by_position,
+    elementary_segments,
+    intersect,
+    points_with_position,
+    shared_minutes_curves,
+    split_at_midnight,
+    stretches,
+    subtract,
+    sweep,
+)
 from core.period import Period
 from core.schema import (
     ALL_DAY,
@@ -169,14 +173,15 @@ def working_windows(config: Config, period: Period,
         (pl.col(KIND) == "out_of_office")
         | pl.col(TITLE).str.contains(config.days_off.title_pattern)
     )
-    days_off = split_days(day_off_events.select(START, END), period).select(DATE).unique()
+    days_off = (split_at_midnight(day_off_events.select(START, END), period, period_days(period))
+                .select(DATE).unique())
     first_instant, last_instant = period.utc_bounds()
     away = events.filter(
         ~pl.col(ALL_DAY) & _not_refused() & (pl.col(KIND) == "out_of_office")
         # a window that wraps midnight may end on the day after the period
         & (pl.col(END) > first_instant) & (pl.col(START) < last_instant + timedelta(days=1))
     ).select(START, END)
-    segments = instants(sweep(
+    segments = elementary_segments(sweep(
         [boundary_points(planned, "start", "end", "_w", labels=[DATE]),
          boundary_points(away, START, END, "_o")],
         ["_w", "_o"], labels=[DATE],
@@ -308,8 +313,8 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
     levels = [K, "_w", "_l", "_p", "_m"]
     outside = pl.col("_w") == 0
     late = pl.col("_l") > 0
-    curve = share(
-        sweep(points, levels),
+    curve = shared_minutes_curves(
+        sweep(points, levels), K,
         {"_late": outside & late, "_after": outside & ~late, "_protected": pl.col("_p") > 0,
          "_no_meeting": pl.col("_m") > 0},
     )
@@ -330,8 +335,8 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
                 EVENT_ID, TITLE, CALENDAR)
     )
     # the sweep and the long days are independent: run them side by side
-    at, long_days_frame = pl.collect_all([positioned(curve, crossed_names), long_days])
-    crossed = position_differences(at, crossed_names, work.height)
+    at, long_days_frame = pl.collect_all([points_with_position(curve, crossed_names), long_days])
+    crossed = differences_by_position(at, crossed_names, work.height)
     # A date without a working row in ``windows`` has no window: non-working (§7).
     working_dates = windows.filter(pl.col(WORKING)).get_column(DATE).unique()
     working = pl.col(DATE).is_in(working_dates.implode())
@@ -386,3 +391,42 @@ def find_violations(attributed: pl.LazyFrame | pl.DataFrame, windows: pl.DataFra
         .sort(DATE, TYPE, EVENT_ID)
         .with_columns(pl.col(TYPE).cast(pl.String))
     )
+
+
+def violation_segments(attributed: pl.DataFrame, violations: pl.DataFrame,
+                       windows: pl.DataFrame, config: Config, period: Period) -> pl.DataFrame:
+    """Where the violations are, for the timelines: the part of each violating work piece
+    that crosses a boundary (outside the window, inside a protected block, the whole
+    meeting on a no-meeting day). Columns ``date, event_id, title, type, minutes, start,
+    end``; the minutes are the violation's (attributed) minutes of that piece's date.
+
+    ::
+
+        window      [=====================)
+        work piece                   [==========)      after_hours: 15 min
+        segment                             [===)      drawn where it crosses
+
+    Per-row interval operations (`audit.intervals.subtract`): meant for a week's audit.
+    """
+    found = violations.group_by(DATE, EVENT_ID, TYPE).agg(pl.col(MINUTES).sum())
+    pieces = attributed.filter(pl.col(DOMAIN) == Domain.WORK).select(
+        DATE, EVENT_ID, TITLE, pl.col(PIECE_START).alias(START), pl.col(PIECE_END).alias(END))
+    inside = windows.filter(pl.col(WORKING)).select(
+        DATE, pl.col(WINDOW_START).alias(START), pl.col(WINDOW_END).alias(END))
+    protected = pl.concat(
+        [daily_intervals(period, block.time, block.days).collect().select(START, END)
+         for block in config.boundaries.protected]
+    ) if config.boundaries.protected else pl.DataFrame(
+        schema={START: pl.Datetime("us", "UTC"), END: pl.Datetime("us", "UTC")})
+
+    def marked(types: tuple[str, ...]) -> pl.DataFrame:
+        rows = found.filter(pl.col(TYPE).is_in(types))
+        return pieces.join(rows, on=[DATE, EVENT_ID], how="inner")
+
+    parts = [
+        subtract(marked(VIOLATION_TYPES[:3]), inside, on=[DATE]),
+        intersect(marked(("protected_time",)), protected),
+        marked(("no_meeting_day",)),
+    ]
+    return pl.concat([p.select(DATE, EVENT_ID, TITLE, TYPE, MINUTES, START, END)
+                      for p in parts]).sort(DATE, START)

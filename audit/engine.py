@@ -22,12 +22,12 @@ from audit.accounting import (
     busy_summary,
     mark_counted,
 )
-from audit.boundaries import find_violations, working_windows
+from audit.boundaries import find_violations, violation_segments, working_windows
 from audit.classify import classify_events
 from audit.config import Config
-from audit.focus import focus_by_day
+from audit.focus import focus_by_day, focus_segments
 from core.period import Period
-from core.schema import EVENT_ID, START, overlapping
+from core.schema import EVENT_ID, START
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,17 @@ class Audit:
                              maintain_order="left")
             .with_columns(pl.col(ATTRIBUTED_MINUTES).fill_null(0.0))
         )
+
+    def focus_segments(self) -> pl.DataFrame:
+        """Where the focus minutes are (`audit.focus.focus_segments`): the working windows
+        cut into busy, focus, scheduled-focus and fragmented runs. Computed when asked
+        (the timelines of one week want them, a year's report does not)."""
+        return focus_segments(self.events, self.windows, self.config)
+
+    def violation_segments(self) -> pl.DataFrame:
+        """Where the violations are (`audit.boundaries.violation_segments`), when asked."""
+        return violation_segments(self.attributed, self.violations, self.windows,
+                                  self.config, self.period)
 
 
 def audit_window(period: Period) -> Period:
@@ -107,4 +118,5 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
 
 def _touching(period: Period) -> pl.Expr:
     """Occurrences that overlap ``period``, or start in it (zero length)."""
-    return overlapping(*period.utc_bounds())
+    start, end = period.utc_bounds()
+    return (pl.col("start") < end) & ((pl.col("end") > start) | (pl.col("start") >= start))

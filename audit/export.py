@@ -38,7 +38,7 @@ from audit.report import (
     DOMAINS,
     QUADRANTS,
     day_table,
-    python_round,
+    hours_column,
     quadrant_column,
     target_hours,
 )
@@ -62,13 +62,13 @@ def summary_frame(audit: Audit) -> pl.DataFrame:
                       total.select(days.columns)], how="vertical")
     # Rounded exactly as the report rounds (Python's round), so the CSV a manager sees
     # and `timeaudit report` never differ by 0.01.
-    sixty = pl.Series([60.0] * rows.height)
     working = rows["working_minutes"]
-    coverage = python_round(rows["focus_minutes"] / working.replace(0.0, 1.0), 2)
+    coverage = [round(f / w, 2) if w > 0 else 0.0 for f, w in zip(rows["focus_minutes"], working,
+                                                                   strict=True)]
     return pl.DataFrame({
         "date": rows[DATE],
-        **{names[c]: python_round(rows[c] / sixty, 2) for c in hours},
-        "focus_coverage": coverage.zip_with(working > 0, pl.Series([0.0] * rows.height)),
+        **{names[c]: hours_column(rows[c]) for c in hours},
+        "focus_coverage": pl.Series(coverage, dtype=pl.Float64),
         "violation_minutes": rows["violation_minutes"].round(0, mode="half_to_even")
         .cast(pl.Int64),
     }).with_columns(

@@ -30,23 +30,21 @@ import operator
 
 import polars as pl
 
-from audit.accounting import (
-    COUNTED,
+from audit.accounting import COUNTED, mark_counted
+from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
+from audit.config import Config
+from audit.intervals import (
     DATE,
-    PERSON,
+    NEXT,
     SEG_US,
     US_PER_MINUTE,
     T,
     boundary_points,
-    instants,
-    mark_counted,
-    per_person,
+    elementary_segments,
     run_total,
     stretches,
     sweep,
 )
-from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
-from audit.config import Config
 from core.schema import END, KIND, START, TITLE
 
 FOCUS_COLUMNS = ("working_minutes", "focus_minutes", "protected_focus_minutes",
@@ -66,7 +64,7 @@ def _week_time(instant: pl.Expr) -> pl.Expr:
     return instant.dt.epoch("us").mod(_WEEK_US)
 
 
-def _may_meet(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
+def _may_overlap_a_window(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
     """A cheap test that every event overlapping a window of ``inside`` passes.
 
     Seen as times of the week, windows take only a few shapes (a weekday's hours, in
@@ -94,6 +92,55 @@ def _may_meet(inside: pl.DataFrame, most_shapes: int = 64) -> pl.Expr:
     return functools.reduce(operator.or_, meets, length >= _WEEK_US)
 
 
+SEGMENT_KIND = "kind"  # the column of `focus_segments` that says which kind a segment is
+# The kinds of `focus_segments`: every working minute is busy or one of the free kinds.
+BUSY_KIND, LONG_GAP_KIND, SCHEDULED_KIND, FRAGMENTED_KIND = FOCUS_KINDS = (
+    "meetings and events", "focus time", "scheduled focus", "fragmented")
+
+
+def _window_segments(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                     config: Config) -> pl.LazyFrame:
+    """The elementary segments of the working windows (`audit.intervals.sweep`), each with
+    its ``date`` and ``kind`` (`FOCUS_KINDS`): busy, else scheduled focus where a focus
+    block covers it, else focus time in a long free stretch, else fragmented."""
+    events = events_counted.lazy()
+    if COUNTED not in events.collect_schema().names():
+        events = mark_counted(events, config)
+    inside = windows.filter(pl.col(WORKING))
+    if inside.height:
+        first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
+        events = events.filter((pl.col(END) > first) & (pl.col(START) < last)
+                               & _may_overlap_a_window(inside))
+    counted = (
+        events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
+        .select(START, END, is_focus_block(config).fill_null(False).alias("_block"))
+    )
+    # one pass over the counted events: a focus block is a ±1 of "_f", anything else of "_b"
+    block = pl.col("_block").append(pl.col("_block"))
+    delta = pl.repeat(1, pl.len(), dtype=pl.Int32).append(pl.repeat(-1, pl.len(), dtype=pl.Int32))
+    event_points = counted.select(
+        pl.col(START).append(pl.col(END)).alias(T),
+        pl.when(block).then(0).otherwise(delta).alias("_b"),
+        pl.when(block).then(delta).otherwise(0).alias("_f"),
+    )
+    segments = elementary_segments(sweep(
+        [boundary_points(inside.lazy(), WINDOW_START, WINDOW_END, "_w", labels=[DATE]),
+         event_points],
+        ["_w", "_b", "_f"], labels=[DATE],
+    ))
+    in_window, busy = pl.col("_w") > 0, pl.col("_b") > 0
+    min_us = round(config.focus.min_block_minutes * US_PER_MINUTE)
+    long_gap = run_total(pl.col(SEG_US)) >= min_us
+    return (
+        stretches(segments, in_window & ~busy, DATE)
+        .with_columns(pl.when(busy).then(pl.lit(BUSY_KIND))
+                      .when(pl.col("_f") > 0).then(pl.lit(SCHEDULED_KIND))
+                      .when(long_gap).then(pl.lit(LONG_GAP_KIND))
+                      .otherwise(pl.lit(FRAGMENTED_KIND)).alias(SEGMENT_KIND))
+        .filter(in_window)
+    )
+
+
 def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
                  config: Config) -> pl.DataFrame:
     """Focus figures per date of ``windows`` (`audit.boundaries.working_windows`).
@@ -104,59 +151,46 @@ def focus_by_day(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFr
     ``focus.min_block_minutes`` long to be a gap (exactly 120 min counts). Stretches never
     join across windows: a window cut in two by out-of-office time has two stretches.
     """
-    events = events_counted.lazy()
-    if COUNTED not in events.collect_schema().names():
-        events = mark_counted(events, config)
-    inside = windows.filter(pl.col(WORKING))
-    dates = windows.lazy().select(DATE).unique()
-    if inside.height:
-        first, last = inside[WINDOW_START].min(), inside[WINDOW_END].max()
-        events = events.filter((pl.col(END) > first) & (pl.col(START) < last)
-                               & _may_meet(inside))
-    counted = (
-        events.filter(pl.col(COUNTED) & (pl.col(END) > pl.col(START)))
-        .select(*PERSON, START, END, is_focus_block(config).fill_null(False).alias("_block"))
-    )
-    # one pass over the counted events: a focus block is a ±1 of "_f", anything else of "_b"
-    block = pl.col("_block").append(pl.col("_block"))
-    delta = pl.repeat(1, pl.len(), dtype=pl.Int32).append(pl.repeat(-1, pl.len(), dtype=pl.Int32))
-    event_points = counted.select(
-        *(pl.col(c).append(pl.col(c)) for c in PERSON),
-        pl.col(START).append(pl.col(END)).alias(T),
-        pl.when(block).then(0).otherwise(delta).alias("_b"),
-        pl.when(block).then(delta).otherwise(0).alias("_f"),
-    )
-    segments = instants(sweep(
-        [boundary_points(inside.lazy(), WINDOW_START, WINDOW_END, "_w", labels=[DATE]),
-         event_points],
-        ["_w", "_b", "_f"], labels=[DATE],
-    ))
-    in_window = pl.col("_w") > 0
-    busy = pl.col("_b") > 0
-    planned = pl.col("_f") > 0
-    min_us = round(config.focus.min_block_minutes * US_PER_MINUTE)
-    free = pl.col("_inside")
-    seg = pl.col(SEG_US)
+    kind, seg = pl.col(SEGMENT_KIND), pl.col(SEG_US)
 
-    def minutes(mask: pl.Expr, name: str) -> pl.Expr:
-        return (seg.filter(mask).sum() / US_PER_MINUTE).alias(name)
+    def minutes(kinds: tuple[str, ...], name: str) -> pl.Expr:
+        return (seg.filter(kind.is_in(kinds)).sum() / US_PER_MINUTE).alias(name)
 
-    per_day = (
-        stretches(segments, in_window & ~busy, DATE)
-        .with_columns((per_person(run_total(seg)) >= min_us).alias("_long"))
-        .filter(in_window)
-        .group_by(DATE)
-        .agg(
-            minutes(pl.lit(True), "working_minutes"),
-            minutes(free & (pl.col("_long") | planned), "focus_minutes"),
-            minutes(free & planned, "protected_focus_minutes"),
-            minutes(free & ~pl.col("_long") & ~planned, "fragmented_minutes"),
-            minutes(busy, "busy_in_window_minutes"),
-        )
+    per_day = _window_segments(events_counted, windows, config).group_by(DATE).agg(
+        (seg.sum() / US_PER_MINUTE).alias("working_minutes"),
+        minutes((LONG_GAP_KIND, SCHEDULED_KIND), "focus_minutes"),
+        minutes((SCHEDULED_KIND,), "protected_focus_minutes"),
+        minutes((FRAGMENTED_KIND,), "fragmented_minutes"),
+        minutes((BUSY_KIND,), "busy_in_window_minutes"),
     )
     return (
-        dates.join(per_day, on=DATE, how="left")
+        windows.lazy().select(DATE).unique()
+        .join(per_day, on=DATE, how="left")
         .with_columns(pl.col(FOCUS_COLUMNS).fill_null(0.0))
         .sort(DATE)
+        .collect()
+    )
+
+
+def focus_segments(events_counted: pl.LazyFrame | pl.DataFrame, windows: pl.DataFrame,
+                   config: Config) -> pl.DataFrame:
+    """Where `focus_by_day`'s minutes are, for the timelines: ``date, start, end, kind,
+    minutes``, the working windows cut into maximal runs of one kind, sorted by start::
+
+        window    [===========================================)
+        kind      fragm.|busy|   focus time   |sched.|busy|fragm.
+    """
+    segments = _window_segments(events_counted, windows, config).filter(pl.col(SEG_US) > 0)
+    # a new run where the kind or date changes, or after a gap between two windows
+    kind, day = pl.col(SEGMENT_KIND), pl.col(DATE)
+    new_run = ((kind != kind.shift(1)) | (day != day.shift(1))
+               | (pl.col(T) != pl.col(NEXT).shift(1))).fill_null(True)
+    return (
+        segments.with_columns(new_run.cum_sum().alias("_segment_run"))
+        .group_by("_segment_run")
+        .agg(pl.col(DATE).first(), pl.col(T).min().alias(START), pl.col(NEXT).max().alias(END),
+             pl.col(SEGMENT_KIND).first(), (pl.col(SEG_US).sum() / US_PER_MINUTE).alias("minutes"))
+        .drop("_segment_run")
+        .sort(DATE, START)
         .collect()
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from audit.config import WEEKDAYS, Rule, TimeRange
+from audit.config import WEEKDAYS, Rule, TimeRange, glob_to_regex
 from core import schema as s
 
 _DAY_SECONDS = 24 * 3600
@@ -27,35 +27,6 @@ def text_matches(column: str, pattern: str) -> pl.Expr:
 
 def title_matches(pattern: str) -> pl.Expr:
     return text_matches(s.TITLE, pattern)
-
-
-def glob_to_regex(glob: str) -> str:
-    """An anchored regex for a shell glob: ``*`` any run, ``?`` one character, ``[…]`` a set.
-
-    Written by hand because `fnmatch.translate` emits ``\\Z``, which Rust regex (Polars)
-    rejects.
-    """
-    out, i = [], 0
-    while i < len(glob):
-        char = glob[i]
-        close = glob.find("]", i + 2) if char == "[" else -1
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        elif close != -1:
-            body = glob[i + 1:close]
-            negate = body.startswith("!")
-            body = body.removeprefix("!")
-            # escape what Rust regex reads as nesting or set operations (&&, ~~) in a class
-            for special in "\\[&~":
-                body = body.replace(special, "\\" + special)
-            out.append(f"[{'^' if negate else ''}{body}]")
-            i = close
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "(?s)^" + "".join(out) + "$"
 
 
 def _is_glob(text: str) -> bool:
@@ -211,3 +182,12 @@ def rule_conditions(rule: Rule, *, timezone: str, work_domains: Sequence[str],
     if rule.min_minutes is not None or rule.max_minutes is not None:
         conditions.append((None, minutes_between(rule.min_minutes, rule.max_minutes)))
     return conditions
+
+
+def compile_rule(rule: Rule, *, timezone: str, work_domains: Sequence[str]) -> pl.Expr:
+    """All given conditions of ``rule``, joined with ``&``; no condition matches every event."""
+    conditions = [expr for _, expr in rule_conditions(rule, timezone=timezone,
+                                                      work_domains=work_domains)]
+    if not conditions:
+        return pl.lit(True)
+    return functools.reduce(operator.and_, conditions).fill_null(False)

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from audit import settings, store
+from audit import config_edit, store
 from audit.domains import DOMAINS
 from audit.report import QUADRANTS
 from core.errors import AuditError
@@ -254,13 +254,13 @@ def render_unclassified(setup: Setup, week: Week) -> None:
                 say("rules", "info", "Tick *add rule* for the titles you classified.")
                 st.rerun()
             try:
-                rules = [settings.rule_for_title(
+                rules = [config_edit.rule_for_title(
                     row["title"],
                     domain=None if row["domain"] in (None, "unclassified") else row["domain"],
                     urgent=None if row["urgent"] is None else row["urgent"] == "yes",
                     important=None if row["important"] is None else row["important"] == "yes")
                     for row in chosen.iter_rows(named=True)]
-                state.apply_settings(setup, [settings.AddRules(tuple(rules))])
+                state.apply_settings(setup, [config_edit.AddRules(tuple(rules))])
             except AuditError as error:
                 say("rules", "error", str(error))
             else:

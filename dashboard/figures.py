@@ -18,12 +18,11 @@ from audit.boundaries import VIOLATION_TYPES, daily_intervals
 from audit.config import WEEKDAYS
 from audit.domains import Domain
 from audit.engine import Audit
-from audit.focus import is_focus_block
+from audit.focus import FOCUS_KINDS
+from audit.intervals import END, START
 from audit.learning import suggest_corrections
 from audit.report import DOMAINS, QUADRANTS, day_table
 from core.period import Period
-from core.schema import overlapping
-from dashboard.intervals import END, START, intersect, subtract
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)
 WEEK = "week"
@@ -42,9 +41,11 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
     that wrap midnight), so this equals ``run_audit(events, config, period)``; the tests
     check it week by week on the sample calendars.
     """
+    lo, hi = period.utc_bounds()
     dates = pl.col(DATE).is_between(period.start, period.end, closed="left")
+    touching = (pl.col("start") < hi) & ((pl.col("end") > lo) | (pl.col("start") >= lo))
     return replace(
-        audit, period=period, events=audit.events.filter(overlapping(*period.utc_bounds())),
+        audit, period=period, events=audit.events.filter(touching),
         attributed=audit.attributed.filter(dates), windows=audit.windows.filter(dates),
         violations=audit.violations.filter(dates), focus=audit.focus.filter(dates),
         busy=audit.busy.filter(dates))
@@ -204,63 +205,14 @@ def protected_bands(audit: Audit) -> pl.DataFrame:
 
 
 def violation_segments(audit: Audit) -> pl.DataFrame:
-    """Where the violations are: the part of each violating work piece that crosses a
-    boundary (outside the window, inside a protected block, the whole meeting on a
-    no-meeting day). The minutes in the rows are the engine's (attributed) minutes."""
-    tz = audit.period.timezone
-    found = audit.violations.group_by(DATE, "event_id", "type").agg(pl.col("minutes").sum())
-    pieces = audit.attributed.filter(pl.col("domain") == Domain.WORK).select(
-        DATE, "event_id", "title", pl.col(PIECE_START).alias(START),
-        pl.col(PIECE_END).alias(END))
-    windows = audit.windows.filter(pl.col("working")).select(
-        DATE, pl.col("window_start").alias(START), pl.col("window_end").alias(END))
-    protected = pl.concat(
-        [daily_intervals(audit.period, b.time, b.days).collect().select(START, END)
-         for b in audit.config.boundaries.protected]
-    ) if audit.config.boundaries.protected else pl.DataFrame(
-        schema={START: pl.Datetime("us", "UTC"), END: pl.Datetime("us", "UTC")})
-
-    def marked(types: tuple[str, ...]) -> pl.DataFrame:
-        rows = found.filter(pl.col("type").is_in(types))
-        return pieces.join(rows, on=[DATE, "event_id"], how="inner")
-
-    parts = [
-        subtract(marked(OUTSIDE_TYPES), windows, on=[DATE]),
-        intersect(marked(("protected_time",)), protected),
-        marked(("no_meeting_day",)),
-    ]
-    segments = pl.concat([p.select(DATE, "event_id", "title", "type", "minutes", START, END)
-                          for p in parts])
-    return _on_clock(segments, tz).sort(DATE, START)
-
-
-FOCUS_KINDS = ("meetings and events", "focus time", "scheduled focus", "fragmented")
+    """Where the violations are (`Audit.violation_segments`), on the clock."""
+    return _on_clock(audit.violation_segments(), audit.period.timezone)
 
 
 def focus_segments(audit: Audit) -> pl.DataFrame:
-    """Each working window split into busy, focus, scheduled-focus and fragmented parts
-    (SPEC §8), on the clock. Their minutes per day equal `audit.focus`'s."""
-    config = audit.config
-    windows = audit.windows.filter(pl.col("working")).select(
-        DATE, pl.col("window_start").alias(START), pl.col("window_end").alias(END))
-    counted = audit.events.filter(pl.col("counted") & (pl.col("end") > pl.col("start")))
-    block = counted.select(is_focus_block(config)).to_series()
-    busy_events = counted.filter(~block).select(START, END)
-    focus_events = counted.filter(block).select(START, END)
-    gaps = subtract(windows, busy_events).with_columns(
-        ((pl.col(END) - pl.col(START)).dt.total_minutes() >= config.focus.min_block_minutes)
-        .alias("_long"))
-    long_gaps, short_gaps = gaps.filter(pl.col("_long")), gaps.filter(~pl.col("_long"))
-    kinds = [
-        intersect(windows, busy_events).with_columns(pl.lit(FOCUS_KINDS[0]).alias("kind")),
-        subtract(long_gaps, focus_events).with_columns(pl.lit(FOCUS_KINDS[1]).alias("kind")),
-        intersect(gaps, focus_events).with_columns(pl.lit(FOCUS_KINDS[2]).alias("kind")),
-        subtract(short_gaps, focus_events).with_columns(pl.lit(FOCUS_KINDS[3]).alias("kind")),
-    ]
-    segments = pl.concat([k.select(DATE, START, END, "kind") for k in kinds])
-    return _on_clock(segments, audit.period.timezone).with_columns(
-        ((pl.col(END) - pl.col(START)).dt.total_seconds() / 60).alias("minutes")
-    ).sort(DATE, START)
+    """The working windows cut into busy, focus, scheduled-focus and fragmented runs
+    (`Audit.focus_segments`, SPEC §8), on the clock."""
+    return _on_clock(audit.focus_segments(), audit.period.timezone)
 
 
 def hourly_work(audit: Audit) -> pl.DataFrame:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from audit import settings
+from audit import config_edit
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
 from connectors import caldav as caldav_api
@@ -27,7 +27,7 @@ from connectors.url import fetch_calendar
 from core import clock
 from core.errors import AuditError
 from core.period import Period, parse_date, parse_week, week_containing
-from dashboard import state, zone
+from dashboard import connections, settings_form, state, zone
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft
 from dashboard.state import REFRESH, Setup, say, show
@@ -128,7 +128,7 @@ def render_calendars(setup: Setup, period: Period) -> None:
         st.info("You are looking at the **sample calendars** of Alex, an engineering "
                 "manager. Connect your own below; the sample steps aside as soon as one "
                 "is connected.", icon=":material/science:")
-    domains = settings.calendar_domains(setup.data)
+    domains = config_edit.calendar_domains(setup.data)
     options = [NO_DOMAIN, *DOMAINS]
     st.caption("Beside each calendar: what its events are when nothing more specific "
                "decides — *by the rules* (each event on its own), or *all work*, *all "
@@ -177,7 +177,7 @@ def _set_domain(setup: Setup, source: str, key: str) -> None:
     value = st.session_state[key]
     domain = None if value == NO_DOMAIN else value
     try:
-        state.apply_settings(setup, [settings.SetCalendarDomain(source, domain)])
+        state.apply_settings(setup, [config_edit.SetCalendarDomain(source, domain)])
     except AuditError as error:
         say("calendars", "error", str(error))
         return
@@ -186,7 +186,7 @@ def _set_domain(setup: Setup, source: str, key: str) -> None:
 
 def _disconnect(remove: dict[str, str], label: str) -> None:
     try:
-        settings.remove_connection(**remove)
+        connections.remove_connection(**remove)
     except AuditError as error:
         say("calendars", "error", str(error))
         return
@@ -242,10 +242,10 @@ def _upload(setup: Setup, period: Period) -> None:
         return
     results, connected = [], []
     for file in files:
-        name = settings.safe_file_name(file.name)
+        name = connections.safe_file_name(file.name)
         try:
             notes = _check_calendar(file.getvalue(), f"ics:{name}", setup, period)
-            settings.add_upload(name, file.getvalue())
+            connections.add_upload(name, file.getvalue())
         except AuditError as error:
             reason = str(error)
             for prefix in (f"ics:{name}, ", f"ics:{name}: "):
@@ -285,7 +285,7 @@ def _add_link(setup: Setup, period: Period) -> None:
     try:
         got = fetch_calendar(url)
         notes = _check_calendar(got.data, got.source, setup, period, got.charset)
-        settings.add_url(url)
+        connections.add_url(url)
     except AuditError as error:
         say("link", "error", str(error))
         return
@@ -549,7 +549,7 @@ def render_settings(setup: Setup) -> None:
         st.info(f"Nothing saved yet: the machine's time zone ({setup.config.timezone}) and "
                 "the default hours apply. Save the form to keep your own.",
                 icon=":material/tune:")
-    current = settings.form_from_config(setup.config)
+    current = settings_form.form_from_config(setup.config)
     gen = _form_key(setup)
     with st.form("settings"):
         st.markdown("**Working hours** · e.g. 9-17 or 09:00–17:30, empty = day off")
@@ -597,15 +597,16 @@ def render_settings(setup: Setup) -> None:
         submitted = st.form_submit_button("Save settings", icon=":material/save:",
                                           type="primary", width="stretch")
     if submitted:
-        form = settings.SettingsForm(
+        form = settings_form.SettingsForm(
             timezone=zone, working_hours=hours, late_night=late,
             max_workday_hours=longest,
             no_meeting_days=tuple(d for d in WEEKDAYS if d in quiet),
             protected=tuple(edited.to_dicts()),
             min_block_minutes=int(block), target_hours_per_week=float(target),
-            owner_emails=settings.split_list(emails), work_domains=settings.split_list(work))
+            owner_emails=settings_form.split_list(emails),
+            work_domains=settings_form.split_list(work))
         try:
-            edits = settings.settings_edits(setup.config, form, file=setup.label)
+            edits = settings_form.settings_edits(setup.config, form, file=setup.label)
             state.apply_settings(setup, edits)
         except AuditError as error:
             say("settings", "error", str(error))
@@ -620,6 +621,6 @@ def render_settings(setup: Setup) -> None:
 def render_locations(setup: Setup) -> None:
     where = ("Settings: the sample's own (not saved)" if setup.sample
              else f"Settings: `{setup.path}`")
-    st.caption(f"{where}  \nCalendars and overrides: `{settings.data_dir()}`  \n"
+    st.caption(f"{where}  \nCalendars and overrides: `{connections.data_dir()}`  \n"
                "The `timeaudit` command line reads the same settings.")
 

@@ -6,7 +6,7 @@ Settings changed in sample mode apply to this browser session only; the sample f
 never written.
 
 **Your calendars** — as soon as one calendar is connected: the connections of
-`audit.settings` and the user's ``timeaudit.toml`` (the file the command line reads).
+`audit.config_edit` and the user's ``timeaudit.toml`` (the file the command line reads).
 Every change is saved there at once.
 """
 
@@ -22,7 +22,7 @@ import polars as pl
 import streamlit as st
 import timeaudit_sample
 
-from audit import settings, store
+from audit import config_edit, store
 from audit.config import Config, parse_config
 from audit.domains import OVERRIDE_SCHEMA
 from connectors import caldav_store, google_store, graph_store
@@ -30,6 +30,7 @@ from connectors.google_store import Calendar
 from connectors.url import source_for
 from core.errors import AuditError
 from core.period import Period, last_complete_week, week_containing
+from dashboard import connections
 from dashboard.data import SourceSpec, file_entry
 
 SAMPLE_DIR = timeaudit_sample.DIR
@@ -111,25 +112,25 @@ def load_setup() -> Setup:
     """Read connections and settings (cheap: a few small files, every rerun)."""
     problem = None
     try:
-        connections = settings.load_connections()
+        listed = connections.load_connections()
     except AuditError as error:
-        connections, problem = settings.Connections(), str(error)
+        listed, problem = connections.Connections(), str(error)
     google = _google_calendars()
     microsoft = _microsoft_calendars()
     caldav = _caldav_calendars()
     refresh = st.session_state.get(REFRESH, 0)
-    if not connections and not google and not microsoft and not caldav:
+    if not listed and not google and not microsoft and not caldav:
         return _sample_setup(refresh, problem)
-    path = settings.user_config_path()
+    path = config_edit.user_config_path()
     try:
-        data = settings.read_config_data(path)
+        data = config_edit.read_config_data(path)
         config = parse_config(data, file=str(path))
     except AuditError as error:
         data, config, problem = {}, parse_config({}), str(error)
     sources = (
-        [Source(f"ics:{name}", name, "file", {"file": name}) for name in connections.files]
+        [Source(f"ics:{name}", name, "file", {"file": name}) for name in listed.files]
         + [Source(source_for(url), source_for(url).removeprefix("url:"), "link", {"url": url})
-           for url in connections.urls]
+           for url in listed.urls]
         + [Source(f"google:{c.id}", c.label, "google") for c in google]
         + [Source(f"microsoft:{c.id}", f"Microsoft {c.label}", "microsoft") for c in microsoft]
         + [Source(f"caldav:{c.collection_id}", c.name, "caldav") for c in caldav]
@@ -138,8 +139,8 @@ def load_setup() -> Setup:
     synced = google_store.sync_states() if google else {}
     graph_ms = graph_store.sync_states() if microsoft else {}
     spec = SourceSpec(
-        files=tuple(file_entry(p) for p in connections.paths()),
-        urls=connections.urls,
+        files=tuple(file_entry(p) for p in listed.paths()),
+        urls=listed.urls,
         google=tuple((c.id, str(synced[c.id].synced_at)) for c in google),
         refresh=refresh,
         microsoft=tuple((c.id, str(graph_ms[c.id].synced_at)) for c in microsoft),
@@ -149,8 +150,8 @@ def load_setup() -> Setup:
 
 
 def _sample_setup(refresh: int, problem: str | None) -> Setup:
-    base = settings.read_config_data(SAMPLE_CONFIG)
-    data = settings.apply_edits(base, st.session_state.get(SAMPLE_EDITS, []))
+    base = config_edit.read_config_data(SAMPLE_CONFIG)
+    data = config_edit.apply_edits(base, st.session_state.get(SAMPLE_EDITS, []))
     label = "sample_data/timeaudit.toml (sample; changes last for this session)"
     config = parse_config(data, file=label)
     files = sorted(timeaudit_sample.CALENDARS)
@@ -162,7 +163,7 @@ def _sample_setup(refresh: int, problem: str | None) -> Setup:
 # ------------------------------------------------------------------ changing settings
 
 
-def apply_settings(setup: Setup, edits: list[settings.Edit]) -> Config:
+def apply_settings(setup: Setup, edits: list[config_edit.Edit]) -> Config:
     """Save ``edits`` (user mode) or keep them for the session (sample mode).
 
     Raises `ConfigError` (nothing saved) when the result is not a valid configuration.
@@ -171,12 +172,12 @@ def apply_settings(setup: Setup, edits: list[settings.Edit]) -> Config:
         return setup.config
     if setup.sample:
         pending = [*st.session_state.get(SAMPLE_EDITS, []), *edits]
-        base = settings.read_config_data(SAMPLE_CONFIG)
-        config = parse_config(settings.apply_edits(base, pending), file=setup.label)
+        base = config_edit.read_config_data(SAMPLE_CONFIG)
+        config = parse_config(config_edit.apply_edits(base, pending), file=setup.label)
         st.session_state[SAMPLE_EDITS] = pending
         return config
     assert setup.path is not None
-    return settings.save_config(setup.path, edits)
+    return config_edit.save_config(setup.path, edits)
 
 
 def say(area: str, kind: str, text: str) -> None:

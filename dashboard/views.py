@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from audit import settings
+from audit import config_edit
 from audit.classify import calendar_defaults
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
 from core import clock
@@ -64,7 +64,7 @@ def render_calendar_defaults(setup: Setup, week: Week) -> None:
             text.markdown(f"**{row['domain']}** — {row['evidence']}")
             if button.button("Confirm", key=f"confirm:{row['source']}"):
                 try:
-                    state.apply_settings(setup, [settings.calendar_domain_edit(
+                    state.apply_settings(setup, [config_edit.calendar_domain_edit(
                         setup.data, row["source"], row["domain"])])
                 except AuditError as error:
                     say("calendars", "error", str(error))

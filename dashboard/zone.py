@@ -15,11 +15,10 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from audit import settings
-from audit.config import local_zone_name
+from audit import config_edit
+from audit.config import is_zone, local_zone_name
 from connectors.zones import declared_zone, majority_zone
 from core.errors import AuditError
-from core.period import is_zone
 from dashboard import state
 from dashboard.state import Setup, say, show
 
@@ -34,7 +33,7 @@ def zone_names() -> tuple[str, ...]:
 
 def _saved_zone() -> str | None:
     try:
-        return settings.read_config_data(settings.user_config_path()).get("timezone")
+        return config_edit.read_config_data(config_edit.user_config_path()).get("timezone")
     except AuditError:
         return None
 
@@ -51,7 +50,8 @@ def propose_zone(calendars: Sequence[bytes]) -> None:
     else:
         zone, why = local_zone_name(), "your calendars do not say; it is this computer's zone"
     try:
-        settings.save_config(settings.user_config_path(), [settings.SetKey(("timezone",), zone)])
+        config_edit.save_config(config_edit.user_config_path(),
+                                [config_edit.SetKey(("timezone",), zone)])
     except AuditError as error:
         say("zone", "error", str(error))
         return
@@ -81,7 +81,7 @@ def render_zone_prompt(setup: Setup) -> None:
 
 def _save(setup: Setup, zone: str) -> None:
     try:
-        state.apply_settings(setup, [settings.SetKey(("timezone",), zone)])
+        state.apply_settings(setup, [config_edit.SetKey(("timezone",), zone)])
     except AuditError as error:
         say("zone", "error", str(error))
         return

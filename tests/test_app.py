@@ -18,17 +18,16 @@ import pytest
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from audit import settings, store
+from audit import config_edit, store
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
 from audit.export import export_frames
-from cli.reading import read_sources
 from connectors import google_auth
 from connectors.google_auth import EXPIRED
-from connectors.sources import Sources
+from connectors.sources import Sources, read_sources
 from core.errors import AuthError
 from core.period import Period, last_complete_week
-from dashboard import charts, data, figures
+from dashboard import charts, connections, data, figures
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -105,7 +104,7 @@ def test_renders_the_sample_on_the_last_complete_week(app: AppTest) -> None:
     assert metrics(app)["Boundary violations"] == str(expected["violations"])
     deltas = {m.label: m.delta for m in app.metric}
     assert all(deltas[label] is not None for label in KPIS)
-    assert not settings.user_config_path().exists()  # sample mode writes nothing
+    assert not config_edit.user_config_path().exists()  # sample mode writes nothing
 
 
 def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
@@ -211,8 +210,8 @@ def test_a_bad_upload_shows_an_error_and_the_rest_keeps_working(app: AppTest) ->
                            "Content line could not be parsed into parts: 'not a line': Invalid "
                            "content line"]
     assert metrics(app) == before  # still the sample, still rendering
-    assert not settings.load_connections()
-    assert not settings.uploads_dir().exists()
+    assert not connections.load_connections()
+    assert not connections.uploads_dir().exists()
 
 
 def test_an_upload_connects_the_calendar_and_settings_go_to_the_users_file(app: AppTest
@@ -221,11 +220,11 @@ def test_an_upload_connects_the_calendar_and_settings_go_to_the_users_file(app: 
     uploader(app).upload("my work.ics", data, "text/calendar")
     app.run()
     assert not app.exception, app.exception
-    assert settings.load_connections().files == ("my work.ics",)
+    assert connections.load_connections().files == ("my work.ics",)
     assert "1 calendars" in app.caption[0].value
     picker = next(s for s in app.selectbox if s.key.startswith("domain:ics:my work.ics:"))
     picker.set_value("work").run()
-    user = settings.user_config_path()
+    user = config_edit.user_config_path()
     assert tomllib_load(user)["calendars"] == [{"source": "ics:my work.ics", "domain": "work"}]
     assert next(s for s in app.selectbox if s.key.startswith("domain:ics:my work.ics:")
                 ).value == "work"
@@ -250,7 +249,7 @@ def test_a_dead_link_shows_an_error_and_keeps_the_link(app: AppTest) -> None:
     [message] = errors(app)
     assert message.startswith("url:127.0.0.1/calendar.ics: cannot reach the server")
     assert app.text_input(key="link").value == link
-    assert not settings.load_connections()
+    assert not connections.load_connections()
     assert list(metrics(app)) == KPIS
 
 
@@ -275,7 +274,7 @@ def test_sample_settings_apply_to_the_session_only(app: AppTest) -> None:
     focus = next(m for m in app.metric if m.label == "Focus coverage")
     assert "target 30 h a week" in focus.help
     assert (SAMPLE / "timeaudit.toml").read_bytes() == sample_before
-    assert not settings.user_config_path().exists()
+    assert not config_edit.user_config_path().exists()
 
 
 def test_the_export_preview_is_exactly_the_export(app: AppTest) -> None:
@@ -376,7 +375,7 @@ def test_classifying_a_title_writes_a_rule_and_settles_it(app: AppTest) -> None:
     assert any("rule" in s.value for s in app.success), [s.value for s in app.success]
     label = next(e.label for e in app.expander if "unclassified titles" in e.label)
     assert label.endswith("(2)")
-    assert len(tomllib_load(settings.user_config_path())["rules"]) == 1
+    assert len(tomllib_load(config_edit.user_config_path())["rules"]) == 1
 
 
 def test_the_sample_week_has_nothing_left_to_classify(app: AppTest) -> None:

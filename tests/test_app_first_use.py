@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import settings
+from audit import config_edit
 from connectors.zones import declared_zone, majority_zone
-from dashboard import zone
+from dashboard import connections, zone
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONA = ROOT.parent / "shared" / "personas" / "P2"
@@ -61,14 +61,14 @@ def test_a_batch_upload_reports_each_file(app: AppTest) -> None:
     assert rejected.startswith("**broken.ics** — not connected: line 2: not a valid")
     # the sample does not vanish without a word
     assert any("sample calendars stepped aside" in t for t in texts(app.info))
-    assert settings.load_connections().files == ("skipped one.ics",)
+    assert connections.load_connections().files == ("skipped one.ics",)
     # the uploader starts empty: a rejected file is not listed as if connected
     assert not uploader(app).value
     # a later success clears the stale error
     uploader(app).upload("second.ics", calendar(GOOD), "text/calendar").run()
     assert not [t for t in texts(app.error) if "broken.ics" in t]
     assert [t for t in texts(app.success) if t.startswith("**second.ics** — connected.")]
-    assert settings.load_connections().files == ("skipped one.ics", "second.ics")
+    assert connections.load_connections().files == ("skipped one.ics", "second.ics")
 
 
 def test_the_zone_is_detected_from_the_calendars_and_asked_once(app: AppTest) -> None:
@@ -77,7 +77,7 @@ def test_the_zone_is_detected_from_the_calendars_and_asked_once(app: AppTest) ->
              for n in ("work", "privat", "familie")]
     uploader(app).set_value(files).run()
     assert not app.exception, app.exception
-    user = settings.user_config_path()
+    user = config_edit.user_config_path()
     # never silently the machine's zone: the calendars' own, saved, shown and asked
     assert tomllib.loads(user.read_text(encoding="utf-8"))["timezone"] == "Europe/Berlin"
     assert "Europe/Berlin" in app.caption[0].value

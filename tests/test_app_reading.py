@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import settings
+from audit import config_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONA = ROOT.parent / "shared" / "personas" / "P2"
@@ -125,6 +125,6 @@ def test_typed_working_hours_are_stored_canonically(app: AppTest) -> None:
     tuesday.input("9-17")
     app.button(key="FormSubmitter:settings-Save settings").click().run()
     assert not app.error, [e.value for e in app.error]
-    saved = tomllib.loads(settings.user_config_path().read_text(encoding="utf-8"))
+    saved = tomllib.loads(config_edit.user_config_path().read_text(encoding="utf-8"))
     assert saved["working_hours"] == {"monday": "08:30-17:30", "tuesday": "09:00-17:00"}
     assert next(t for t in app.text_input if t.label == "Tuesday").value == "09:00-17:00"

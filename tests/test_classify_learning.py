@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from audit import settings
+from audit import config_edit
 from audit.config import Config, Rule
 from audit.engine import run_audit
 from audit.learning import learned_corrections, normalized_title, suggest_corrections
@@ -73,7 +73,7 @@ def test_a_vague_pattern_teaches_nothing() -> None:
 
 
 def test_a_rule_from_the_dashboard_covers_the_title_whatever_its_numbers() -> None:
-    rule = settings.rule_for_title("E 07:00-15:00 Ward 3", domain="work", urgent=None,
+    rule = config_edit.rule_for_title("E 07:00-15:00 Ward 3", domain="work", urgent=None,
                                    important=True)
     titles = pl.Series(["E 07:00-15:00 Ward 3", "e 07:30-15:30 ward 12", "E 07:00-15:00"])
     assert titles.str.contains(rule["title"]).to_list() == [True, True, False]

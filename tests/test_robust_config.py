@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import settings
+from audit import config_edit
 from audit.config import load_config
 from cli.main import main
 from core.errors import ConfigError
@@ -61,9 +61,9 @@ def test_an_array_nested_five_thousand_deep_is_one_line(
     assert err == f"error: {path}: not a usable configuration: arrays or tables nested too " \
                   "deeply\n"
     with pytest.raises(ConfigError, match="nested too deeply"):
-        settings.read_config_data(path)
+        config_edit.read_config_data(path)
     with pytest.raises(ConfigError, match="nested too deeply"):
-        settings.save_config(path, [settings.SetKey(("timezone",), "UTC")])
+        config_edit.save_config(path, [config_edit.SetKey(("timezone",), "UTC")])
 
 
 def test_the_json_report_never_holds_infinity(capsys: pytest.CaptureFixture[str],
@@ -78,8 +78,8 @@ def test_the_json_report_never_holds_infinity(capsys: pytest.CaptureFixture[str]
 
 
 def test_the_dashboard_form_cannot_save_infinity() -> None:
-    path = settings.user_config_path()
+    path = config_edit.user_config_path()
     with pytest.raises(ConfigError, match="inf cannot be written"):
-        settings.save_config(path, [settings.SetKey(("focus", "target_hours_per_week"),
+        config_edit.save_config(path, [config_edit.SetKey(("focus", "target_hours_per_week"),
                                                     float("inf"))])
     assert not path.exists()

@@ -10,26 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from audit import settings
+from audit import config_edit
 from core.errors import AuditError
+from dashboard import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
 ADD_LINKS = """
 import sys
-from audit import settings
+from dashboard import connections
 for i in range(30):
-    settings.add_url(f"https://example.org/{sys.argv[1]}/{i}.ics")
+    connections.add_url(f"https://example.org/{sys.argv[1]}/{i}.ics")
 """
 
 ADD_RULES = """
 import sys
-from audit import settings
-path = settings.user_config_path()
+from audit import config_edit
+path = config_edit.user_config_path()
 for i in range(15):
-    rule = settings.rule_for_title(f"title {sys.argv[1]} {i}", domain="work", urgent=None,
+    rule = config_edit.rule_for_title(f"title {sys.argv[1]} {i}", domain="work", urgent=None,
                                    important=None)
-    settings.save_config(path, [settings.AddRules((rule,))])
+    config_edit.save_config(path, [config_edit.AddRules((rule,))])
 """
 
 
@@ -41,58 +42,58 @@ def _run_at_once(script: str, processes: int) -> None:
 
 def test_three_processes_adding_thirty_links_each_keep_all_ninety() -> None:
     _run_at_once(ADD_LINKS, 3)
-    urls = settings.load_connections().urls
+    urls = connections.load_connections().urls
     assert len(urls) == 90
     assert len(set(urls)) == 90
 
 
 def test_two_processes_saving_fifteen_rules_each_keep_all_thirty() -> None:
     _run_at_once(ADD_RULES, 2)
-    data = tomllib.loads(settings.user_config_path().read_text(encoding="utf-8"))
+    data = tomllib.loads(config_edit.user_config_path().read_text(encoding="utf-8"))
     names = [rule["name"] for rule in data["rules"]]
     assert len(names) == 30
     assert len(set(names)) == 30
 
 
 def test_added_rules_are_made_unique_against_the_file_as_saved() -> None:
-    path = settings.user_config_path()
-    rule = settings.rule_for_title("Gym", domain="life", urgent=None, important=None)
-    settings.save_config(path, [settings.AddRules((rule,))])
-    settings.save_config(path, [settings.AddRules((rule,))])
+    path = config_edit.user_config_path()
+    rule = config_edit.rule_for_title("Gym", domain="life", urgent=None, important=None)
+    config_edit.save_config(path, [config_edit.AddRules((rule,))])
+    config_edit.save_config(path, [config_edit.AddRules((rule,))])
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     assert [r["name"] for r in data["rules"]] == ["Title: Gym", "Title: Gym (2)"]
 
 
 def test_a_calendar_domain_is_set_against_the_file_as_saved() -> None:
-    path = settings.user_config_path()
-    settings.save_config(path, [settings.SetCalendarDomain("ics:a.ics", "work")])
-    settings.save_config(path, [settings.SetCalendarDomain("ics:b.ics", "life")])
+    path = config_edit.user_config_path()
+    config_edit.save_config(path, [config_edit.SetCalendarDomain("ics:a.ics", "work")])
+    config_edit.save_config(path, [config_edit.SetCalendarDomain("ics:b.ics", "life")])
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert settings.calendar_domains(data) == {"ics:a.ics": "work", "ics:b.ics": "life"}
+    assert config_edit.calendar_domains(data) == {"ics:a.ics": "work", "ics:b.ics": "life"}
 
 
 def test_a_lock_held_too_long_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "LOCK_TIMEOUT_SECONDS", 0.2)
-    with settings.locked(settings.connections_path(), private=True), \
+    monkeypatch.setattr(config_edit, "LOCK_TIMEOUT_SECONDS", 0.2)
+    with config_edit.locked(connections.connections_path(), private=True), \
             pytest.raises(AuditError, match="another timeaudit is saving it"):
         # a second descriptor is a second lock owner, as another process would be
-        settings.add_url("https://example.org/x.ics")
-    settings.add_url("https://example.org/x.ics")
-    assert settings.load_connections().urls == ("https://example.org/x.ics",)
+        connections.add_url("https://example.org/x.ics")
+    connections.add_url("https://example.org/x.ics")
+    assert connections.load_connections().urls == ("https://example.org/x.ics",)
 
 
 @pytest.mark.parametrize("files", [None, 3, "a.ics", [1, 2], {"a": 1}])
 def test_connections_with_files_not_a_list_is_a_clear_error(files: object) -> None:
-    path = settings.connections_path()
+    path = connections.connections_path()
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"version": 1, "files": files, "urls": []}), encoding="utf-8")
     with pytest.raises(AuditError) as caught:
-        settings.load_connections()
+        connections.load_connections()
     message = str(caught.value)
     assert "'files' should be a list" in message
     assert "\n" not in message
     with pytest.raises(AuditError):  # adding a link does not overwrite what is there
-        settings.add_url("https://example.org/x.ics")
+        connections.add_url("https://example.org/x.ics")
     assert json.loads(path.read_text(encoding="utf-8"))["files"] == files
 
 
@@ -100,7 +101,7 @@ def test_connections_with_files_not_a_list_is_a_clear_error(files: object) -> No
 def test_the_dashboard_says_connections_json_is_unusable() -> None:
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - slow import
 
-    path = settings.connections_path()
+    path = connections.connections_path()
     path.parent.mkdir(parents=True)
     path.write_text('{"version": 1, "files": null, "urls": 7}', encoding="utf-8")
     at = AppTest.from_file("../app.py", default_timeout=120)
@@ -111,11 +112,11 @@ def test_the_dashboard_says_connections_json_is_unusable() -> None:
 
 @pytest.mark.parametrize("name", ["../../../etc/passwd.ics", "/etc/x.ics", "a/b.ics", ""])
 def test_connections_name_only_uploaded_copies(name: str) -> None:
-    path = settings.connections_path()
+    path = connections.connections_path()
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"version": 1, "files": [name], "urls": []}), encoding="utf-8")
     with pytest.raises(AuditError, match="is not the name of an uploaded calendar"):
-        settings.load_connections()
+        connections.load_connections()
 
 
 class _FullDisk:
@@ -143,18 +144,18 @@ class _FullDisk:
 
 def test_a_full_disk_keeps_the_settings_file_and_leaves_no_temporary(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    path = settings.user_config_path()
-    settings.save_config(path, [settings.SetKey(("timezone",), "Europe/Berlin")])
+    path = config_edit.user_config_path()
+    config_edit.save_config(path, [config_edit.SetKey(("timezone",), "Europe/Berlin")])
     before = path.read_bytes()
-    real = settings.tempfile.NamedTemporaryFile
-    monkeypatch.setattr(settings.tempfile, "NamedTemporaryFile",
+    real = config_edit.tempfile.NamedTemporaryFile
+    monkeypatch.setattr(config_edit.tempfile, "NamedTemporaryFile",
                         lambda **kw: _FullDisk(real(**kw)))
     with pytest.raises(AuditError, match="No space left on device"):
-        settings.save_config(path, [settings.SetKey(("timezone",), "UTC")])
+        config_edit.save_config(path, [config_edit.SetKey(("timezone",), "UTC")])
     with pytest.raises(AuditError, match="No space left on device"):
-        settings.add_url("https://example.org/x.ics")
+        connections.add_url("https://example.org/x.ics")
     assert path.read_bytes() == before
-    leftovers = [p.name for d in (path.parent, settings.data_dir()) if d.exists()
+    leftovers = [p.name for d in (path.parent, connections.data_dir()) if d.exists()
                  for p in d.iterdir() if not p.name.endswith(".lock")
                  and p.name not in (path.name,)]
     assert leftovers == []

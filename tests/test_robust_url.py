@@ -36,11 +36,14 @@ def server() -> Iterator[LocalServer]:
 
 class RawServer:
     """A TCP server on 127.0.0.1 that answers every connection with ``script``:
-    (bytes, seconds to wait after them) pairs, repeated while ``forever``."""
+    (bytes, seconds to wait after them) pairs.
 
-    def __init__(self, script: list[tuple[bytes, float]], *, forever: bool = False) -> None:
+    Only for a status line and headers sent a byte at a time: an HTTP server library
+    (pytest-httpserver, werkzeug) always writes its headers at once.
+    """
+
+    def __init__(self, script: list[tuple[bytes, float]]) -> None:
         self.script = script
-        self.forever = forever
         self.stopped = threading.Event()
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
@@ -58,13 +61,10 @@ class RawServer:
                 conn.settimeout(5)
                 try:
                     conn.recv(65536)  # the request
-                    while True:
-                        for data, pause in self.script:
-                            conn.sendall(data)
-                            if self.stopped.wait(pause):
-                                return
-                        if not self.forever:
-                            break
+                    for data, pause in self.script:
+                        conn.sendall(data)
+                        if self.stopped.wait(pause):
+                            return
                 except OSError:
                     continue  # the client hung up
 
@@ -108,17 +108,20 @@ def _trickle(text: bytes, pause: float) -> list[tuple[bytes, float]]:
 
 @pytest.mark.parametrize("where", ["headers", "body"])
 def test_a_server_sending_a_byte_at_a_time_ends_at_the_deadline(
-        raw: list[RawServer], where: str) -> None:
+        server: LocalServer, raw: list[RawServer], where: str) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: 100000\r\n\r\n"
     if where == "headers":
-        script = _trickle(head * 50, 0.05)
+        slow = RawServer(_trickle(head * 50, 0.05))
+        raw.append(slow)
+        link = slow.url()
     else:
-        script = [(head, 0.0), *_trickle(small_calendar() * 100, 0.05)]
-    slow = RawServer(script)
-    raw.append(slow)
+        server.routes["/cal.ics"] = Reply(200, {"Content-Type": "text/calendar",
+                                                "Content-Length": "100000"},
+                                          small_calendar() * 100, pause=0.05)
+        link = server.url("/cal.ics")
     started = time.monotonic()
     with pytest.raises(ConnectorError) as caught:
-        fetch_calendar(slow.url(), timeout=1.0, deadline=1.5, use_cache=False)
+        fetch_calendar(link, timeout=1.0, deadline=1.5, use_cache=False)
     elapsed = time.monotonic() - started
     assert str(caught.value) == "url:127.0.0.1/cal.ics: the download took longer than 2 s"
     assert 1.4 < elapsed < 4
@@ -132,28 +135,25 @@ def test_the_default_deadline_is_the_documented_one() -> None:
     assert "120 s for the whole download" in docs
 
 
-def test_a_body_shorter_than_its_content_length_is_incomplete(raw: list[RawServer]) -> None:
+def test_a_body_shorter_than_its_content_length_is_incomplete(server: LocalServer) -> None:
     body = small_calendar()
-    head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (len(body) + 500))
-    short = RawServer([(head + body, 0.0)])
-    raw.append(short)
+    server.routes["/cal.ics"] = Reply(200, {"Content-Type": "text/calendar",
+                                            "Content-Length": str(len(body) + 500)},
+                                      body, content_length=False)
     with pytest.raises(ConnectorError) as caught:
-        fetch_calendar(short.url(), use_cache=False)
+        fetch_calendar(server.url("/cal.ics"), use_cache=False)
     assert "the download is incomplete" in str(caught.value)
     assert f"of the {len(body) + 500} bytes the server announced" in str(caught.value)
 
 
-def test_a_short_body_falls_back_to_the_last_complete_copy(server: LocalServer,
-                                                           raw: list[RawServer]) -> None:
+def test_a_short_body_falls_back_to_the_last_complete_copy(server: LocalServer) -> None:
     body = small_calendar()
     server.routes["/cal.ics"] = Reply(200, {"Content-Type": "text/calendar"}, body)
     link = server.url("/cal.ics")
     fetch_calendar(link)
-    head = b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\nConnection: close\r\n\r\n"
-    short = RawServer([(head + body[:20], 0.0)])
-    raw.append(short)
-    server.routes["/cal.ics"] = Reply(302, {"Location": short.url()})
+    server.routes["/short.ics"] = Reply(200, {"Content-Length": "99999"}, body[:20],
+                                        content_length=False)
+    server.routes["/cal.ics"] = Reply(302, {"Location": server.url("/short.ics")})
     with pytest.warns(UserWarning, match="incomplete"):
         got = fetch_calendar(link)
     assert got.from_cache

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import settings as s
+from audit import config_edit
 from audit.config import WEEKDAYS, find_config_file, load_config, parse_config
-from audit.toml_edit import TomlEditError, dump_value, set_tables, set_value
 from core.errors import AuditError, ConfigError
+from dashboard import connections, settings_form
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "timeaudit.toml"
@@ -33,13 +33,21 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------ the editor
 
 
+def set_value(text: str, path: tuple[str, ...], value: object) -> str:
+    return config_edit.edit_text(text, [config_edit.SetKey(path, value)], label="t")
+
+
+def set_tables(text: str, path: tuple[str, ...], items: list[dict], _current: object) -> str:
+    return config_edit.edit_text(text, [config_edit.SetTables(path, tuple(items))], label="t")
+
+
 def test_values_are_written_as_toml_reads_them() -> None:
     for value in ["plain", 'quote " and \\ backslash', "tab\tnew\nline\x7f", "(?i)\\bfocus\\b",
                   "it's (?i)\\d", 10, 10.5, 10.0, True, ["a", "b"], {"x": 1, "odd key": "y"}]:
-        assert tomllib.loads(f"v = {dump_value(value)}")["v"] == value
-    assert dump_value("(?i)\\bfocus\\b") == "'(?i)\\bfocus\\b'"  # a regex stays readable
-    with pytest.raises(TomlEditError):
-        dump_value(float("nan"))
+        assert tomllib.loads(set_value("", ("v",), value))["v"] == value
+    assert set_value("", ("v",), "(?i)\\bfocus\\b") == "v = '(?i)\\bfocus\\b'\n"  # readable
+    with pytest.raises(ConfigError, match="nan cannot be written"):
+        set_value("", ("v",), float("nan"))
 
 
 def test_setting_a_key_changes_only_its_value() -> None:
@@ -78,27 +86,29 @@ def test_missing_keys_and_tables_are_added_where_they_belong() -> None:
         "focus.min_block_minutes = 60\n"
 
 
-def test_an_inline_table_is_not_guessed_at() -> None:
-    with pytest.raises(ConfigError, match="inline table"):
-        s.edit_text("focus = { min_block_minutes = 90 }\n",
-                    [s.SetKey(("focus", "target_hours_per_week"), 5.0)], label="x.toml")
+def test_an_inline_table_is_edited_inline() -> None:
+    assert config_edit.edit_text(
+        "focus = { min_block_minutes = 90 }\n",
+        [config_edit.SetKey(("focus", "target_hours_per_week"), 5.0)], label="x.toml") == (
+        "focus = { min_block_minutes = 90, target_hours_per_week = 5.0}\n")
 
 
 def test_array_tables_keep_their_comments() -> None:
     text = SAMPLE.read_text(encoding="utf-8")
     data = tomllib.loads(text)
-    edit = s.calendar_domain_edit(data, "ics:family.ics", "integrated")
-    edited = s.edit_text(text, [edit], label="t")
+    edit = config_edit.calendar_domain_edit(data, "ics:family.ics", "integrated")
+    edited = config_edit.edit_text(text, [edit], label="t")
     assert changed_lines(text, edited) == [('domain = "life"', 'domain = "integrated"')]
     # removing the first block keeps the comment that describes the whole list
-    edited = s.edit_text(text, [s.calendar_domain_edit(data, "ics:work.ics", None)], label="t")
+    edited = config_edit.edit_text(
+        text, [config_edit.calendar_domain_edit(data, "ics:work.ics", None)], label="t")
     assert "# A calendar's default domain" in edited
     assert "# The Code Club non-profit is volunteering" in edited
     assert [c["source"] for c in tomllib.loads(edited)["calendars"]] == [
         "ics:family.ics", "ics:side-project.ics"]
     # a new calendar goes after the last block, not at the end of the file
-    edited = s.edit_text(text, [s.calendar_domain_edit(data, "url:x.org/c.ics", "work")],
-                         label="t")
+    edited = config_edit.edit_text(
+        text, [config_edit.calendar_domain_edit(data, "url:x.org/c.ics", "work")], label="t")
     assert edited.index('source = "url:x.org/c.ics"') < edited.index("[[rules]]")
 
 
@@ -129,13 +139,13 @@ def test_any_settings_round_trip_through_the_sample_file(blocks: list, target: f
     text = SAMPLE.read_text(encoding="utf-8")
     protected = tuple({"name": b["name"], "days": b["days"], "time": "-".join(b["time"])}
                       for b in blocks)
-    edits = [s.SetTables(("boundaries", "protected"), protected),
-             s.SetKey(("focus", "target_hours_per_week"), target),
-             s.SetKey(("focus", "min_block_minutes"), minutes),
-             s.SetKey(("working_hours", "monday"),
+    edits = [config_edit.SetTables(("boundaries", "protected"), protected),
+             config_edit.SetKey(("focus", "target_hours_per_week"), target),
+             config_edit.SetKey(("focus", "min_block_minutes"), minutes),
+             config_edit.SetKey(("working_hours", "monday"),
                       monday if isinstance(monday, str) else "-".join(monday))]
-    edited = s.edit_text(text, edits, label="t")
-    assert tomllib.loads(edited) == s.apply_edits(tomllib.loads(text), edits)
+    edited = config_edit.edit_text(text, edits, label="t")
+    assert tomllib.loads(edited) == config_edit.apply_edits(tomllib.loads(text), edits)
     # the comments of the file are all still there
     comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
     kept = set(edited.splitlines())
@@ -149,13 +159,14 @@ def test_any_settings_round_trip_through_the_sample_file(blocks: list, target: f
 
 @pytest.fixture
 def user_config() -> Path:
-    return s.user_config_path()
+    return config_edit.user_config_path()
 
 
 def test_save_creates_the_users_file_that_the_cli_reads(user_config: Path, tmp_path: Path
                                                         ) -> None:
-    config = s.save_config(user_config, [s.SetKey(("working_hours", "friday"), "09:00-15:00"),
-                                         s.SetKey(("timezone",), "Europe/Berlin")])
+    config = config_edit.save_config(user_config, [
+        config_edit.SetKey(("working_hours", "friday"), "09:00-15:00"),
+        config_edit.SetKey(("timezone",), "Europe/Berlin")])
     assert str(config.working_hours["friday"]) == "09:00-15:00"
     text = user_config.read_text(encoding="utf-8")
     assert text.startswith("# timeaudit settings")
@@ -165,14 +176,15 @@ def test_save_creates_the_users_file_that_the_cli_reads(user_config: Path, tmp_p
 
 
 def test_a_bad_value_is_a_config_error_and_the_file_is_untouched(user_config: Path) -> None:
-    s.save_config(user_config, [s.SetKey(("timezone",), "Europe/Berlin")])
+    config_edit.save_config(user_config, [config_edit.SetKey(("timezone",), "Europe/Berlin")])
     before = user_config.read_bytes()
     with pytest.raises(ConfigError) as caught:
-        s.save_config(user_config, [s.SetKey(("working_hours", "monday"), "9 to 5")])
+        config_edit.save_config(user_config,
+                                [config_edit.SetKey(("working_hours", "monday"), "9 to 5")])
     assert str(caught.value) == (f'{user_config}: working_hours.monday: "9 to 5" is not '
                                  "HH:MM-HH:MM")
     with pytest.raises(ConfigError, match="unknown time zone"):
-        s.save_config(user_config, [s.SetKey(("timezone",), "Mars/Olympus")])
+        config_edit.save_config(user_config, [config_edit.SetKey(("timezone",), "Mars/Olympus")])
     assert user_config.read_bytes() == before
 
 
@@ -180,22 +192,22 @@ def test_a_file_that_is_not_toml_is_not_overwritten(user_config: Path) -> None:
     user_config.parent.mkdir(parents=True)
     user_config.write_text("timezone = \n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
-        s.save_config(user_config, [s.SetKey(("timezone",), "UTC")])
+        config_edit.save_config(user_config, [config_edit.SetKey(("timezone",), "UTC")])
     assert user_config.read_text(encoding="utf-8") == "timezone = \n"
 
 
 def test_the_form_writes_only_what_changed() -> None:
     config = parse_config({"timezone": "Europe/Berlin"})
-    form = s.form_from_config(config)
-    assert s.settings_edits(config, form, file="f") == []
-    changed = s.SettingsForm(**{**form.__dict__, "min_block_minutes": 90,
+    form = settings_form.form_from_config(config)
+    assert settings_form.settings_edits(config, form, file="f") == []
+    changed = settings_form.SettingsForm(**{**form.__dict__, "min_block_minutes": 90,
                                 "protected": ({"name": "Dinner", "days": "mon-fri",
                                                "time": "18:00-20:00"},
                                               {"name": "", "days": "", "time": ""})})
-    edits = s.settings_edits(config, changed, file="f")
+    edits = settings_form.settings_edits(config, changed, file="f")
     assert len(edits) == 2
-    assert s.SetKey(("focus", "min_block_minutes"), 90) in edits
-    assert s.SetTables(("boundaries", "protected"), (
+    assert config_edit.SetKey(("focus", "min_block_minutes"), 90) in edits
+    assert config_edit.SetTables(("boundaries", "protected"), (
         {"name": "Dinner", "days": list(WEEKDAYS[:5]), "time": "18:00-20:00"},)) in edits
 
 
@@ -205,57 +217,58 @@ def test_the_form_writes_only_what_changed() -> None:
     (["tuesday", "thu"], ("tuesday", "thursday")), ("wed/wed", ("wednesday",)),
 ])
 def test_days_are_read_as_people_write_them(text: str | list[str], days: tuple) -> None:
-    assert s.parse_days(text, "k", "f") == days
-    assert s.parse_days(s.format_days(days), "k", "f") == days
+    assert settings_form.parse_days(text, "k", "f") == days
+    assert settings_form.parse_days(settings_form.format_days(days), "k", "f") == days
 
 
 def test_a_bad_day_names_the_block() -> None:
     with pytest.raises(ConfigError, match=r"^f: boundaries.protected\[1\].days: 'mo-fr'"):
-        s.parse_days("mo-fr", "boundaries.protected[1].days", "f")
+        settings_form.parse_days("mo-fr", "boundaries.protected[1].days", "f")
 
 
 def test_rules_for_titles_match_exactly_that_title() -> None:
     titles = ["C++ / Q&A (weekly) [x] 1:1?", "Inbox & Slack triage", "$ales ^ review.*"]
     data = {"rules": [{"name": "Title: Inbox & Slack triage", "title": "x", "domain": "work"}]}
-    rules = [s.rule_for_title(t, domain="work", urgent=None, important=False) for t in titles]
-    edit = s.rules_edit(data, rules)
+    rules = [config_edit.rule_for_title(t, domain="work", urgent=None, important=False)
+             for t in titles]
+    edit = config_edit.rules_edit(data, rules)
     names = [r["name"] for r in edit.items]
     assert names[1:] == ["Title: C++ / Q&A (weekly) [x] 1:1?",
                          "Title: Inbox & Slack triage (2)", "Title: $ales ^ review.*"]
-    config = parse_config(s.apply_edits(data, [edit]), file="f")
+    config = parse_config(config_edit.apply_edits(data, [edit]), file="f")
     frame = pl.DataFrame({"title": [*titles, "C++ / Q&A (weekly) [x] 1:1", " inbox & slack "
                                     "triage "]})
     for rule, title in zip(config.rules[1:], titles, strict=True):
         matches = frame.filter(pl.col("title").str.contains(rule.title))["title"].to_list()
         assert matches == [title] or (title.startswith("Inbox") and len(matches) == 2)
     with pytest.raises(ConfigError, match="sets nothing"):
-        s.rule_for_title("x", domain=None, urgent=None, important=None)
+        config_edit.rule_for_title("x", domain=None, urgent=None, important=None)
 
 
 # ------------------------------------------------------------------ connections
 
 
 def test_uploads_are_kept_privately_under_a_safe_name() -> None:
-    stored = s.add_upload("../../etc/evil name!.ics", b"BEGIN:VCALENDAR")
+    stored = connections.add_upload("../../etc/evil name!.ics", b"BEGIN:VCALENDAR")
     assert stored == "evil name_.ics"
-    path = s.uploads_dir() / stored
+    path = connections.uploads_dir() / stored
     assert path.read_bytes() == b"BEGIN:VCALENDAR"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(s.connections_path().stat().st_mode) == 0o600
-    assert s.load_connections().files == ("evil name_.ics",)
-    assert s.safe_file_name("work") == "work.ics"
-    s.add_url("webcal://example.com/c.ics")
-    s.add_upload("evil name!.ics", b"again")  # the same name replaces, no duplicate
-    assert s.load_connections() == s.Connections(("evil name_.ics",),
+    assert stat.S_IMODE(connections.connections_path().stat().st_mode) == 0o600
+    assert connections.load_connections().files == ("evil name_.ics",)
+    assert connections.safe_file_name("work") == "work.ics"
+    connections.add_url("webcal://example.com/c.ics")
+    connections.add_upload("evil name!.ics", b"again")  # the same name replaces, no duplicate
+    assert connections.load_connections() == connections.Connections(("evil name_.ics",),
                                                  ("webcal://example.com/c.ics",))
-    s.remove_connection(file="evil name_.ics")
-    s.remove_connection(url="webcal://example.com/c.ics")
-    assert not s.load_connections()
+    connections.remove_connection(file="evil name_.ics")
+    connections.remove_connection(url="webcal://example.com/c.ics")
+    assert not connections.load_connections()
     assert not path.exists()
 
 
 def test_a_damaged_connections_file_is_a_clear_error() -> None:
-    s.connections_path().parent.mkdir(parents=True)
-    s.connections_path().write_text("{not json", encoding="utf-8")
+    connections.connections_path().parent.mkdir(parents=True)
+    connections.connections_path().write_text("{not json", encoding="utf-8")
     with pytest.raises(AuditError, match="not a usable list of connections"):
-        s.load_connections()
+        connections.load_connections()

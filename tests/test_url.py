@@ -1,7 +1,7 @@
 """ICS links (SPEC §10): a real HTTP server on the loopback interface, no internet.
 
-Every test talks to a `ThreadingHTTPServer` bound to 127.0.0.1 on a free port; the
-server records each request so the tests can check what `fetch_calendar` sent
+Every test talks to pytest-httpserver's server bound to 127.0.0.1 on a free port; it
+records each request so the tests can check what `fetch_calendar` sent
 (conditional headers) as well as what it returned.
 """
 
@@ -11,18 +11,21 @@ import gc
 import re
 import socket
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 
 import platformdirs
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from connectors import url as url_module
 from connectors.ics import CalendarWarning, read_ics
@@ -64,6 +67,7 @@ class Reply:
     body: bytes = b""
     content_length: bool = True  # False: the body ends when the connection closes
     chunked: bool = False
+    pause: float = 0.0  # > 0: the body is sent a byte at a time, this many seconds apart
 
 
 @dataclass
@@ -75,81 +79,56 @@ class Seen:
 Route = Reply | Callable[[Message], Reply]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class LocalServer:
+    """pytest-httpserver's server on 127.0.0.1 and a free port, answering from ``routes``.
 
-    def do_GET(self) -> None:
-        self.server.requests.append(Seen(self.path, self.headers))
-        route = self.server.routes.get(self.path)
+    Its werkzeug server speaks HTTP/1.0 (one thread), so a body without Content-Length
+    ends when the connection closes; a ``chunked`` reply is framed here, as on the wire.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Seen] = []
+        self.httpd = HTTPServer(host="127.0.0.1")
+        self.httpd.expect_request(re.compile(".*")).respond_with_handler(self._answer)
+        self.httpd.start()
+        self.port = self.httpd.port
+
+    def _answer(self, request: Request) -> Response:
+        headers = Message()
+        for name, value in request.headers.items():
+            headers[name] = value
+        path = request.environ["RAW_URI"]  # as sent: not percent-decoded
+        self.requests.append(Seen(path, headers))
+        route = self.routes.get(path)
         if route is None:
             reply = Reply(404, body=b"not found")
         else:
-            reply = route(self.headers) if callable(route) else route
+            reply = route(headers) if callable(route) else route
+        body: bytes | Iterator[bytes] = reply.body
         if reply.chunked:
-            self.protocol_version = "HTTP/1.1"
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
+            pieces = [reply.body[i:i + 65536] for i in range(0, len(reply.body), 65536)]
+            body = iter([*(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces), b"0\r\n\r\n"])
+        elif reply.pause:
+            body = (time.sleep(reply.pause) or reply.body[i:i + 1]
+                    for i in range(len(reply.body)))
+        elif not reply.content_length:
+            body = iter([reply.body])  # an iterator: werkzeug sets no Content-Length
+        # the reason phrase as http.server writes it ("302 Found"; werkzeug's is upper-case)
+        response = Response(body, f"{reply.status} {HTTPStatus(reply.status).phrase}",
+                            reply.headers)
+        if "Content-Type" not in reply.headers:
+            del response.headers["Content-Type"]  # werkzeug's default: not sent here
         if reply.chunked:
-            self.send_header("Transfer-Encoding", "chunked")
-            self.send_header("Connection", "close")
-        elif reply.content_length and reply.status != 304:
-            self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if reply.status == 304:
-            return
-        try:
-            if reply.chunked:
-                for i in range(0, len(reply.body), 64 * 1024):
-                    piece = reply.body[i:i + 64 * 1024]
-                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-                self.wfile.write(b"0\r\n\r\n")
-            else:
-                self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up on purpose (size cap)
-        self.close_connection = True
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    routes: dict[str, Route]
-    requests: list[Seen]
-
-
-class LocalServer:
-    """An HTTP server on 127.0.0.1 and a free port, running in a thread."""
-
-    def __init__(self) -> None:
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
-        self.httpd.routes = {}
-        self.httpd.requests = []
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        self.running = True
-
-    @property
-    def routes(self) -> dict[str, Route]:
-        return self.httpd.routes
-
-    @property
-    def requests(self) -> list[Seen]:
-        return self.httpd.requests
+            response.headers["Transfer-Encoding"] = "chunked"
+        return response
 
     def url(self, path: str, scheme: str = "http") -> str:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join(timeout=10)
+        if self.httpd.is_running():
+            self.httpd.stop()
 
 
 @pytest.fixture(autouse=True)
