@@ -60,7 +60,7 @@ def dashboard(args: list[str]) -> int:
     python = ensure_environment("run")
     # `timeaudit dashboard`: served on 127.0.0.1 only, nothing sent anywhere (dashboard/serve.py).
     # On POSIX this process becomes it, so stopping this command stops the server.
-    command = [str(python), "-m", "audit.cli", "dashboard", *args]
+    command = [str(python), "-m", "cli", "dashboard", *args]
     if os.name == "posix":
         os.chdir(ROOT)
         os.execv(command[0], command)  # noqa: S606 - this project's venv python

@@ -1,3 +1,1 @@
-"""timeaudit: a local-first audit of calendar time (SPEC.md is the contract)."""
-
-__version__ = "0.1.0"
+"""timeaudit's engine: classify → account → boundaries → focus → report (SPEC.md)."""

@@ -41,8 +41,8 @@ from audit.intervals import (
     split_at_midnight,
     sweep,
 )
-from audit.period import Period
-from audit.schema import ALL_DAY, ATTENDEES, BUSY, END, KIND, RESPONSE, START, STATUS
+from core.period import Period
+from core.schema import ALL_DAY, ATTENDEES, BUSY, END, KIND, RESPONSE, START, STATUS
 
 COUNTED = "counted"
 COUNT_REASON = "count_reason"

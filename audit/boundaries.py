@@ -69,8 +69,8 @@ from audit.intervals import (
     subtract,
     sweep,
 )
-from audit.period import Period
-from audit.schema import (
+from core.period import Period
+from core.schema import (
     ALL_DAY,
     ATTENDEES,
     CALENDAR,

@@ -8,7 +8,6 @@ from typing import Any
 
 import polars as pl
 
-from audit import schema as s
 from audit.config import Config, Rule, load_default_rules
 from audit.domains import (
     EVENT_SCOPE,
@@ -21,6 +20,7 @@ from audit.domains import (
 from audit.evidence import LEAVE_TITLE, PEOPLE, SHIFT_TITLE, infer_calendars, people_frame
 from audit.learning import learned_corrections, normalized_title
 from audit.rules import is_external, local_wall_clock, rule_conditions
+from core import schema as s
 
 DOMAIN = "domain"
 URGENT = "urgent"

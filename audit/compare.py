@@ -1,6 +1,6 @@
 """Period over period (issue 14): a period's figures against the period just before it.
 
-The previous period has the same length (`audit.period.previous_period`): the week
+The previous period has the same length (`core.period.previous_period`): the week
 before a week, the month before a month, the quarter before a quarter, the same number
 of days before a custom span::
 
@@ -23,7 +23,7 @@ import polars as pl
 from audit.boundaries import VIOLATION_TYPES
 from audit.engine import Audit
 from audit.groups import PERIOD, group_figures, group_table, groups_frame
-from audit.period import period_label
+from core.period import period_label
 
 
 def period_figures(audit: Audit) -> dict[str, Any]:

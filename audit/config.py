@@ -22,16 +22,14 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 import polars as pl
 
 from audit.domains import DOMAINS
-from audit.errors import ConfigError
-from audit.schema import KINDS, RESPONSES
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from core.errors import ConfigError
+from core.period import WEEKDAYS, is_zone
+from core.schema import KINDS, RESPONSES
 
 DEFAULT_FOCUS_PATTERN = r"(?i)\b(focus|deep work|heads? down|no meetings)\b"
 DEFAULT_DAYS_OFF_PATTERN = r"(?i)\b(vacation|holiday|pto|ooo|out of office|sick)\b"
@@ -548,17 +546,6 @@ def local_zone_name() -> str:
         if name and is_zone(name):
             return name
     return "UTC"
-
-
-@functools.lru_cache(maxsize=256)
-def is_zone(name: str) -> bool:
-    """True when both `zoneinfo` and Polars (chrono-tz) know the zone ``name``."""
-    try:
-        ZoneInfo(name)
-        pl.select(pl.lit(0).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(name))
-    except (ZoneInfoNotFoundError, ValueError, OSError, pl.exceptions.PolarsError):
-        return False
-    return True
 
 
 def find_config_file(explicit: str | Path | None = None, *, cwd: str | Path | None = None

@@ -27,7 +27,7 @@ import platformdirs
 
 from audit.config import CONFIG_FILE_NAME, TOO_DEEP, Config, parse_config, read_toml
 from audit.domains import DOMAINS
-from audit.errors import AuditError, ConfigError
+from core.errors import AuditError, ConfigError
 
 try:
     import fcntl

@@ -26,8 +26,8 @@ from audit.boundaries import find_violations, violation_segments, working_window
 from audit.classify import classify_events
 from audit.config import Config
 from audit.focus import focus_by_day, focus_segments
-from audit.period import Period
-from audit.schema import EVENT_ID, START
+from core.period import Period
+from core.schema import EVENT_ID, START, overlapping
 
 
 @dataclass(frozen=True)
@@ -118,5 +118,4 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
 
 def _touching(period: Period) -> pl.Expr:
     """Occurrences that overlap ``period``, or start in it (zero length)."""
-    start, end = period.utc_bounds()
-    return (pl.col("start") < end) & ((pl.col("end") > start) | (pl.col("start") >= start))
+    return overlapping(*period.utc_bounds())

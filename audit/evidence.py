@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from audit import schema as s
 from audit.rules import work_domain_regex
+from core import schema as s
 
 # Mail providers people use for private mail: an address there is a person, not a company.
 # Exact domains; `\.[a-z.]{2,6}$` stands for the country variants (hotmail.co.uk, gmx.net).

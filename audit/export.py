@@ -33,7 +33,6 @@ from audit.accounting import ATTRIBUTED_MINUTES, COUNT_REASON, COUNTED, DATE
 from audit.classify import CONFIDENT
 from audit.compare import comparison_frame
 from audit.engine import Audit
-from audit.errors import AuditError
 from audit.goals import goal_rows, goals_frame, has_budgets
 from audit.groups import group_rows, groups_frame
 from audit.report import (
@@ -45,6 +44,7 @@ from audit.report import (
     target_hours,
 )
 from audit.spreadsheet import safe_frame
+from core.errors import AuditError
 
 PRIVACY_LEVELS = ("strict", "standard", "full")
 PERSONAL = "Personal"

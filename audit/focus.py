@@ -45,7 +45,7 @@ from audit.intervals import (
     stretches,
     sweep,
 )
-from audit.schema import END, KIND, START, TITLE
+from core.schema import END, KIND, START, TITLE
 
 FOCUS_COLUMNS = ("working_minutes", "focus_minutes", "protected_focus_minutes",
                  "fragmented_minutes", "busy_in_window_minutes")

@@ -13,7 +13,6 @@ import html
 from pathlib import Path
 
 from audit.engine import Audit
-from audit.errors import AuditError
 from audit.export import _replace_set
 from audit.one_page import (
     Block,
@@ -28,6 +27,7 @@ from audit.one_page import (
     build_page,
     summary_sentences,
 )
+from core.errors import AuditError
 
 HTML_FILE = "report.html"
 PDF_FILE = "report.pdf"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from audit.period import Period
+from core.period import Period
 
 T = "_t"  # a boundary point of a sweep
 NEXT = "_next"  # the next boundary point: the segment is [_t, _next)

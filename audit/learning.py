@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit import schema as s
 from audit.domains import EVENT_SCOPE, OVERRIDE_SCHEMA, SERIES_SCOPE
+from core import schema as s
 
 ATTRIBUTES = ("domain", "urgent", "important")
 

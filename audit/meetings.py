@@ -65,7 +65,7 @@ from audit.accounting import (
 from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
 from audit.engine import Audit
 from audit.rules import work_domain_regex
-from audit.schema import (
+from core.schema import (
     ATTENDEE_DOMAINS,
     ATTENDEES,
     END,

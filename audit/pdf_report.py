@@ -17,8 +17,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from audit import clock
 from audit.one_page import Block, Chart, Dot, Legend, Line, Page, Rect, Table, Text
+from core import clock
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"

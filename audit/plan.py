@@ -37,14 +37,14 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 from icalendar import Calendar, Event
 
-from audit import clock
 from audit.accounting import COUNTED, DATE
 from audit.boundaries import WINDOW_END, WINDOW_START, WORKING, daily_intervals
 from audit.config import WEEKDAYS
 from audit.engine import Audit
-from audit.errors import UsageError
-from audit.period import Period, parse_week, resolve_zone, week_containing
-from audit.schema import END, START
+from core import clock
+from core.errors import UsageError
+from core.period import Period, parse_week, resolve_zone, week_containing
+from core.schema import END, START
 
 DEFAULT_TITLE = "Focus time"
 QUARTER_HOUR = timedelta(minutes=15)
@@ -66,7 +66,7 @@ class Plan:
 
 def plan_week(text: str, timezone: str, week_start: str = "monday",
               now: datetime | None = None) -> Period:
-    """``next`` → the week after the current one (by `audit.clock.now`), else an ISO week."""
+    """``next`` → the week after the current one (by `core.clock.now`), else an ISO week."""
     if text.strip().lower() == "next":
         today = (now or clock.now()).astimezone(resolve_zone(timezone)).date()
         return week_containing(today, timezone, week_start).next()

@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from audit import schema as s
 from audit.config import WEEKDAYS, Rule, TimeRange, glob_to_regex
+from core import schema as s
 
 _DAY_SECONDS = 24 * 3600
 

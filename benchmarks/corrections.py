@@ -28,8 +28,9 @@ from audit.config import load_config
 from audit.domains import OVERRIDE_SCHEMA
 from audit.engine import run_audit
 from audit.learning import suggest_corrections
-from audit.period import Period
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period
 
 INSTANT = re.compile(r"@\d{4}-\d{2}-\d{2}(T[0-9:]+Z?)?$")
 

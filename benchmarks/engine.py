@@ -27,9 +27,9 @@ import json, resource, sys, time
 from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
-from audit.schema import EVENT_SCHEMA
+from core.schema import EVENT_SCHEMA
 from audit.config import parse_config
-from audit.period import Period
+from core.period import Period
 from audit.classify import classify_events
 from audit.accounting import mark_counted, attribute_time, busy_summary
 from audit.boundaries import working_windows, find_violations

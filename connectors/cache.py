@@ -10,9 +10,8 @@ ones are pruned by age.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -20,8 +19,9 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
-from audit import __version__
-from audit.schema import EVENT_SCHEMA
+from core import __version__
+from core.private_file import write_private
+from core.schema import EVENT_SCHEMA
 
 # Bump when the mapping from ICS to the frame changes.
 FORMAT = 4
@@ -67,19 +67,13 @@ def store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
     directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _atomic_write(directory / f"{key}.json", json.dumps(messages).encode())
-        with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
-            frame.write_parquet(tmp.name, compression="zstd")
-        os.replace(tmp.name, directory / f"{key}.parquet")
+        write_private(directory / f"{key}.json", json.dumps(messages).encode())
+        parquet = io.BytesIO()
+        frame.write_parquet(parquet, compression="zstd")
+        write_private(directory / f"{key}.parquet", parquet.getvalue())
         _prune(directory)
     except OSError:
         return
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
 
 
 def _prune(directory: Path) -> None:

@@ -35,11 +35,11 @@ from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
 
-from audit import clock
-from audit import schema as s
-from audit.errors import AuditError, AuthError, CalendarWarning, ConnectorError, UsageError
 from connectors import caldav_secret, caldav_store
 from connectors.caldav_store import Account, Calendar, StoredObject
+from core import clock
+from core import schema as s
+from core.errors import AuditError, AuthError, CalendarWarning, ConnectorError, UsageError
 
 TIMEOUT_SECONDS = 30
 MULTIGET_BATCH = 100  # hrefs per calendar-multiget REPORT
@@ -512,15 +512,6 @@ def merged_calendar(texts: Iterable[str]) -> bytes:
     return ("\r\n".join(out) + "\r\n").encode("utf-8")
 
 
-def _merge(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """One row per (event_id, start), first wins (like `connectors.sources.merge_events`)."""
-    if not frames:
-        return s.empty_events()
-    return (pl.concat(list(frames), how="vertical")
-            .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-            .sort(s.START, s.END, s.EVENT_ID))
-
-
 def read_caldav(calendars: Sequence[str] | None = None, *, start: datetime | date,
                 end: datetime | date, tz: str, owner_emails: Iterable[str] = (),
                 sync_first: bool = False, store_path: str | Path | None = None,
@@ -559,4 +550,4 @@ def read_caldav(calendars: Sequence[str] | None = None, *, start: datetime | dat
         frames.append(read_ics(data, start=start, end=end, tz=tz, owner_emails=owners,
                                source=f"caldav:{calendar.collection_id}",
                                calendar=calendar.name, use_cache=use_cache))
-    return s.validate_events(_merge(frames))
+    return s.validate_events(s.merge_events(frames))

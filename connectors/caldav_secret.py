@@ -16,8 +16,8 @@ import keyring
 import keyring.errors
 import platformdirs
 
-from audit.errors import AuthError
-from audit.private_file import write_private
+from core.errors import AuthError
+from core.private_file import write_private
 
 SERVICE = "timeaudit-caldav"
 PASSWORD_FILE = "caldav-password"  # noqa: S105 - a file name, not a secret

@@ -1,6 +1,7 @@
 """The CalDAV connector's tables in the local store: account, calendars, selection, objects.
 
-They live in the same SQLite file as the overrides (`audit.store`), with their own row
+They live in the local store (`core.local_store`), the SQLite file that also holds the
+overrides (`audit.store`), with their own row
 ``caldav`` in ``schema_version``. Each calendar object resource is kept as the raw
 iCalendar text the server sent (its VEVENTs and VTIMEZONEs) and mapped when read, by
 the same ICS reader as files (`connectors.ics.read_ics`), so a mapping fix needs no
@@ -17,15 +18,17 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from audit import clock, store
-from audit.errors import AuditError
+from core import clock
+from core import local_store as store
+from core.errors import AuditError
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 CALDAV_VERSION = 1  # the row _SCHEMA writes into schema_version
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS caldav_account (
@@ -115,16 +118,8 @@ class WriteCounts:
     removed: int  # objects deleted
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_STAMP)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
-
-
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`audit.store.connect`) with the CalDAV tables in it."""
+    """The store (`core.local_store.connect`) with the CalDAV tables in it."""
     connection = store.connect(path)
     try:
         with connection:
@@ -176,7 +171,7 @@ def save_account(account: Account, *, path: str | Path | None = None,
             "addresses, secret_store, signed_in_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
             (account.server_url, account.username, account.principal_url,
              json.dumps(list(account.addresses)), account.secret_store,
-             _stamp(now or clock.now())))
+             utc_stamp(now or clock.now())))
 
 
 def load_account(path: str | Path | None = None) -> Account | None:
@@ -201,7 +196,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
         "INSERT INTO caldav_calendars (calendar_url, name, listed_at) VALUES (?, ?, ?) "
         "ON CONFLICT (calendar_url) DO UPDATE SET name = excluded.name, "
         "listed_at = excluded.listed_at",
-        [(c.url, c.name, _stamp(now)) for c in calendars])
+        [(c.url, c.name, utc_stamp(now)) for c in calendars])
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
@@ -243,7 +238,7 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
         rows = connection.execute(
             "SELECT calendar_url, sync_token, ctag, synced_at FROM caldav_sync_state"
         ).fetchall()
-    return {url: SyncState(url, token, ctag, _instant(at)) for url, token, ctag, at in rows}
+    return {url: SyncState(url, token, ctag, read_stamp(at)) for url, token, ctag, at in rows}
 
 
 def stored_etags(calendar_url: str, path: str | Path | None = None) -> dict[str, str | None]:
@@ -282,7 +277,7 @@ def write_sync(calendar: Calendar, changed: Mapping[str, StoredObject],
             [(calendar.url, href, obj.etag, obj.data) for href, obj in changed.items()])
         connection.execute(
             "INSERT OR REPLACE INTO caldav_sync_state (calendar_url, sync_token, ctag, "
-            "synced_at) VALUES (?, ?, ?, ?)", (calendar.url, sync_token, ctag, _stamp(now)))
+            "synced_at) VALUES (?, ?, ?, ?)", (calendar.url, sync_token, ctag, utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM caldav_objects WHERE calendar_url = ?", (calendar.url,)
         ).fetchone()

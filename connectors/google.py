@@ -23,19 +23,23 @@ import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
-from audit import clock
-from audit import schema as s
-from audit.config import Config
-from audit.errors import (
+from connectors import google_store
+from connectors.google_auth import EXPIRED, load_credentials, login, logout
+from connectors.google_frame import events_to_frame, item_problem, skipped_warning
+from connectors.google_store import Calendar
+from connectors.progress import SyncProgress, SyncWindow
+from core import clock
+from core import schema as s
+from core.errors import (
     AuditError,
     AuthError,
     CalendarWarning,
@@ -43,12 +47,7 @@ from audit.errors import (
     RateLimited,
     UsageError,
 )
-from audit.period import Period
-from connectors import google_store
-from connectors.google_auth import EXPIRED, load_credentials, login, logout
-from connectors.google_frame import events_to_frame, item_problem, skipped_warning
-from connectors.google_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
+from core.period import resolve_zone
 
 # A retry sleeps rand() × 2^n seconds (n = 1, 2, …): four retries wait 15 s on average,
 # at most 30 s, before a sync gives up on a page.
@@ -289,10 +288,6 @@ def resolve_calendars(requested: Sequence[str] | None, known: Sequence[Calendar]
     return chosen_calendars
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _fetch(service: Any, calendar: Calendar, *, sync_token: str | None, window: SyncWindow,
            num_retries: int, report: Callable[[int, int], None]
            ) -> tuple[list[dict[str, Any]], str | None, int]:
@@ -304,7 +299,7 @@ def _fetch(service: Any, calendar: Calendar, *, sync_token: str | None, window: 
         # those of the full sync that produced it.
         params["syncToken"] = sync_token
     else:
-        params["timeMin"], params["timeMax"] = _iso(window.start), _iso(window.end)
+        params["timeMin"], params["timeMax"] = s.utc_stamp(window.start), s.utc_stamp(window.end)
     items: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     page_token, pages = None, 0
@@ -397,30 +392,17 @@ def sync(calendar_ids: Sequence[str] | None = None, *, service: Any = None,
     ]
 
 
-def _overlapping(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """The occurrences that overlap [start, end); a zero-length one when it starts inside
-    (the rule of `read_ics`, docs/ingest.md "The window")."""
-    lo, hi = pl.lit(start).cast(s.UTC_INSTANT), pl.lit(end).cast(s.UTC_INSTANT)
-    return frame.filter(
-        (pl.col(s.START) < hi)
-        & ((pl.col(s.END) > lo) | ((pl.col(s.END) == pl.col(s.START)) & (pl.col(s.START) >= lo)))
-    )
-
-
-def read_google(calendar_ids: Sequence[str] | None = None, *, period: Period,
-                config: Config | None = None, sync_first: bool = False,
-                store_path: str | Path | None = None, progress: Progress | None = None,
-                service: Any = None) -> pl.DataFrame:
-    """The stored occurrences overlapping ``period``, as the frame of SPEC §3.
+def read_google(calendar_ids: Sequence[str] | None = None, *, start: datetime, end: datetime,
+                tz: str, sync_first: bool = False, store_path: str | Path | None = None,
+                progress: Progress | None = None, service: Any = None) -> pl.DataFrame:
+    """The stored occurrences overlapping [start, end), as the frame of SPEC §3.
 
     ``calendar_ids``: ids, names or ``primary``; None reads the selected calendars (by
-    default the primary one). ``sync_first`` syncs them before reading, with a window
-    that also covers the period. ``config`` is accepted for symmetry with
-    `connectors.sources.read_sources`: Google marks the owner itself (``self: true``), so
-    ``owner_emails`` is not needed. Reading never contacts Google unless ``sync_first``.
+    default the primary one). ``tz`` is the audit time zone (all-day and floating times).
+    ``sync_first`` syncs them before reading, with a window that also covers
+    [start, end). Google marks the owner itself (``self: true``), so no owner addresses
+    are needed. Reading never contacts Google unless ``sync_first``.
     """
-    del config  # see the docstring
-    start, end = period.utc_bounds()
     if sync_first:
         wanted = default_window().union(SyncWindow(start, end))
         sync(calendar_ids, service=service, window=wanted, store_path=store_path,
@@ -448,20 +430,18 @@ def read_google(calendar_ids: Sequence[str] | None = None, *, period: Period,
             warnings.warn(
                 f"google: the {calendar.label} was synced for {state.window.start:%Y-%m-%d} "
                 f"to {state.window.end:%Y-%m-%d}; events outside that may be missing: run "
-                f"`timeaudit google sync --from {period.start} --to {period.end}`",
+                f"`timeaudit google sync --from {_local_day(start, tz)} "
+                f"--to {_local_day(end, tz)}`",
                 CalendarWarning, stacklevel=2)
         items = google_store.load_items(calendar.id, start, end, path=store_path)
         frame = events_to_frame(items, calendar_id=calendar.id, calendar_name=calendar.name,
-                                tz=period.timezone)
-        frames.append(_overlapping(frame, start, end))
-    return s.validate_events(_merge(frames))
+                                tz=tz)
+        frames.append(frame.filter(s.overlapping(start, end)))
+    return s.validate_events(s.merge_events(frames))
 
 
-def _merge(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    """Like `connectors.sources.merge_events`: one row per (event_id, start), first wins."""
-    frames = list(frames)
-    if not frames:
-        return s.empty_events()
-    return (pl.concat(frames, how="vertical")
-            .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-            .sort(s.START, s.END, s.EVENT_ID))
+def _local_day(instant: datetime, tz: str) -> date:
+    """The local date of ``instant`` in the zone ``tz`` (a period bound → its day)."""
+    return instant.astimezone(resolve_zone(tz)).date()
+
+

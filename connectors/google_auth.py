@@ -18,8 +18,8 @@ import platformdirs
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
-from audit.errors import AuthError, ConnectorError, UsageError
-from audit.private_file import write_private
+from core.errors import AuthError, ConnectorError, UsageError
+from core.private_file import write_private
 
 # Read-only, and as narrow as the API allows: events of the calendars (not their
 # settings, sharing or free/busy of others) and the list of calendars. The single

@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 import pyarrow as pa
 
-from audit import schema as s
-from audit.errors import CalendarWarning
-from audit.period import local_midnight, resolve_zone
+from core import schema as s
+from core.errors import CalendarWarning
+from core.period import local_midnight, resolve_zone
 
 # Event.eventType: default, birthday and fromGmail are ordinary events.
 KIND_BY_EVENT_TYPE = {
@@ -147,7 +147,7 @@ def _original_start(item: Mapping[str, Any], zone: tzinfo) -> str:
     parsed = parse_when(original, zone)
     if parsed is None:
         raise _Malformed("no originalStartTime")
-    return parsed[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(parsed[0])
 
 
 def slot(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -298,7 +298,6 @@ def events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: str,
     assert isinstance(frame, pl.DataFrame)
     return s.validate_events(
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
+        .pipe(s.one_per_occurrence)
         .select(s.COLUMNS)
     )

@@ -1,6 +1,7 @@
 """The Google connector's tables in the local store: calendars, selection, raw events, sync state.
 
-They live in the same SQLite file as the overrides (`audit.store`), with their own row
+They live in the local store (`core.local_store`), the SQLite file that also holds the
+overrides (`audit.store`), with their own row
 ``google`` in ``schema_version``. Events are kept as the raw JSON items Google sent and
 mapped when read (`connectors.google_frame`), so a mapping fix needs no re-sync.
 
@@ -19,12 +20,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import clock, store
-from audit.errors import AuditError
 from connectors.google_frame import parse_when, slot
+from connectors.progress import SyncWindow
+from core import clock
+from core import local_store as store
+from core.errors import AuditError
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 GOOGLE_VERSION = 1  # the row _SCHEMA writes into schema_version
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # Items are found by a UTC key; all-day dates are keyed at 00:00Z, so a window is widened
 # by the largest UTC offset (+14 h, Kiribati) before the exact cut in the frame.
 _KEY_SLACK = timedelta(days=1)
@@ -89,20 +93,6 @@ class Calendar:
 
 
 @dataclass(frozen=True)
-class SyncWindow:
-    """The time range a full sync asks for (``timeMin`` .. ``timeMax``), UTC instants."""
-
-    start: datetime
-    end: datetime
-
-    def covers(self, other: SyncWindow) -> bool:
-        return self.start <= other.start and self.end >= other.end
-
-    def union(self, other: SyncWindow) -> SyncWindow:
-        return SyncWindow(min(self.start, other.start), max(self.end, other.end))
-
-
-@dataclass(frozen=True)
 class SyncState:
     """What the last successful sync of a calendar left behind."""
 
@@ -119,16 +109,8 @@ class WriteCounts:
     removed: int  # occurrences deleted by cancellations
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_STAMP)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
-
-
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`audit.store.connect`) with the Google tables in it (written only when
+    """The store (`core.local_store.connect`) with the Google tables in it (written only when
     missing, so reading a store never writes to it)."""
     target = Path(path) if path is not None else store.default_store_path()
     connection = store.connect(target)
@@ -176,7 +158,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
              name = excluded.name, is_primary = excluded.is_primary,
              access_role = excluded.access_role, time_zone = excluded.time_zone,
              listed_at = excluded.listed_at""",
-        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, _stamp(now))
+        [(c.id, c.name, int(c.primary), c.access_role, c.time_zone, utc_stamp(now))
          for c in calendars],
     )
 
@@ -220,8 +202,8 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
             "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
             "FROM google_sync_state").fetchall()
     try:
-        return {cid: SyncState(cid, token, SyncWindow(_instant(lo), _instant(hi)),
-                               _instant(at)) for cid, token, lo, hi, at in rows}
+        return {cid: SyncState(cid, token, SyncWindow(read_stamp(lo), read_stamp(hi)),
+                               read_stamp(at)) for cid, token, lo, hi, at in rows}
     except (TypeError, ValueError) as error:
         target = Path(path) if path is not None else store.default_store_path()
         raise store.unusable(target, f"a sync state it holds is damaged: {error}") from None
@@ -237,7 +219,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if start is None:
         return None, None
     finish = end[0] if end is not None else start[0]
-    return _stamp(start[0]), _stamp(max(finish, start[0]))
+    return utc_stamp(start[0]), utc_stamp(max(finish, start[0]))
 
 
 def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
@@ -282,7 +264,8 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
             """INSERT OR REPLACE INTO google_sync_state
                (calendar_id, sync_token, window_start, window_end, synced_at)
                VALUES (?, ?, ?, ?, ?)""",
-            (calendar.id, sync_token, _stamp(window.start), _stamp(window.end), _stamp(now)))
+            (calendar.id, sync_token, utc_stamp(window.start), utc_stamp(window.end),
+             utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM google_events WHERE calendar_id = ?", (calendar.id,)
         ).fetchone()
@@ -299,7 +282,7 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
         rows = connection.execute(
             "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
             "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
-            (calendar_id, _stamp(end + _KEY_SLACK), _stamp(start - _KEY_SLACK)),
+            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)),
         ).fetchall()
     items = []
     for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)

@@ -36,9 +36,13 @@ from urllib.parse import quote, urlencode
 
 import polars as pl
 
-from audit import clock
-from audit import schema as s
-from audit.errors import (
+from connectors import graph_store
+from connectors.graph_frame import graph_events_to_frame
+from connectors.graph_store import Calendar
+from connectors.progress import SyncProgress, SyncWindow
+from core import clock
+from core import schema as s
+from core.errors import (
     AuditError,
     AuthError,
     CalendarWarning,
@@ -46,10 +50,6 @@ from audit.errors import (
     RateLimited,
     UsageError,
 )
-from connectors import graph_store
-from connectors.graph_frame import graph_events_to_frame
-from connectors.graph_store import Calendar, SyncWindow
-from connectors.progress import SyncProgress
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 GRAPH_ORIGIN = "https://graph.microsoft.com/"
@@ -309,13 +309,10 @@ def resolve_calendars(requested: Sequence[str] | None, known: Sequence[Calendar]
     return chosen
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def delta_url(calendar: Calendar, window: SyncWindow) -> str:
     return (f"{GRAPH}/me/calendars/{quote(calendar.id, safe='')}/calendarView/delta?"
-            + urlencode({"startDateTime": _iso(window.start), "endDateTime": _iso(window.end)}))
+            + urlencode({"startDateTime": s.utc_stamp(window.start),
+                         "endDateTime": s.utc_stamp(window.end)}))
 
 
 def _fetch(client: GraphClient, calendar: Calendar, url: str,
@@ -424,16 +421,6 @@ def _owners(state: graph_store.SyncState, calendar: Calendar) -> list[str]:
     return found
 
 
-def _overlapping(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """The occurrences that overlap [start, end); a zero-length one when it starts inside
-    (the rule of `read_ics`, docs/ingest.md "The window")."""
-    lo, hi = pl.lit(start).cast(s.UTC_INSTANT), pl.lit(end).cast(s.UTC_INSTANT)
-    return frame.filter(
-        (pl.col(s.START) < hi)
-        & ((pl.col(s.END) > lo) | ((pl.col(s.END) == pl.col(s.START)) & (pl.col(s.START) >= lo)))
-    )
-
-
 def read_microsoft(calendar_ids: Sequence[str] | None = None, *, start: datetime,
                    end: datetime, tz: str, owner_emails: Iterable[str] = (),
                    store_path: str | Path | None = None) -> pl.DataFrame:
@@ -473,10 +460,5 @@ def read_microsoft(calendar_ids: Sequence[str] | None = None, *, start: datetime
         frame = graph_events_to_frame(
             items, calendar_id=calendar.id, calendar_name=calendar.name, tz=tz,
             owner_emails=[*owners, *_owners(state, calendar)])
-        frames.append(_overlapping(frame, start, end))
-    if not frames:
-        return s.empty_events()
-    return s.validate_events(
-        pl.concat(frames, how="vertical")
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID))
+        frames.append(frame.filter(s.overlapping(start, end)))
+    return s.validate_events(s.merge_events(frames))

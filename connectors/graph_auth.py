@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import platformdirs
 
-from audit.errors import AuthError, ConnectorError, UsageError
-from audit.private_file import write_private
+from core.errors import AuthError, ConnectorError, UsageError
+from core.private_file import write_private
 
 SCOPES = ("Calendars.Read",)
 APP_FILE = "app.json"

@@ -41,8 +41,8 @@ import polars as pl
 import pyarrow as pa
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from audit import schema as s
-from audit.errors import CalendarWarning, UsageError
+from core import schema as s
+from core.errors import CalendarWarning, UsageError
 
 # event.responseStatus.response → SPEC §3 response
 RESPONSE_BY_GRAPH = {
@@ -88,7 +88,7 @@ def zone_named(name: object) -> tzinfo | None:
 
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     """The UTC instant at which ``day`` begins in ``zone`` (after a gap over midnight, the
-    first instant that exists: the same rule as `audit.period.local_midnight`)."""
+    first instant that exists: the same rule as `core.period.local_midnight`)."""
     instant = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
     if instant.astimezone(zone).date() < day:
         instant += timedelta(hours=1)
@@ -160,7 +160,7 @@ def _original_start(item: Mapping[str, Any], start: datetime, all_day: bool,
     if all_day:
         origin_zone = zone_named(item.get("originalStartTimeZone")) or zone
         return original.astimezone(origin_zone).date().isoformat()
-    return original.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(original)
 
 
 def _address(who: object) -> str:
@@ -343,7 +343,6 @@ def graph_events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: st
     assert isinstance(frame, pl.DataFrame)
     return s.validate_events(
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
+        .pipe(s.one_per_occurrence)
         .select(s.COLUMNS)
     )

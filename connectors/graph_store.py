@@ -1,6 +1,7 @@
 """The Microsoft connector's tables in the store: calendars, selection, raw events, delta links.
 
-They live in the same SQLite file as the overrides (`audit.store`), with their own row
+They live in the local store (`core.local_store`), the SQLite file that also holds the
+overrides (`audit.store`), with their own row
 ``microsoft`` in ``schema_version``. Events are kept as the raw JSON items Graph sent and
 mapped when read (`connectors.graph_frame`), so a mapping fix needs no re-sync.
 
@@ -19,12 +20,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from audit import clock, store
-from audit.errors import AuditError
 from connectors.graph_frame import parse_when
+from connectors.progress import SyncWindow
+from core import clock
+from core import local_store as store
+from core.errors import AuditError
+from core.local_store import read_stamp
+from core.schema import utc_stamp
 
 MICROSOFT_VERSION = 1
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # All-day items are keyed at 00:00Z of their date; a window is widened by a day either
 # side (the largest UTC offsets) before the exact cut in the frame.
 _KEY_SLACK = timedelta(days=1)
@@ -82,20 +86,6 @@ class Calendar:
 
 
 @dataclass(frozen=True)
-class SyncWindow:
-    """The range a full sync asks for (``startDateTime`` .. ``endDateTime``), UTC."""
-
-    start: datetime
-    end: datetime
-
-    def covers(self, other: SyncWindow) -> bool:
-        return self.start <= other.start and self.end >= other.end
-
-    def union(self, other: SyncWindow) -> SyncWindow:
-        return SyncWindow(min(self.start, other.start), max(self.end, other.end))
-
-
-@dataclass(frozen=True)
 class SyncState:
     calendar_id: str
     delta_link: str | None
@@ -111,16 +101,8 @@ class WriteCounts:
     removed: int  # items deleted by @removed notices
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_STAMP)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
-
-
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`audit.store.connect`) with the Microsoft tables in it."""
+    """The store (`core.local_store.connect`) with the Microsoft tables in it."""
     connection = store.connect(path)
     try:
         with connection:
@@ -164,7 +146,7 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
              name = excluded.name, is_default = excluded.is_default,
              can_edit = excluded.can_edit, owner = excluded.owner,
              listed_at = excluded.listed_at""",
-        [(c.id, c.name, int(c.default), int(c.can_edit), c.owner, _stamp(now))
+        [(c.id, c.name, int(c.default), int(c.can_edit), c.owner, utc_stamp(now))
          for c in calendars],
     )
 
@@ -204,8 +186,8 @@ def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
         rows = connection.execute(
             "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
             "FROM microsoft_sync_state").fetchall()
-    return {cid: SyncState(cid, link, SyncWindow(_instant(lo), _instant(hi)), account,
-                           _instant(at))
+    return {cid: SyncState(cid, link, SyncWindow(read_stamp(lo), read_stamp(hi)), account,
+                           read_stamp(at))
             for cid, link, lo, hi, account, at in rows}
 
 
@@ -219,7 +201,7 @@ def _keys(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
         return None, None
     if start is None:
         return None, None
-    return _stamp(start), _stamp(max(end or start, start))
+    return utc_stamp(start), utc_stamp(max(end or start, start))
 
 
 def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: bool,
@@ -270,8 +252,8 @@ def write_sync(calendar: Calendar, items: Sequence[Mapping[str, Any]], *, full: 
             """INSERT OR REPLACE INTO microsoft_sync_state
                (calendar_id, delta_link, window_start, window_end, account, synced_at)
                VALUES (?, ?, ?, ?, ?, ?)""",
-            (calendar.id, delta_link, _stamp(window.start), _stamp(window.end), account,
-             _stamp(now)))
+            (calendar.id, delta_link, utc_stamp(window.start), utc_stamp(window.end), account,
+             utc_stamp(now)))
         (stored,) = connection.execute(
             "SELECT count(*) FROM microsoft_events WHERE calendar_id = ?", (calendar.id,)
         ).fetchone()
@@ -291,7 +273,8 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
             "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
             "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
             "ORDER BY start_key, graph_id",
-            (calendar_id, _stamp(end + _KEY_SLACK), _stamp(start - _KEY_SLACK), calendar_id),
+            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK),
+             calendar_id),
         ).fetchall()
     return [json.loads(row[0]) for row in rows]
 

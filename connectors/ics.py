@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 
-from audit import schema as s
-from audit.errors import CalendarWarning, InvalidCalendar, printable
-from audit.period import local_midnight, resolve_zone
 from connectors import cache
 from connectors.ics_split import Split, group_digest, groups_in_window, split_calendar
 from connectors.text import decode_calendar_bytes
+from core import schema as s
+from core.errors import CalendarWarning, InvalidCalendar, printable
+from core.period import local_midnight, resolve_zone
 
 if TYPE_CHECKING:
     import icalendar
@@ -942,7 +942,7 @@ def _original_start(occurrence: recurring_ical_events.Occurrence,
         return original.isoformat()
     if original.tzinfo is None:
         original = original.replace(tzinfo=zone)
-    return original.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s.utc_stamp(original)
 
 
 _JOIN = "\x1f"
@@ -1005,21 +1005,10 @@ def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: dat
         s.END: pl.Series(cols["end"], dtype=pl.Int64),
         s.ALL_DAY: pl.Series(cols["all_day"], dtype=pl.Boolean),
     }).hstack(shared)
-    lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
-        # Exactly the occurrences that overlap [start, end); a zero-length one counts
-        # when it starts inside.
-        .filter(
-            (pl.col(s.START) < pl.lit(hi).cast(s.UTC_INSTANT))
-            & (
-                (pl.col(s.END) > pl.lit(lo).cast(s.UTC_INSTANT))
-                | ((pl.col(s.END) == pl.col(s.START))
-                   & (pl.col(s.START) >= pl.lit(lo).cast(s.UTC_INSTANT)))
-            )
-        )
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
+        .filter(s.overlapping(start, end))  # exactly the occurrences of [start, end)
+        .pipe(s.one_per_occurrence)
         .select(s.COLUMNS)
     )
 

@@ -1,10 +1,26 @@
-"""Progress of a calendar sync, page by page: one shape for the Google and Microsoft
-connectors, read by the CLI's progress line and the dashboard."""
+"""A calendar sync's window and its progress, page by page: one shape for the Google and
+Microsoft connectors, read by the CLI's progress line and the dashboard."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SyncWindow:
+    """The time range a full sync asks for (Google ``timeMin`` .. ``timeMax``, Graph
+    ``startDateTime`` .. ``endDateTime``), UTC instants."""
+
+    start: datetime
+    end: datetime
+
+    def covers(self, other: SyncWindow) -> bool:
+        return self.start <= other.start and self.end >= other.end
+
+    def union(self, other: SyncWindow) -> SyncWindow:
+        return SyncWindow(min(self.start, other.start), max(self.end, other.end))
 
 
 class Labelled(Protocol):

@@ -2,22 +2,21 @@
 
 The same occurrence present in two calendars (same UID and instant, e.g. a meeting in
 both a shared team calendar and the person's own) counts once: the first source named
-wins.
+wins (`core.schema.merge_events`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
-from audit import schema as s
-from audit.config import Config
-from audit.period import Period
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
+from core import schema as s
 
 
 @dataclass(frozen=True)
@@ -32,23 +31,13 @@ class Sources:
         return bool(self.ics or self.urls)
 
 
-def merge_events(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate event frames; one row per (event_id, start), the first source wins."""
-    if not frames:
-        return s.empty_events()
-    return (
-        pl.concat(frames, how="vertical")
-        .unique(subset=[s.EVENT_ID, s.START], keep="first", maintain_order=True)
-        .sort(s.START, s.END, s.EVENT_ID)
-    )
-
-
-def read_sources(sources: Sources, *, period: Period, config: Config, use_cache: bool = True,
+def read_sources(sources: Sources, *, start: datetime, end: datetime, tz: str,
+                 owner_emails: Iterable[str] = (), use_cache: bool = True,
                  progress: Callable[[str], None] | None = None) -> pl.DataFrame:
-    """Every occurrence overlapping ``period`` in every source, as one frame."""
-    start, end = period.utc_bounds()
-    common = {"start": start, "end": end, "tz": period.timezone,
-              "owner_emails": config.owner_emails, "use_cache": use_cache,
+    """Every occurrence overlapping [start, end) in every source, as one frame; ``tz`` is
+    the audit time zone, ``owner_emails`` the addresses that are the person audited."""
+    common = {"start": start, "end": end, "tz": tz,
+              "owner_emails": tuple(owner_emails), "use_cache": use_cache,
               "progress": progress}
     frames = []
     for path in sources.ics:
@@ -58,4 +47,4 @@ def read_sources(sources: Sources, *, period: Period, config: Config, use_cache:
         got = fetch_calendar(url, use_cache=use_cache, progress=progress)
         frames.append(read_ics(got.data, source=got.source, charset=got.charset,
                                calendar=sources.names.get(got.source), **common))
-    return s.validate_events(merge_events(frames))
+    return s.validate_events(s.merge_events(frames))

@@ -14,10 +14,8 @@ import contextlib
 import hashlib
 import http.client
 import json
-import os
 import re
 import socket
-import tempfile
 import threading
 import urllib.error
 import urllib.parse
@@ -31,8 +29,9 @@ from pathlib import Path
 
 import platformdirs
 
-from audit import __version__, clock
-from audit.errors import CalendarWarning, ConnectorError
+from core import __version__, clock
+from core.errors import CalendarWarning, ConnectorError
+from core.private_file import write_private
 
 TIMEOUT_SECONDS = 30  # for each read (and to connect)
 DEADLINE_SECONDS = 120  # for the whole download: headers, redirects and body
@@ -170,18 +169,11 @@ def _read_cached(url: str) -> tuple[bytes, dict] | None:
 
 def _write_cached(url: str, data: bytes, meta: dict) -> None:
     body_path, meta_path = _cache_paths(url)
-    name = None
     try:
         body_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for path, content in ((body_path, data), (meta_path, json.dumps(meta).encode())):
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-                name = tmp.name
-                tmp.write(content)
-                tmp.flush()
-            os.replace(name, path)
+        write_private(body_path, data)
+        write_private(meta_path, json.dumps(meta).encode())
     except OSError:
-        if name is not None:  # a full disk leaves no temporary behind
-            Path(name).unlink(missing_ok=True)
         return  # a cache that cannot be written is not an error
 
 

@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from audit.config import is_zone
 from connectors.text import decode_calendar_bytes
+from core.period import is_zone
 
 # RFC 5545 §3.1: a line folded with CRLF + one space or tab continues the previous one.
 _FOLD = re.compile(r"\r?\n[ \t]")

@@ -17,7 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from audit.config_edit import APP, atomic_write, locked, private_dir
-from audit.errors import AuditError
+from core.errors import AuditError
 
 CONNECTIONS_FILE = "connections.json"
 UPLOADS_DIR = "calendars"

@@ -36,15 +36,14 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from audit import schema as s
 from audit.config import WEEKDAYS, Config
 from audit.domains import EVENT_SCOPE, SERIES_SCOPE
 from audit.engine import Audit, audit_window, run_audit
-from audit.errors import AuditError
-from audit.period import Period
 from connectors.ics import read_ics
-from connectors.sources import merge_events
 from connectors.url import fetch_calendar
+from core import schema as s
+from core.errors import AuditError
+from core.period import Period
 from dashboard.figures import hourly_work, slice_audit, weekly_figures
 
 READ_WEEKS = 52   # a year of calendar read at once
@@ -157,7 +156,8 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         if spec.google:
             from connectors.google import read_google  # noqa: PLC0415
             try:
-                frames.append(read_google([cid for cid, _ in spec.google], period=period))
+                frames.append(read_google([cid for cid, _ in spec.google], start=lo, end=hi,
+                                          tz=timezone))
             except AuditError as error:
                 errors.append(str(error))
         if spec.microsoft:
@@ -173,7 +173,7 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
             except AuditError as error:
                 errors.append(str(error))
     notes.extend(str(w.message) for w in caught)
-    events = s.validate_events(merge_events(frames))
+    events = s.validate_events(s.merge_events(frames))
     return Block(start, events, tuple(dict.fromkeys(notes)), tuple(errors))
 
 

@@ -15,8 +15,8 @@ import streamlit as st
 
 from audit import config_edit, store
 from audit.domains import DOMAINS
-from audit.errors import AuditError
 from audit.report import QUADRANTS
+from core.errors import AuditError
 from dashboard import figures, labels, state
 from dashboard.data import Week
 from dashboard.state import Setup, say, show

@@ -21,9 +21,10 @@ from audit.engine import Audit
 from audit.focus import FOCUS_KINDS
 from audit.intervals import END, START
 from audit.learning import suggest_corrections
-from audit.period import Period
 from audit.report import DOMAINS, QUADRANTS, day_table
 from audit.trends import weekly_trend
+from core.period import Period
+from core.schema import overlapping
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)
 WEEK = "week"
@@ -42,11 +43,9 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
     that wrap midnight), so this equals ``run_audit(events, config, period)``; the tests
     check it week by week on the sample calendars.
     """
-    lo, hi = period.utc_bounds()
     dates = pl.col(DATE).is_between(period.start, period.end, closed="left")
-    touching = (pl.col("start") < hi) & ((pl.col("end") > lo) | (pl.col("start") >= lo))
     return replace(
-        audit, period=period, events=audit.events.filter(touching),
+        audit, period=period, events=audit.events.filter(overlapping(*period.utc_bounds())),
         attributed=audit.attributed.filter(dates), windows=audit.windows.filter(dates),
         violations=audit.violations.filter(dates), focus=audit.focus.filter(dates),
         busy=audit.busy.filter(dates))

@@ -1,8 +1,8 @@
 """The sidebar's Microsoft 365 / Outlook.com panel: sign in, choose calendars, sync.
 
 The same functions as `timeaudit microsoft …` (`connectors.graph`, `connectors.graph_auth`);
-the Graph client comes from `audit.microsoft_commands.client_factory` and the MSAL app from
-its ``app_factory``, the seams tests replace. Outcomes are reported beside the widgets
+the Graph client comes from `connectors.graph_session.client_factory` and the MSAL app
+from its ``app_factory``, the seams tests replace. Outcomes are reported beside the widgets
 (`dashboard.state.say`, area ``microsoft``).
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import microsoft_commands
-from audit.errors import AuditError
-from connectors import graph, graph_auth, graph_store
+from connectors import graph, graph_auth, graph_session, graph_store
+from core.errors import AuditError
 from dashboard.state import say, show
 
 AREA = "microsoft"
@@ -66,7 +65,7 @@ def _connect() -> None:
     try:
         graph_auth.login(client_id, tenant, device_code=device,
                          show=lambda text: st.info(text, icon=":material/key:"),
-                         app_factory=microsoft_commands.app_factory)
+                         app_factory=graph_session.app_factory)
     except AuditError as error:
         say(AREA, "error", str(error))
         return
@@ -81,7 +80,7 @@ def _sync() -> None:
         bar.progress(min(done, 1.0), text=str(step))
 
     try:
-        results = graph.sync(client=microsoft_commands.client_factory(), progress=report)
+        results = graph.sync(client=graph_session.client_factory(), progress=report)
     except AuditError as error:
         bar.empty()
         say(AREA, "error", str(error))

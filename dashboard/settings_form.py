@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.config import WEEKDAYS, Config, TimeRange, canonical_time_range
 from audit.config_edit import Edit, SetKey, SetTables
-from audit.errors import ConfigError
+from core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,17 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from audit import clock, config_edit
+from audit import config_edit
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
-from audit.errors import AuditError
-from audit.period import Period, parse_date, parse_week, week_containing
 from connectors import caldav as caldav_api
 from connectors import caldav_store, google_auth, google_store
 from connectors import google as google_api
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
+from core import clock
+from core.errors import AuditError
+from core.period import Period, parse_date, parse_week, week_containing
 from dashboard import connections, settings_form, state, zone
 from dashboard.figures import week_label
 from dashboard.microsoft_panel import render_microsoft

@@ -25,11 +25,11 @@ import timeaudit_sample
 from audit import config_edit, store
 from audit.config import Config, parse_config
 from audit.domains import OVERRIDE_SCHEMA
-from audit.errors import AuditError
-from audit.period import Period, last_complete_week, week_containing
 from connectors import caldav_store, google_store, graph_store
 from connectors.google_store import Calendar
 from connectors.url import source_for
+from core.errors import AuditError
+from core.period import Period, last_complete_week, week_containing
 from dashboard import connections
 from dashboard.data import SourceSpec, file_entry
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from audit import clock, config_edit
+from audit import config_edit
 from audit.classify import calendar_defaults
-from audit.errors import AuditError
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
+from core import clock
+from core.errors import AuditError
 from dashboard import charts, figures, labels, state, zone
 from dashboard.data import Week
 from dashboard.state import Setup, say

@@ -17,8 +17,8 @@ import streamlit as st
 
 from audit import config_edit
 from audit.config import is_zone, local_zone_name
-from audit.errors import AuditError
 from connectors.zones import declared_zone, majority_zone
+from core.errors import AuditError
 from dashboard import state
 from dashboard.state import Setup, say, show
 

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = ROOT.parent / "shared" / "ics-corpus"
-# "Now" for every test (audit.clock): the suite gives the same answer on any day it runs.
+# "Now" for every test (core.clock): the suite gives the same answer on any day it runs.
 # A Friday of the sample's November 2026; tests of other dates set TIMEAUDIT_NOW themselves.
 FROZEN_NOW = "2026-11-20T12:00:00Z"
 

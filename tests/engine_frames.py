@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from audit.schema import EVENT_SCHEMA
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

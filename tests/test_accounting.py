@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from audit.accounting import attribute_time, busy_summary, mark_counted
 from audit.config import Config, Counting
-from audit.period import Period
+from core.period import Period
 
 CONFIG = Config(timezone=TZ)
 

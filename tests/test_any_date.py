@@ -1,6 +1,6 @@
 """The dashboard and `timeaudit report` on the sample give a believable week on any date.
 
-"Now" (audit.clock) is frozen at dates that are hard for calendars. On each, the page opens
+"Now" (core.clock) is frozen at dates that are hard for calendars. On each, the page opens
 on the last complete week before "now", its figures are the engine's for that week, and
 the week is a real one: counted work and life time, boundary violations and focus time.
 """
@@ -16,11 +16,13 @@ import pytest
 import timeaudit_sample
 from streamlit.testing.v1 import AppTest
 
-from audit import clock, store
+from audit import store
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import Period
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core import clock
+from core.period import Period
 from dashboard import figures
 
 CONFIG = load_config(timeaudit_sample.CONFIG)
@@ -83,7 +85,7 @@ def test_report_defaults_to_the_last_complete_week(case: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     now, monday = DATES[case]
     monkeypatch.setenv(clock.ENV, now)
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "report", "--sample",
+    done = subprocess.run([sys.executable, "-m", "cli", "report", "--sample",
                            "--format", "json"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -21,12 +21,13 @@ from streamlit.testing.v1 import AppTest
 from audit import config_edit, store
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.errors import AuthError
 from audit.export import export_frames
-from audit.period import Period, last_complete_week
+from cli.reading import read_sources
 from connectors import google_auth
 from connectors.google_auth import EXPIRED
-from connectors.sources import Sources, read_sources
+from connectors.sources import Sources
+from core.errors import AuthError
+from core.period import Period, last_complete_week
 from dashboard import charts, connections, data, figures
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from graph_replay import Replay, client, failing, ok
 from streamlit.testing.v1 import AppTest
 from test_graph_auth import CLIENT_ID, FakeApp, factory
 
-from audit import microsoft_commands
 from connectors import graph_auth, graph_store
+from connectors import graph_session as microsoft_commands
 
 FULL = (ok("calendars"), ok("sync_full_page1"), ok("sync_full_page2"), ok("sync_full_page3"))
 

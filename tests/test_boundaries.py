@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from audit.accounting import attribute_time
 from audit.boundaries import VIOLATION_SCHEMA, find_violations, working_windows
 from audit.config import WEEKDAYS, Boundaries, Config, ProtectedBlock, TimeRange
-from audit.period import Period
+from core.period import Period
 
 WEEKDAYS_ONLY = WEEKDAYS[:5]
 DINNER = ProtectedBlock("Family dinner", WEEKDAYS_ONLY, TimeRange(time(18), time(20)))

@@ -15,10 +15,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from audit import schema as s
 from connectors import cache
 from connectors import ics as ics_module
 from connectors.ics import CalendarWarning, read_ics
+from core import schema as s
 
 BERLIN = "Europe/Berlin"
 WEEK = {"start": date(2026, 3, 23), "end": date(2026, 3, 30), "tz": BERLIN}

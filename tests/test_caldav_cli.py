@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from radicale_server import PASSWORD, USER, RadicaleServer, event, running
 
-from audit.caldav_commands import caldav
-from audit.cli import main
+from cli.caldav_commands import caldav
+from cli.main import main
 
 Run = Callable[..., tuple[int, str, str]]
 PERIOD = ("--tz", "UTC", "--from", "2026-11-16", "--to", "2026-11-23")

@@ -19,9 +19,9 @@ import pytest
 from radicale_server import PASSWORD, USER, RadicaleServer, event, running
 
 from audit import store
-from audit.errors import AuthError, ConnectorError
 from connectors import caldav_secret, caldav_store
 from connectors.caldav import login, read_caldav, sync
+from core.errors import AuthError, ConnectorError
 
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 METHODS = {"sync-collection": True, "etag": False}

@@ -16,7 +16,7 @@ from audit import classify, rules
 from audit.classify import CLASSIFIED_SCHEMA, classify_events
 from audit.config import CalendarDefault, Config, Rule, TimeRange, Urgency
 from audit.domains import OVERRIDE_SCHEMA, Domain, Quadrant
-from audit.schema import EVENT_SCHEMA
+from core.schema import EVENT_SCHEMA
 
 MONDAY_9 = datetime(2026, 11, 16, 9, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ from audit import config_edit
 from audit.config import Config, Rule
 from audit.engine import run_audit
 from audit.learning import learned_corrections, normalized_title, suggest_corrections
-from audit.period import Period
+from core.period import Period
 from tests.test_classify import MONDAY_9, classify_rows, event, overrides
 from tests.test_classify_evidence import CONFIG, read
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from audit.engine import run_audit
 from audit.export import PERSONAL, export_frames
-from audit.period import Period
+from core.period import Period
 from tests.test_classify_evidence import CONFIG, read
 
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")

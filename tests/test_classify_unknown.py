@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from audit.engine import run_audit
-from audit.period import Period
 from audit.report import build_report, render_table
+from core.period import Period
 from tests.test_classify_evidence import CONFIG, read
 
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")

@@ -1,4 +1,4 @@
-"""`timeaudit report / export / classify / events` through `audit.cli.main`, end to end.
+"""`timeaudit report / export / classify / events` through `cli.main.main`, end to end.
 
 Small .ics files and a timeaudit.toml are written into tmp_path; the sample calendars are
 read from ``sample_data/``. Overrides go to the isolated XDG data dir of conftest.
@@ -16,13 +16,14 @@ import click
 import pytest
 from report_shape import COMPARED_SHAPE, check_shape
 
-from audit.cli import cli, main
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import Period, parse_week
 from audit.report import build_report
 from audit.store import load_overrides
-from connectors.sources import Sources, read_sources
+from cli.main import cli, main
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period, parse_week
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import cli, main
+from cli.main import cli, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -124,7 +124,7 @@ def test_skipped_event_is_a_warning_not_an_error(capsys: pytest.CaptureFixture[s
 def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     """The real entry point, in a child process: one line on stderr, exit 2."""
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from audit.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())",
          "events", "--ics", str(tmp_path / "missing.ics"), "--tz", "UTC"],
         capture_output=True, text=True, check=False,
     )

@@ -1,4 +1,4 @@
-"""The one clock (audit.clock): frozen through TIMEAUDIT_NOW, bad values are one clear line."""
+"""The one clock (core.clock): frozen through TIMEAUDIT_NOW, bad values are one clear line."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from audit import clock
-from audit.errors import UsageError
-from audit.period import resolve_period
+from core import clock
+from core.errors import UsageError
+from core.period import resolve_period
 
 
 def test_the_suite_runs_at_a_frozen_instant() -> None:

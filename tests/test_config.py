@@ -20,7 +20,7 @@ from audit.config import (
     parse_config,
     parse_time_range,
 )
-from audit.errors import ConfigError
+from core.errors import ConfigError
 
 SPEC_EXAMPLE = r'''
 timezone = "Europe/Berlin"

@@ -25,9 +25,9 @@ import pytest
 from polars.testing import assert_frame_equal
 from radicale_server import PASSWORD, USER, RadicaleServer, running, split_by_uid
 
-from audit import schema as s
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
+from core import schema as s
 
 CONTRACT = Path(__file__).resolve().parent / "data" / "contract"
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
@@ -95,8 +95,9 @@ def read_google_replay() -> pl.DataFrame:
     (``self: true`` on me@acme.test), so `read_google` takes no owner addresses."""
     from google_replay import ok, replay  # noqa: PLC0415
 
-    from audit.period import Period  # noqa: PLC0415
-    from connectors.google import read_google, sync  # noqa: PLC0415
+    from cli.reading import read_google  # noqa: PLC0415
+    from connectors.google import sync  # noqa: PLC0415
+    from core.period import Period  # noqa: PLC0415
 
     service, _ = replay(ok("contract_calendar_list"), ok("contract"))
     sync(service=service, now=datetime(2026, 11, 20, 12, tzinfo=UTC))

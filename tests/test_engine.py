@@ -9,9 +9,10 @@ import pytest
 
 from audit.config import load_config
 from audit.engine import audit_window, run_audit
-from audit.period import Period, parse_week
 from audit.report import build_report
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period, parse_week
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

@@ -20,11 +20,11 @@ import pytest
 
 from audit.config import parse_config
 from audit.engine import Audit, run_audit
-from audit.errors import AuditError
 from audit.export import csv_bytes, export_frames, write_export
-from audit.period import Period
 from audit.report import build_report
-from audit.schema import EVENT_SCHEMA
+from core.errors import AuditError
+from core.period import Period
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

@@ -17,7 +17,7 @@ from audit.accounting import mark_counted
 from audit.boundaries import working_windows
 from audit.config import Config, Counting, Focus, TimeRange
 from audit.focus import FOCUS_COLUMNS, focus_by_day
-from audit.period import Period
+from core.period import Period
 
 CONFIG = Config(timezone=TZ)
 MARCH = Period(date(2026, 3, 23), date(2026, 3, 30), TZ)  # Mon 23 … Sun 29 (23 h)

@@ -19,11 +19,11 @@ from report_shape import check_shape
 
 from audit.config import Goals, parse_config
 from audit.engine import run_audit
-from audit.errors import ConfigError
 from audit.export import export_frames
-from audit.period import Period
 from audit.report import build_report, render_table
-from audit.schema import EVENT_SCHEMA
+from core.errors import ConfigError
+from core.period import Period
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

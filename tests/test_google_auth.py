@@ -18,9 +18,9 @@ from google.oauth2.credentials import Credentials
 from google_replay import DATA, body
 from requests_oauthlib import OAuth2Session
 
-from audit.errors import AuthError, UsageError
 from connectors import google_auth
 from connectors.google_auth import SCOPES, client_secrets_path, login, logout, token_path
+from core.errors import AuthError, UsageError
 
 EXPIRED = ("Google sign-in has expired or was revoked: run `timeaudit google login` to sign "
            "in again")

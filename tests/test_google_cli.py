@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from google.oauth2.credentials import Credentials
 from google_replay import failing, ok, replay
 
-from audit import google_commands
-from audit.cli import cli, main
-from audit.google_commands import google
+from cli import google_commands
+from cli.google_commands import google
+from cli.main import cli, main
 from connectors import google_store
 
 PRIMARY = "ada@example.com"
@@ -36,7 +36,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 @pytest.fixture
 def timeaudit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
               ) -> Callable[..., tuple[int, str, str]]:
-    """The real entry point with the google group added (as audit.cli will wire it)."""
+    """The real entry point with the google group added (as cli.main will wire it)."""
     monkeypatch.setitem(cli.commands, "google", google)
 
     def run(*args: str) -> tuple[int, str, str]:

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from audit.errors import CalendarWarning
-from audit.schema import EVENT_SCHEMA
 from connectors.google import events_to_frame
+from core.errors import CalendarWarning
+from core.schema import EVENT_SCHEMA
 
 BERLIN = "Europe/Berlin"
 CAL = "ada@example.com"

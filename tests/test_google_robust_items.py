@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from google_replay import JSON, items, ok, replay
 
-from audit.errors import CalendarWarning, ConnectorError
-from audit.period import Period
+from cli.reading import read_google
 from connectors import google_store
-from connectors.google import read_google, sync
+from connectors.google import sync
+from core.errors import CalendarWarning, ConnectorError
+from core.period import Period
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")
@@ -96,7 +97,7 @@ def test_items_stored_by_an_older_version_are_skipped_when_read(db: Path) -> Non
 
 def test_report_google_works_with_bad_items_in_the_store(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from audit.cli import main  # noqa: PLC0415
+    from cli.main import main  # noqa: PLC0415
 
     path = google_store.store.default_store_path()
     service, _ = replay(ok("calendar_list"), page(good()))

@@ -21,7 +21,16 @@ import pytest
 from google.oauth2.credentials import Credentials
 from google_replay import event_requests, failing, items, ok, replay
 
-from audit.errors import (
+from cli.reading import read_google
+from connectors import google_store
+from connectors.google import (
+    EVENT_FIELDS,
+    SyncProgress,
+    SyncWindow,
+    build_service,
+    sync,
+)
+from core.errors import (
     AuditError,
     AuthError,
     CalendarWarning,
@@ -29,16 +38,7 @@ from audit.errors import (
     RateLimited,
     UsageError,
 )
-from audit.period import Period
-from connectors import google_store
-from connectors.google import (
-    EVENT_FIELDS,
-    SyncProgress,
-    SyncWindow,
-    build_service,
-    read_google,
-    sync,
-)
+from core.period import Period
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WEEK = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from audit.errors import AuthError, UsageError
 from connectors import graph_auth
+from core.errors import AuthError, UsageError
 
 CLIENT_ID = "3f2a8c1e-5b7d-4e9a-9c0f-1a2b3c4d5e6f"
 TOKEN_ENDPOINT = "https://login.microsoftonline.com/common/oauth2/v2.0/token"

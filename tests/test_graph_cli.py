@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from graph_replay import Replay, client, failing, ok, page
 from test_graph_auth import CLIENT_ID, factory
 
-from audit import microsoft_commands
-from audit.cli import main
-from audit.microsoft_commands import microsoft
+from cli.main import main
+from cli.microsoft_commands import microsoft
 from connectors import graph_auth, graph_store
+from connectors import graph_session as microsoft_commands
 
 CAL = page("calendars")["value"][1]["id"]
 FULL = (ok("calendars"), ok("sync_full_page1"), ok("sync_full_page2"), ok("sync_full_page3"))

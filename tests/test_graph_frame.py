@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from audit import schema as s
-from audit.errors import CalendarWarning
 from connectors.graph_frame import graph_events_to_frame, zone_named
+from core import schema as s
+from core.errors import CalendarWarning
 
 DATA = Path(__file__).resolve().parent / "data" / "graph"
 ZONE = "Europe/Berlin"

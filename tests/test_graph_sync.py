@@ -18,8 +18,6 @@ import polars as pl
 import pytest
 from graph_replay import TOKEN, Replay, client, failing, ok, page, query
 
-from audit import schema as s
-from audit.errors import AuditError, AuthError, CalendarWarning, ConnectorError, RateLimited
 from connectors import graph_store
 from connectors.graph import (
     GRAPH,
@@ -29,6 +27,8 @@ from connectors.graph import (
     read_microsoft,
     sync,
 )
+from core import schema as s
+from core.errors import AuditError, AuthError, CalendarWarning, ConnectorError, RateLimited
 
 ROOT = Path(__file__).resolve().parent.parent
 CAL = page("calendars")["value"][1]["id"]

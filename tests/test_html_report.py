@@ -12,14 +12,15 @@ import pytest
 import timeaudit_sample
 from served import chromium
 
-from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
 from audit.html_report import render_html, summary_sentences
 from audit.one_page import hours_text, percent_text
-from audit.period import Period
 from audit.report import build_report
-from connectors.sources import Sources, read_sources
+from cli.main import main
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -19,7 +19,6 @@ from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.errors import InvalidCalendar
 from connectors import ics
 from connectors.ics import (
     MAX_OCCURRENCES_PER_SERIES,
@@ -27,6 +26,7 @@ from connectors.ics import (
     CalendarWarning,
     read_ics,
 )
+from core.errors import InvalidCalendar
 
 ZONES = ["Europe/Berlin", "America/New_York", "Pacific/Auckland"]
 WEEK = (date(2026, 3, 23), date(2026, 3, 30))

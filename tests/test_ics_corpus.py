@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from audit.errors import InvalidCalendar
-from audit.schema import validate_events
 from connectors.ics import CalendarWarning, read_ics
+from core.errors import InvalidCalendar
+from core.schema import validate_events
 
 WIDE = (date(1990, 1, 1), date(2031, 1, 1))
 

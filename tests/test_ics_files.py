@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from connectors.ics import CalendarWarning, read_ics
-from connectors.sources import merge_events
+from core.schema import merge_events
 
 BERLIN = "Europe/Berlin"
 

@@ -2,7 +2,7 @@
 
 Files of the shared corpus are mutated (cut at a random byte, bytes flipped, lines
 dropped, duplicated or swapped, a property value replaced with junk); each result must
-either read into a frame that passes `audit.schema.validate_events` or raise
+either read into a frame that passes `core.schema.validate_events` or raise
 `InvalidCalendar` with a one-line message — never another exception, never a hang.
 
 The default run is bounded for CI (60 examples over small and medium corpus files). For
@@ -40,9 +40,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit import schema as s
-from audit.errors import InvalidCalendar
 from connectors.ics import MAX_OCCURRENCES_PER_SERIES, CalendarWarning, read_ics
+from core import schema as s
+from core.errors import InvalidCalendar
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "ics-corpus"
 BERLIN = "Europe/Berlin"

@@ -18,9 +18,9 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from audit import schema as s
-from audit.errors import InvalidCalendar
 from connectors.ics import CalendarWarning, read_ics
+from core import schema as s
+from core.errors import InvalidCalendar
 
 SEEDS = Path(__file__).resolve().parent / "data" / "ics" / "fuzz-seeds"
 ZONES = ["Europe/Berlin", "America/New_York", "Pacific/Auckland"]

@@ -35,10 +35,10 @@ from hypothesis import event as label_example
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from audit import schema as s
-from audit.period import local_midnight
 from connectors import ics as ics_module
 from connectors.ics import CalendarWarning, read_ics
+from core import schema as s
+from core.period import local_midnight
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
 STYLES = ["zoned", "utc", "floating", "all_day"]

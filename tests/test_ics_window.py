@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_ics_properties import PROPERTY_SETTINGS, Scenario, canonical, read, scenarios
 
-from audit import schema as s
-from audit.errors import InvalidCalendar
 from connectors import ics
 from connectors.ics import CalendarWarning, read_ics
+from core import schema as s
+from core.errors import InvalidCalendar
 
 # The benchmark's calendar generator, loaded by path: putting benchmarks/ on sys.path
 # would shadow the dashboard package with benchmarks/dashboard.py for the whole session.

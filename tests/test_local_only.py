@@ -32,7 +32,7 @@ def _tasks_dashboard(port: int) -> list[str]:
 
 
 STARTS = {
-    "timeaudit dashboard": lambda port: [sys.executable, "-m", "audit.cli", "dashboard",
+    "timeaudit dashboard": lambda port: [sys.executable, "-m", "cli", "dashboard",
                                          "--server.headless", "true", "--server.port",
                                          str(port)],
     "python3 tasks.py dashboard": _tasks_dashboard,

@@ -21,10 +21,11 @@ from timeaudit_sample import CONFIG as SAMPLE_CONFIG
 from audit.config import load_config, parse_config
 from audit.engine import run_audit
 from audit.meetings import meeting_report
-from audit.period import Period, last_complete_week
 from audit.report import build_report, render_table
-from audit.schema import EVENT_SCHEMA
-from connectors.sources import Sources, read_sources
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period, last_complete_week
+from core.schema import EVENT_SCHEMA
 from dashboard.meetings import meeting_summary
 
 TZ = "Europe/Berlin"

@@ -20,7 +20,7 @@ import pytest
 from served import chromium, free_port, isolated_env, open_dashboard, serving
 from test_local_only import HOOK, assert_local_only, socket_events
 
-import audit
+import core
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = (".git", ".venv", "build", "*.egg-info", "test-artifacts", "__pycache__",
@@ -57,14 +57,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_installed_command_knows_its_version(installed: Path, tmp_path: Path) -> None:
     assert run(installed / "timeaudit", "--version", cwd=tmp_path).strip() == \
-        f"timeaudit, version {audit.__version__}"
+        f"timeaudit, version {core.__version__}"
 
 
 def test_the_installed_report_on_the_sample_is_the_checkouts(installed: Path,
                                                               tmp_path: Path) -> None:
     args = ["report", "--sample", "--week", "2026-W47", "--format", "json"]
     there = json.loads(run(installed / "timeaudit", *args, cwd=tmp_path))
-    here = json.loads(run(sys.executable, "-m", "audit.cli", *args, cwd=ROOT))
+    here = json.loads(run(sys.executable, "-m", "cli", *args, cwd=ROOT))
     assert there == here
     assert there["hours"]["total"] > 30
     assert there["violations"]["count"] > 0

@@ -15,15 +15,16 @@ import pytest
 import timeaudit_sample
 from pypdf import PdfReader
 
-from audit.cli import main
 from audit.config import load_config
 from audit.engine import Audit, run_audit
 from audit.html_report import render_report
 from audit.one_page import build_page, hours_text
 from audit.pdf_report import page_pdf
-from audit.period import Period, previous_period
 from audit.report import build_report
-from connectors.sources import Sources, read_sources
+from cli.main import main
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.period import Period, previous_period
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

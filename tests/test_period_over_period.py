@@ -20,12 +20,12 @@ import pytest
 from report_shape import COMPARED_SHAPE, TYPES, check_shape
 from test_periods_grouped import CONFIG, EVENTS, TZ
 
-from audit.cli import main
 from audit.compare import comparison_frame
 from audit.engine import run_audit
 from audit.export import export_frames
-from audit.period import Period, period_label, previous_period
 from audit.report import build_report, render_table
+from cli.main import main
+from core.period import Period, period_label, previous_period
 
 
 def audited(start: date, end: date):

@@ -16,13 +16,13 @@ import polars as pl
 import pytest
 from report_shape import COMPARED_GROUPED_SHAPE, GROUPED_SHAPE, TYPES, check_shape
 
-from audit.cli import main
 from audit.config import parse_config
 from audit.engine import run_audit
-from audit.errors import UsageError
-from audit.period import Period, parse_month, parse_quarter, resolve_period
 from audit.report import build_report, render_table
-from audit.schema import EVENT_SCHEMA
+from cli.main import main
+from core.errors import UsageError
+from core.period import Period, parse_month, parse_quarter, resolve_period
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

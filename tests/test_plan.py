@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from audit.cli import main
 from audit.config import load_config
 from audit.engine import run_audit
-from audit.period import Period
 from audit.plan import plan_calendar, plan_week, propose_focus_blocks
+from cli.main import main
 from connectors.ics import read_ics
+from core.period import Period
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

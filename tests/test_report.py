@@ -26,9 +26,9 @@ from report_shape import DOMAIN_KEYS, QUADRANT_KEYS, TYPES, check_shape
 
 from audit.config import WEEKDAYS, Config, parse_config
 from audit.engine import Audit, run_audit
-from audit.period import Period
 from audit.report import build_report, day_table, render_table
-from audit.schema import EVENT_SCHEMA
+from core.period import Period
+from core.schema import EVENT_SCHEMA
 
 TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(TZ)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from audit import config_edit
-from audit.cli import main
 from audit.config import load_config
-from audit.errors import ConfigError
+from cli.main import main
+from core.errors import ConfigError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

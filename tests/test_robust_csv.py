@@ -13,14 +13,15 @@ import polars as pl
 import pytest
 
 from audit import export
-from audit.cli import main
 from audit.config import parse_config
 from audit.engine import Audit, run_audit
-from audit.errors import AuditError
-from audit.period import parse_week
 from audit.spreadsheet import LOOK_ALIKES, safe_frame
 from audit.store import load_overrides
-from connectors.sources import Sources, read_sources
+from cli.main import main
+from cli.reading import read_sources
+from connectors.sources import Sources
+from core.errors import AuditError
+from core.period import parse_week
 
 LOOKS = ("＝1+1", "＝HYPERLINK(\"http://x\")", "＋1", "－1", "＠SUM(A1)", "﹦1", "﹢1", "﹣1",
          "﹫x", "⁼1", "₊1", "−1", " =1", "\u00a0＝1", "\u3000＋1")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from google_replay import failing, ok, replay
 
-from audit import google_commands
-from audit.cli import LIBRARY_LOGGERS, _show_warning, main
-from audit.errors import CalendarWarning, printable
+from cli import google_commands
+from cli.main import LIBRARY_LOGGERS, _show_warning, main
+from core.errors import CalendarWarning, printable
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
-from audit.errors import UsageError
-from audit.period import FIRST_DAY, LAST_DAY, Period, resolve_period, resolve_zone
+from cli.main import main
+from core.errors import UsageError
+from core.period import FIRST_DAY, LAST_DAY, Period, resolve_period, resolve_zone
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit import config_edit
-from audit.errors import AuditError
+from core.errors import AuditError
 from dashboard import connections
 
 ROOT = Path(__file__).resolve().parent.parent

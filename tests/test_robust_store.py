@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from audit import store
-from audit.cli import main
-from audit.errors import AuditError
+from cli.main import main
 from connectors import google_store
+from core import local_store
+from core.errors import AuditError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -36,7 +37,7 @@ def _hold_write_lock(path: Path) -> sqlite3.Connection:
 
 def test_reading_while_a_sync_holds_the_write_lock_does_not_wait(
         db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(local_store, "BUSY_TIMEOUT_SECONDS", 0.1)
     holder = _hold_write_lock(db)
     try:
         started = time.monotonic()
@@ -80,7 +81,7 @@ def test_a_writer_waits_for_the_sync_to_finish(db: Path) -> None:
 
 def test_a_store_busy_for_too_long_says_so_and_never_says_discard_it(
         db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(local_store, "BUSY_TIMEOUT_SECONDS", 0.2)
     holder = _hold_write_lock(db)
     try:
         with pytest.raises(AuditError) as caught:
@@ -103,7 +104,7 @@ def test_report_runs_while_a_sync_holds_the_write_lock(
     default = store.default_store_path()
     store.set_override(event_id="e1", domain="life")
     google_store.set_selection([])
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(local_store, "BUSY_TIMEOUT_SECONDS", 0.1)
     holder = _hold_write_lock(default)
     try:
         code = main(["report", "--ics", str(SAMPLE / "work.ics"), "--week", "2026-W47",

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 from test_url import LocalServer, Reply, small_calendar
 
-from audit.errors import ConnectorError
 from connectors.url import DEADLINE_SECONDS, fetch_calendar
+from core.errors import ConnectorError
 
 
 @pytest.fixture(autouse=True)

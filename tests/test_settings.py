@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from audit import config_edit
 from audit.config import WEEKDAYS, find_config_file, load_config, parse_config
-from audit.errors import AuditError, ConfigError
+from core.errors import AuditError, ConfigError
 from dashboard import connections, settings_form
 
 ROOT = Path(__file__).resolve().parent.parent

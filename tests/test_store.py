@@ -16,8 +16,8 @@ from audit import store
 from audit.classify import classify_events
 from audit.config import Config
 from audit.domains import OVERRIDE_SCHEMA
-from audit.errors import AuditError, UsageError
-from audit.schema import EVENT_SCHEMA
+from core.errors import AuditError, UsageError
+from core.schema import EVENT_SCHEMA
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 

@@ -80,7 +80,7 @@ def _kpis_of_a_vacation_week() -> None:
     from test_periods_grouped import CONFIG, EVENTS, TZ  # noqa: PLC0415
 
     from audit.engine import run_audit  # noqa: PLC0415
-    from audit.period import Period  # noqa: PLC0415
+    from core.period import Period  # noqa: PLC0415
     from dashboard import figures, views  # noqa: PLC0415
     from dashboard.data import Week  # noqa: PLC0415
 

@@ -27,11 +27,11 @@ from polars.testing import assert_frame_equal
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from audit import schema as s
-from audit.errors import ConnectorError
 from connectors import url as url_module
 from connectors.ics import CalendarWarning, read_ics
 from connectors.url import MAX_REDIRECTS, Download, fetch_calendar, normalize_url, source_for
+from core import schema as s
+from core.errors import ConnectorError
 
 BERLIN = "Europe/Berlin"
 

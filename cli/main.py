@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from audit.errors import AuditError, CalendarWarning, UsageError, printable
+from core.errors import AuditError, CalendarWarning, UsageError, printable
 
 if TYPE_CHECKING:
     import polars as pl
 
     from audit.config import Config
     from audit.engine import Audit
-    from audit.period import Period
+    from core.period import Period
 
 # Polars, the configuration and the period modules are imported by the commands that use
 # them: `timeaudit --help` then takes ≈ 0.1 s instead of ≈ 0.25 s of CPU (issue 16).
@@ -53,11 +53,8 @@ class Context:
     def read_events(self, period: Period | None = None) -> pl.DataFrame:
         """The occurrences of ``period`` (default: the period of the options)."""
         period = period or self.period
-        from connectors.sources import (  # noqa: PLC0415 - fast --help
-            Sources,
-            merge_events,
-            read_sources,
-        )
+        from cli.reading import read_google, read_sources  # noqa: PLC0415 - fast --help
+        from connectors.sources import Sources  # noqa: PLC0415
 
         sources = Sources(ics=self.ics, urls=self.urls)
         if (not sources and self.google is None and self.microsoft is None
@@ -69,19 +66,18 @@ class Context:
             frames.append(read_sources(sources, period=period, config=self.config,
                                        use_cache=self.use_cache, progress=_progress))
         if self.google is not None:
-            from audit.google_commands import print_progress  # noqa: PLC0415
-            from connectors.google import read_google  # noqa: PLC0415
+            from cli.google_commands import print_progress  # noqa: PLC0415
 
             frames.append(read_google(self.google or None, period=period,
                                       config=self.config, sync_first=self.sync,
                                       progress=print_progress))
         if self.microsoft is not None:
-            from audit.microsoft_commands import read_events  # noqa: PLC0415
+            from cli.microsoft_commands import read_events  # noqa: PLC0415
 
             frames.append(read_events(self.microsoft, period=period, config=self.config,
                                       sync_first=self.sync))
         if self.caldav is not None:
-            from audit.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
+            from cli.caldav_commands import print_progress as caldav_progress  # noqa: PLC0415
             from connectors.caldav import read_caldav  # noqa: PLC0415
 
             start, end = period.utc_bounds()
@@ -90,9 +86,9 @@ class Context:
                                       owner_emails=self.config.owner_emails,
                                       sync_first=self.sync, progress=caldav_progress,
                                       use_cache=self.use_cache))
-        from audit import schema as s  # noqa: PLC0415 - fast --help
+        from core import schema as s  # noqa: PLC0415 - fast --help
 
-        return s.validate_events(merge_events(frames))
+        return s.validate_events(s.merge_events(frames))
 
     def run_audit(self) -> Audit:
         """The audit of the period, with the manual overrides of the local store."""
@@ -106,8 +102,8 @@ class Context:
         """The audit of the period and of the period before it (issue 14: period over
         period), from one read of the calendars covering both."""
         from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
-        from audit.period import Period, previous_period  # noqa: PLC0415
         from audit.store import load_overrides  # noqa: PLC0415
+        from core.period import Period, previous_period  # noqa: PLC0415
 
         before = previous_period(self.period)
         if before is None:
@@ -194,7 +190,7 @@ def make_context(period_of: Callable[[Config], Period], *, ics: tuple[str, ...],
     import timeaudit_sample  # noqa: PLC0415 - fast --help
 
     from audit.config import load_config  # noqa: PLC0415
-    from audit.period import resolve_zone  # noqa: PLC0415
+    from core.period import resolve_zone  # noqa: PLC0415
 
     if sample:
         ics = (*ics, *(str(path) for path in timeaudit_sample.CALENDARS))
@@ -232,7 +228,7 @@ def period_options(command: Callable) -> Callable:
                 config_path: str | None, week: str | None, start: str | None,
                 end: str | None, tz: str | None, no_cache: bool, month: str | None = None,
                 quarter: str | None = None, **kwargs: Any) -> Any:
-        from audit.period import resolve_period  # noqa: PLC0415 - fast --help
+        from core.period import resolve_period  # noqa: PLC0415 - fast --help
 
         context = make_context(
             lambda config: resolve_period(
@@ -248,10 +244,10 @@ def period_options(command: Callable) -> Callable:
 def _iso_instants(frame: pl.DataFrame) -> pl.DataFrame:
     import polars as pl  # noqa: PLC0415 - fast --help
 
-    from audit import schema as s  # noqa: PLC0415
+    from core import schema as s  # noqa: PLC0415
 
     instants = [c for c, t in frame.schema.items() if t == s.UTC_INSTANT]
-    return frame.with_columns(pl.col(instants).dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return frame.with_columns(pl.col(instants).dt.strftime(s.UTC_STAMP))
 
 
 def write_frame(frame: pl.DataFrame, fmt: str) -> None:
@@ -436,8 +432,10 @@ def classify(event_id: str | None, series: bool, domain: str | None, urgent: boo
     if list_all:
         import polars as pl  # noqa: PLC0415 - fast --help
 
+        from core import schema as s  # noqa: PLC0415
+
         frame = store.list_overrides()
-        click.echo(frame.with_columns(pl.col("updated_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        click.echo(frame.with_columns(pl.col("updated_at").dt.strftime(s.UTC_STAMP))
                    .write_csv(), nl=False)
         return
     if not event_id:
@@ -467,13 +465,13 @@ def dashboard(streamlit_args: tuple[str, ...]) -> None:
     sys.exit(serve.run(streamlit_args))
 
 
-from audit.google_commands import google as _google  # noqa: E402 - after cli exists
+from cli.google_commands import google as _google  # noqa: E402 - after cli exists
 
 cli.add_command(_google)
-from audit.microsoft_commands import microsoft as _microsoft  # noqa: E402
+from cli.microsoft_commands import microsoft as _microsoft  # noqa: E402
 
 cli.add_command(_microsoft)
-from audit.caldav_commands import caldav as _caldav  # noqa: E402
+from cli.caldav_commands import caldav as _caldav  # noqa: E402
 
 cli.add_command(_caldav)
 

@@ -1,7 +1,7 @@
 """`timeaudit caldav …`: sign in, list and choose calendars, sync — a thin shell over
 `connectors.caldav`, which the dashboard calls too.
 
-Errors are `AuditError`s, printed as one line by `audit.cli.main` (exit status 2). The
+Errors are `AuditError`s, printed as one line by `cli.main.main` (exit status 2). The
 connector is imported inside the commands so `timeaudit --help` stays fast.
 """
 
@@ -12,9 +12,10 @@ import sys
 
 import click
 
-from audit import clock
-from audit.errors import UsageError
-from audit.google_commands import ProgressPrinter
+from cli.output import ProgressPrinter, print_calendars
+from core import clock
+from core.errors import UsageError
+from core.schema import utc_stamp
 
 # The CLI's progress callback for `connectors.caldav.sync` and `read_caldav`.
 print_progress = ProgressPrinter()
@@ -80,20 +81,15 @@ def calendars(fmt: str) -> None:
     states = caldav_store.sync_states()
     rows = [{
         "id": c.collection_id, "name": c.name, "url": c.url, "selected": c.url in selected,
-        "synced_at": (states[c.url].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        "synced_at": (utc_stamp(states[c.url].synced_at)
                       if c.url in states else None),
     } for c in listed]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     header = {"id": "ID", "name": "NAME", "synced_at": "LAST SYNC"}
-    table = [header] + [{**r, "synced_at": r["synced_at"] or "never"} for r in rows]
-    widths = {k: max(len(str(r[k])) for r in table) for k in header}
-    for index, row in enumerate(table):
-        mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
-    click.echo("\n* selected for sync (all, until you choose); change with "
-               "`timeaudit caldav select`")
+    print_calendars(rows, header, {}, footer="* selected for sync (all, until you choose); "
+                    "change with `timeaudit caldav select`")
 
 
 @caldav.command()

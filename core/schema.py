@@ -15,6 +15,9 @@ Time semantics:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 import polars as pl
 
 SOURCE = "source"
@@ -39,6 +42,9 @@ COLOR = "color"
 CREATED = "created"
 
 UTC_INSTANT = pl.Datetime("us", "UTC")
+# Instants written as text: the original start in a recurring occurrence's event_id
+# (``uid@2026-11-16T09:00:00Z``), the command line's JSON, the local store. UTC, seconds.
+UTC_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 EVENT_SCHEMA = pl.Schema(
     {
@@ -74,6 +80,45 @@ KINDS = frozenset({"event", "focus", "out_of_office", "working_location"})
 # Columns that must never be null; the rest are nullable as SPEC §3 says.
 REQUIRED = (SOURCE, CALENDAR, EVENT_ID, TITLE, START, END, ALL_DAY, STATUS, RESPONSE, BUSY,
             KIND, ATTENDEES, ATTENDEE_DOMAINS, CATEGORIES)
+
+
+def utc_stamp(moment: datetime) -> str:
+    """``moment`` (an aware datetime) as `UTC_STAMP` text, e.g. ``2026-11-16T09:00:00Z``."""
+    return moment.astimezone(UTC).strftime(UTC_STAMP)
+
+
+def overlapping(start: datetime, end: datetime) -> pl.Expr:
+    """The occurrences that overlap [start, end); a zero-length one when it starts inside
+    (docs/ingest.md "The window"). ``start`` and ``end`` are aware instants.
+
+        window            [start ─────────── end)
+        kept           ├──┼──┤      ├────┤     ├─┼──┤       │  (zero length, inside)
+        left out  ├──┤                           ├───┤       (end ≤ start, or ≥ end)
+
+    With ``end >= start`` (SPEC §3), "ends after ``start`` or starts at/after it" is the
+    same as "ends after ``start``, or is zero-length and starts inside".
+    """
+    lo, hi = pl.lit(start).cast(UTC_INSTANT), pl.lit(end).cast(UTC_INSTANT)
+    return (pl.col(START) < hi) & ((pl.col(END) > lo) | (pl.col(START) >= lo))
+
+
+def one_per_occurrence(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per (event_id, start), the first one kept, in time order.
+
+    The same occurrence can arrive twice: a meeting in a shared team calendar and in the
+    person's own, an instance listed by a series and by an override. The first source
+    named wins.
+    """
+    return (frame.unique(subset=[EVENT_ID, START], keep="first", maintain_order=True)
+            .sort(START, END, EVENT_ID))
+
+
+def merge_events(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Event frames concatenated, one row per occurrence (`one_per_occurrence`)."""
+    frames = list(frames)
+    if not frames:
+        return empty_events()
+    return one_per_occurrence(pl.concat(frames, how="vertical"))
 
 
 def empty_events() -> pl.DataFrame:

@@ -1,25 +1,23 @@
 """`timeaudit google …`: sign in, list and choose calendars, sync — a thin shell over
 `connectors.google`, which the dashboard calls too.
 
-Errors are `AuditError`s, printed as one line by `audit.cli.main`. The connector is
+Errors are `AuditError`s, printed as one line by `cli.main.main`. The connector is
 imported inside the commands so `timeaudit --help` stays fast.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
 import click
 
-from audit import clock
-from audit.errors import UsageError, printable
-
-if TYPE_CHECKING:
-    from connectors.google import SyncProgress
+from cli.output import ProgressPrinter, print_calendars
+from core import clock
+from core.errors import UsageError, printable
+from core.schema import utc_stamp
 
 
 def _default_service() -> Any:
@@ -30,29 +28,6 @@ def _default_service() -> Any:
 
 # The seam tests (and the dashboard, if it likes) replace: () -> a Calendar v3 client.
 service_factory: Callable[[], Any] = _default_service
-
-
-class ProgressPrinter:
-    """A one-line progress display of a sync on stderr (pages, events per calendar).
-
-    On a terminal the line is redrawn after every page; otherwise (a log, a pipe) only
-    the finished line of each calendar is written. The dashboard passes its own callback.
-    """
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
-        self._width = 0
-
-    def __call__(self, step: SyncProgress) -> None:
-        stream = self._stream or sys.stderr  # looked up late: click's runner swaps it
-        line = printable(str(step))  # calendar names come from the account
-        if stream.isatty():
-            padding = " " * max(self._width - len(line), 0)
-            stream.write(f"\r{line}{padding}" + ("\n" if step.done else ""))
-            self._width = 0 if step.done else len(line)
-        elif step.done:
-            stream.write(line + "\n")
-        stream.flush()
 
 
 # The CLI's progress callback for `connectors.google.sync` and `read_google`.
@@ -110,7 +85,7 @@ def calendars(fmt: str) -> None:
     rows = [{
         "id": c.id, "name": c.name, "primary": c.primary, "access_role": c.access_role,
         "time_zone": c.time_zone, "selected": c.id in selected,
-        "synced_at": (states[c.id].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        "synced_at": (utc_stamp(states[c.id].synced_at)
                       if c.id in states else None),
     } for c in listed]
     if fmt == "json":
@@ -118,14 +93,8 @@ def calendars(fmt: str) -> None:
         return
     header = {"id": "ID", "name": "NAME", "primary": "PRIMARY", "access_role": "ACCESS",
               "synced_at": "LAST SYNC"}
-    table = [header] + [{**r, "primary": "yes" if r["primary"] else "",
-                         "synced_at": r["synced_at"] or "never"} for r in rows]
-    widths = {k: max(len(str(r[k])) for r in table) for k in header}
-    for index, row in enumerate(table):
-        mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        line = f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header)
-        click.echo(printable(line.rstrip()))  # names come from the account
-    click.echo("\n* selected for sync; change with `timeaudit google select`")
+    print_calendars(rows, header, {"primary": lambda row: "yes" if row["primary"] else ""},
+                    footer="* selected for sync; change with `timeaudit google select`")
 
 
 @google.command()
@@ -149,7 +118,7 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
 def _day(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
-    from audit.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
+    from core.period import FIRST_DAY, LAST_DAY  # noqa: PLC0415 - fast --help
 
     try:
         day = date.fromisoformat(text.strip())

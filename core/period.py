@@ -7,14 +7,16 @@ configured ``week_start`` day.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from audit import clock
-from audit.config import WEEKDAYS, is_zone
-from audit.errors import UsageError
+import polars as pl
+
+from core import clock
+from core.errors import UsageError
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -23,6 +25,19 @@ _QUARTER = re.compile(r"^(\d{4})-?Q(\d)$", re.IGNORECASE)
 # calendar, near enough that a period, its neighbours and every instant in any zone exist.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(3000, 1, 1)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@functools.lru_cache(maxsize=256)
+def is_zone(name: str) -> bool:
+    """True when both `zoneinfo` and Polars (chrono-tz) know the zone ``name``."""
+    try:
+        ZoneInfo(name)
+        pl.select(pl.lit(0).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(name))
+    except (ZoneInfoNotFoundError, ValueError, OSError, pl.exceptions.PolarsError):
+        return False
+    return True
 
 
 def resolve_zone(name: str) -> ZoneInfo:

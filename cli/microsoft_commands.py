@@ -1,40 +1,31 @@
 """`timeaudit microsoft …`: sign in, list and choose calendars, sync — a thin shell over
 `connectors.graph` and `connectors.graph_auth`, which the dashboard can call too.
 
-Errors are `AuditError`s, printed as one line by `audit.cli.main`. The connector is
+Errors are `AuditError`s, printed as one line by `cli.main.main`. The connector is
 imported inside the commands so `timeaudit --help` stays fast.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from audit import clock
-from audit.errors import UsageError
-from audit.google_commands import ProgressPrinter
+from cli.output import ProgressPrinter, print_calendars
+from connectors import graph_session
+from core import clock
+from core.errors import UsageError
+from core.schema import utc_stamp
 
 if TYPE_CHECKING:
     import polars as pl
 
     from audit.config import Config
-    from audit.period import Period
-    from connectors.graph import GraphClient
+    from core.period import Period
 
-
-def _default_client() -> GraphClient:
-    from connectors.graph import GraphClient  # noqa: PLC0415 - fast --help
-
-    return GraphClient.signed_in()
-
-
-# The seams tests replace: () -> a Graph client; the MSAL app factory for login.
-client_factory: Callable[[], Any] = _default_client
-app_factory: Any = None
 
 print_progress = ProgressPrinter()
 
@@ -58,7 +49,8 @@ def login(client_id: str | None, tenant: str | None, browser: bool) -> None:
     from connectors.graph_auth import login as sign_in  # noqa: PLC0415
 
     signed = sign_in(client_id, tenant, device_code=not browser,
-                     show=lambda text: click.echo(text, err=True), app_factory=app_factory)
+                     show=lambda text: click.echo(text, err=True),
+                     app_factory=graph_session.app_factory)
     click.echo(f"Signed in; the token cache is in {signed.cache_path} (readable by you only).")
     click.echo("Next: `timeaudit microsoft calendars`, then `timeaudit microsoft sync`.")
 
@@ -88,26 +80,21 @@ def calendars(fmt: str) -> None:
     from connectors import graph_store  # noqa: PLC0415
     from connectors.graph import list_calendars, resolve_calendars  # noqa: PLC0415
 
-    listed = list_calendars(client_factory())
+    listed = list_calendars(graph_session.client_factory())
     with graph_store.transaction(None) as connection:
         graph_store.save_calendars(connection, listed, clock.now())
     selected = {c.id for c in resolve_calendars(None, listed)} if listed else set()
     states = graph_store.sync_states()
     rows = [{"id": c.id, "name": c.name, "default": c.default, "can_edit": c.can_edit,
              "selected": c.id in selected,
-             "synced_at": (states[c.id].synced_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+             "synced_at": (utc_stamp(states[c.id].synced_at)
                            if c.id in states else None)} for c in listed]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     header = {"name": "NAME", "default": "DEFAULT", "synced_at": "LAST SYNC", "id": "ID"}
-    table = [header] + [{**r, "default": "yes" if r["default"] else "",
-                         "synced_at": r["synced_at"] or "never"} for r in rows]
-    widths = {k: max(len(str(r[k])) for r in table) for k in header}
-    for index, row in enumerate(table):
-        mark = " " if index == 0 else ("*" if rows[index - 1]["selected"] else " ")
-        click.echo(f"{mark} " + "  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
-    click.echo("\n* selected for sync; change with `timeaudit microsoft select`")
+    print_calendars(rows, header, {"default": lambda row: "yes" if row["default"] else ""},
+                    footer="* selected for sync; change with `timeaudit microsoft select`")
 
 
 @microsoft.command()
@@ -121,7 +108,7 @@ def select(calendar_ids: tuple[str, ...], select_all: bool) -> None:
     if bool(calendar_ids) == select_all:
         raise UsageError("name the calendars to select (see `timeaudit microsoft calendars`) "
                          "or give --all, not both")
-    listed = list_calendars(client_factory())
+    listed = list_calendars(graph_session.client_factory())
     chosen = listed if select_all else resolve_calendars(calendar_ids, listed)
     graph_store.set_selection(chosen)
     click.echo(f"Selected {len(chosen)} for sync: " + ", ".join(c.label for c in chosen))
@@ -155,7 +142,8 @@ def sync(calendar_ids: tuple[str, ...], full: bool, start: str | None, end: str 
                             _day(end, "--to") or default.end)
         if window.end <= window.start:
             raise UsageError(f"empty window: --to {end} is not after --from {start}")
-    for result in run_sync(calendar_ids or None, client=client_factory(), window=window,
+    client = graph_session.client_factory()
+    for result in run_sync(calendar_ids or None, client=client, window=window,
                            full=full, progress=print_progress):
         click.echo(str(result))
 
@@ -169,7 +157,7 @@ def read_events(calendar_ids: Sequence[str], *, period: Period, config: Config,
 
     start, end = period.utc_bounds()
     if sync_first:
-        run_sync(calendar_ids or None, client=client_factory(),
+        run_sync(calendar_ids or None, client=graph_session.client_factory(),
                  window=default_window().union(SyncWindow(start, end)),
                  progress=print_progress)
     return read_microsoft(calendar_ids or None, start=start, end=end, tz=period.timezone,

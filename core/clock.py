@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from audit.errors import UsageError
+from core.errors import UsageError
 
 ENV = "TIMEAUDIT_NOW"
 

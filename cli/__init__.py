@@ -1,0 +1,1 @@
+"""The `timeaudit` command line: a thin layer over the engine (audit) and the connectors."""
