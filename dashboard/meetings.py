@@ -16,6 +16,9 @@ from dashboard.data import Week
 
 SPLITS = {"by_size": "size", "by_recurrence": "recurrence", "by_organizer": "organised by",
           "by_audience": "with"}
+# the cut list's columns in words (the JSON keys stay as they are)
+CUT_LIST_LABELS = {"count": "times", "first_half_hours": "first half (h)",
+                   "second_half_hours": "second half (h)"}
 
 
 def meeting_summary(meetings: dict) -> str:
@@ -47,8 +50,11 @@ def render_meetings(week: Week) -> None:
             hide_index=True, width="stretch", key="budgets")
     if meetings["series"]:
         st.markdown("**Recurring series — the cut list**")
-        st.dataframe(pl.DataFrame(meetings["series"]).drop("series_id"), hide_index=True,
-                     width="stretch", key="cut_list")
+        st.dataframe(pl.DataFrame(meetings["series"]).drop("series_id")
+                     .rename(CUT_LIST_LABELS), hide_index=True, width="stretch",
+                     key="cut_list",
+                     column_config={"share": st.column_config.NumberColumn(
+                         "share", help="of this period's meeting hours", format="percent")})
 
 
 def render_one_page(week: Week) -> None:
