@@ -23,6 +23,7 @@ Redaction follows the CSV export of `audit.export` at the same privacy level:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -300,10 +301,18 @@ def _comparison(report: dict[str, Any]) -> Section:
             row("work outside working hours", outside_then, outside_change, "min"),
             row("boundary minutes, all types", before["violation_minutes"],
                 change["violation_minutes"], "min")]
-    dates = f"{before['from']} to {before['to']}"
-    name = before["label"] if before["label"] == dates else f"{before['label']}: {dates}"
+    dates = days_text(before["from"], before["to"])
+    name = dates if " to " in before["label"] else f"{before['label']}: {dates}"
     return Section(f"Against the previous period ({name})",
                    [Table(("", "this period", "previous", "change"), tuple(rows))])
+
+
+def days_text(start: str, end: str) -> str:
+    """The days of a period for a reader without the tool: first to last day, both
+    included (the report's ``to`` is the day after: ``2026-11-16``, ``2026-11-23`` →
+    ``2026-11-16 – 2026-11-22``)."""
+    last = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+    return start if last <= start else f"{start} – {last}"
 
 
 def build_page(audit: Audit, privacy: str = "standard", *, by: str | None = None,
@@ -404,7 +413,7 @@ def build_page(audit: Audit, privacy: str = "standard", *, by: str | None = None
                                "" if g["change"]["hours"] is None
                                else f"{g['change']['hours']:+g} h") for g in groups))]))
     return Page(
-        title=f"Where the time went: {period['from']} to {period['to']}",
+        title=f"Where the time went: {days_text(period['from'], period['to'])}",
         meta=(f"{len(report['days'])} days, {period['timezone']}; privacy level {privacy}. "
               "Made by timeaudit from the calendar; hours are counted time, shared equally "
               "where events overlap."),

@@ -70,12 +70,12 @@ def test_the_pdf_carries_the_summary_figures_and_no_private_title(sample):
     text = text_of(pdf)
     report = build_report(audit, "day", previous)
     focus = report["focus"]
-    assert "Where the time went: 2026-11-16 to 2026-11-23" in text
+    assert "Where the time went: 2026-11-16 – 2026-11-22" in text
     assert (f"focus {hours_text(focus['hours'])} of a {hours_text(focus['target_hours'])} "
             "target") in text
     assert f"{report['meetings']['count']} meetings, {hours_text(report['meetings']['hours'])}" \
         in text
-    assert "Against the previous period (2026-W46: 2026-11-09 to 2026-11-16)" in text
+    assert "Against the previous period (2026-W46: 2026-11-09 – 2026-11-15)" in text
     assert "Incident: search index lagging" in text  # a work violation, as in violations.csv
     titles = private_titles(audit)
     assert titles  # the sample has a private life
