@@ -185,7 +185,7 @@ def summary_sentences(report: dict[str, Any]) -> list[str]:
         changes = [f"meetings {signed_hours(change['meetings'])}",
                    f"outside working hours {signed_hours(outside_change)}",
                    f"focus {signed_hours(change['focus'])}"]
-        sentences.append(f"Against the previous period ({before['label']}): "
+        sentences.append(f"Against the previous period ({period_name(before)}): "
                          + ", ".join(changes) + ".")
     missed = [g for g in report["goals"] if not g["met"]]
     if missed:
@@ -302,7 +302,7 @@ def _comparison(report: dict[str, Any]) -> Section:
             row("boundary minutes, all types", before["violation_minutes"],
                 change["violation_minutes"], "min")]
     dates = days_text(before["from"], before["to"])
-    name = dates if " to " in before["label"] else f"{before['label']}: {dates}"
+    name = period_name(before) if " to " in before["label"] else f"{before['label']}: {dates}"
     return Section(f"Against the previous period ({name})",
                    [Table(("", "this period", "previous", "change"), tuple(rows))])
 
@@ -313,6 +313,13 @@ def days_text(start: str, end: str) -> str:
     ``2026-11-16 – 2026-11-22``)."""
     last = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
     return start if last <= start else f"{start} – {last}"
+
+
+def period_name(period: dict[str, Any]) -> str:
+    """A ``previous`` period's name on the page: ``2026-W46``, ``2026-10``, or its days
+    (`days_text`) when it has no shorter name."""
+    label = period["label"]
+    return days_text(period["from"], period["to"]) if " to " in label else label
 
 
 def build_page(audit: Audit, privacy: str = "standard", *, by: str | None = None,
