@@ -15,7 +15,6 @@ import click
 from cli.output import ProgressPrinter, print_calendars
 from core import clock
 from core.errors import UsageError
-from core.schema import utc_stamp
 
 # The CLI's progress callback for `connectors.caldav.sync` and `read_caldav`.
 print_progress = ProgressPrinter()
@@ -72,6 +71,7 @@ def calendars(fmt: str) -> None:
     """List the account's calendars and which are selected for sync (*)."""
     from connectors import caldav_store  # noqa: PLC0415
     from connectors.caldav import connect, list_calendars, resolve_calendars  # noqa: PLC0415
+    from core.schema import utc_stamp  # noqa: PLC0415 - fast --help (Polars)
 
     _account, principal = connect()
     listed = list_calendars(principal)

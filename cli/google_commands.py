@@ -17,7 +17,6 @@ import click
 from cli.output import ProgressPrinter, print_calendars
 from core import clock
 from core.errors import UsageError, printable
-from core.schema import utc_stamp
 
 
 def _default_service() -> Any:
@@ -76,6 +75,7 @@ def calendars(fmt: str) -> None:
     """List the account's calendars and which are selected for sync (*)."""
     from connectors import google_store  # noqa: PLC0415
     from connectors.google import list_calendars, resolve_calendars  # noqa: PLC0415
+    from core.schema import utc_stamp  # noqa: PLC0415 - fast --help (Polars)
 
     listed = list_calendars(service_factory())
     with google_store.transaction(None) as connection:

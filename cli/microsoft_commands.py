@@ -18,7 +18,6 @@ from cli.output import ProgressPrinter, print_calendars
 from connectors import graph_session
 from core import clock
 from core.errors import UsageError
-from core.schema import utc_stamp
 
 if TYPE_CHECKING:
     import polars as pl
@@ -79,6 +78,7 @@ def calendars(fmt: str) -> None:
     """List the account's calendars and which are selected for sync (*)."""
     from connectors import graph_store  # noqa: PLC0415
     from connectors.graph import list_calendars, resolve_calendars  # noqa: PLC0415
+    from core.schema import utc_stamp  # noqa: PLC0415 - fast --help (Polars)
 
     listed = list_calendars(graph_session.client_factory())
     with graph_store.transaction(None) as connection:
