@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +24,6 @@ from urllib.parse import unquote, urlsplit
 
 from core import clock
 from core import local_store as store
-from core.errors import AuditError
 from core.local_store import read_stamp
 from core.schema import utc_stamp
 
@@ -120,38 +119,18 @@ class WriteCounts:
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
     """The store (`core.local_store.connect`) with the CalDAV tables in it."""
-    connection = store.connect(path)
-    try:
-        with connection:
-            connection.executescript(_SCHEMA)
-        (version,) = connection.execute(
-            "SELECT version FROM schema_version WHERE component = 'caldav'").fetchone()
-    except BaseException:
-        connection.close()
-        raise
-    if version > CALDAV_VERSION:
-        connection.close()
-        raise AuditError(f"the store's CalDAV tables are version {version}, newer than this "
-                         "timeaudit understands: upgrade timeaudit")
-    return connection
+    return store.connect_component(path, component="caldav", script=_SCHEMA,
+                                   version=CALDAV_VERSION, name="CalDAV")
 
 
-@contextmanager
-def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
+def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    with closing(connect(path)) as connection, connection:
-        yield connection
+    return store.transaction(connect, path)
 
 
-@contextmanager
-def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
+def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
     """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    if not target.exists():
-        yield None
-        return
-    with closing(connect(target)) as connection:
-        yield connection
+    return store.reading(connect, path)
 
 
 # ----------------------------------------------------------------------------- account

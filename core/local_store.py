@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +76,48 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
             connection.close()
             raise
     return connection
+
+
+def connect_component(path: str | Path | None, *, component: str, script: str, version: int,
+                      name: str) -> sqlite3.Connection:
+    """The store (`connect`) with a connector's tables in it: ``script`` (``CREATE … IF NOT
+    EXISTS`` and its ``schema_version`` row) is run, and tables of ``component`` newer than
+    ``version`` are an error naming the connector (``name``)."""
+    connection = connect(path)
+    try:
+        with connection:
+            connection.executescript(script)
+        (found,) = connection.execute(
+            "SELECT version FROM schema_version WHERE component = ?", (component,)).fetchone()
+    except BaseException:
+        connection.close()
+        raise
+    if found > version:
+        connection.close()
+        raise AuditError(f"the store's {name} tables are version {found}, newer than this "
+                         "timeaudit understands: upgrade timeaudit")
+    return connection
+
+
+@contextmanager
+def transaction(connect_to: Callable[[str | Path | None], sqlite3.Connection],
+                path: str | Path | None) -> Iterator[sqlite3.Connection]:
+    """One transaction on ``connect_to(path)``: committed when the block ends, rolled back
+    when it raises."""
+    with closing(connect_to(path)) as connection, connection:
+        yield connection
+
+
+@contextmanager
+def reading(connect_to: Callable[[str | Path | None], sqlite3.Connection],
+            path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
+    """A connection to read from, or None when there is no store (reading never creates it)."""
+    target = Path(path) if path is not None else default_store_path()
+    if not target.exists():
+        yield None
+        return
+    with closing(connect_to(target)) as connection:
+        yield connection
 
 
 def ensure_schema(connection: sqlite3.Connection, component: str, script: str,
