@@ -141,12 +141,12 @@ class Report:
         marker = f"timeaudit-rows-{secrets.token_hex(8)}"
         items, days = f"{marker}-items", f"{marker}-days"
         text = json.dumps(self._filled(items, days), indent=2, ensure_ascii=False)
-        rows = {items: _json_rows(self.items, 2), days: _json_rows(self.days, 1)}
-        if any(text.count(f'"{m}"') != 1 for m in rows) or None in rows.values():
+        before, rest = (text.split(f'"{items}"') + [""])[:2]
+        between, after = (rest.split(f'"{days}"') + [""])[:2]
+        rows = [_json_rows(self.items, 2), _json_rows(self.days, 1)]
+        if None in rows or text.count(marker) != 2 or f'"{days}"' in before:
             return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
-        for m, value in rows.items():
-            text = text.replace(f'"{m}"', value, 1)
-        return text
+        return "".join((before, rows[0], between, rows[1], after))
 
     def _filled(self, items: Any, days: Any) -> dict[str, Any]:
         document = dict(self.document)
@@ -159,10 +159,11 @@ def _json_rows(frame: pl.DataFrame, depth: int) -> str | None:
     """``frame``'s rows as the JSON list ``json.dumps(rows, indent=2)`` writes for a list
     that is a value ``depth`` levels down (its rows indented ``2 * depth + 2`` spaces).
 
-    Values are encoded by Polars' ``json_encode``, which writes strings, integers,
-    booleans, null and short floats as Python's ``json`` module does; only floats that
-    Python would write in exponent notation (or NaN, infinity) differ, and then this
-    gives None (the caller lets ``json`` write the list).
+    Numbers and booleans are Polars' text of them, and strings are quoted as they are
+    or, when a column holds a character ``json`` escapes, by Polars' ``json_encode``:
+    both write them as Python's ``json`` module does (tests/test_report.py), except
+    floats Python writes with an exponent (or NaN, infinity): then this gives None and
+    the caller lets ``json`` write the list.
     """
     if frame.is_empty():
         return "[]"
@@ -176,7 +177,13 @@ def _json_rows(frame: pl.DataFrame, depth: int) -> str | None:
     row, field = " " * (2 * depth + 2), " " * (2 * depth + 4)
 
     def value(column: str) -> pl.Expr:
-        # {"column":VALUE} → VALUE
+        dtype = frame.schema[column]
+        if dtype.is_numeric() or dtype == pl.Boolean:  # 12, 0.25, true: as Python writes them
+            return pl.col(column).cast(pl.String).fill_null("null")
+        if not frame.select(pl.col(column).str.contains(r'["\\\x00-\x1f]').any()).item():
+            # nothing json escapes (with ensure_ascii=False): quotes, backslash, controls
+            return pl.concat_str([pl.lit('"'), pl.col(column), pl.lit('"')]).fill_null("null")
+        # {"column":"text"} → "text", escaped as json escapes it
         prefix = len(json.dumps({column: None}, separators=(",", ":"))) - len("null}")
         return (pl.struct(pl.col(column)).struct.json_encode()
                 .str.slice(prefix).str.strip_suffix("}"))
