@@ -141,10 +141,10 @@ class Report:
         marker = f"timeaudit-rows-{secrets.token_hex(8)}"
         items, days = f"{marker}-items", f"{marker}-days"
         text = json.dumps(self._filled(items, days), indent=2, ensure_ascii=False)
-        before, rest = (text.split(f'"{items}"') + [""])[:2]
-        between, after = (rest.split(f'"{days}"') + [""])[:2]
+        before, _, rest = text.partition(f'"{items}"')  # "violations" comes before "days"
+        between, _, after = rest.partition(f'"{days}"')
         rows = [_json_rows(self.items, 2), _json_rows(self.days, 1)]
-        if None in rows or text.count(marker) != 2 or f'"{days}"' in before:
+        if None in rows or text.count(marker) != 2 or not after:
             return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
         return "".join((before, rows[0], between, rows[1], after))
 
