@@ -10,6 +10,7 @@ show the numbers and the occurrences behind them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -142,7 +143,7 @@ def run_audits(events: pl.DataFrame | pl.LazyFrame, config: Config,
     pass instead of one per period (most of a small audit is the per-query overhead)."""
     ordered = sorted(periods, key=lambda period: period.start)
     contiguous = all(a.end == b.start and a.timezone == b.timezone
-                     for a, b in zip(ordered, ordered[1:], strict=False))
+                     for a, b in itertools.pairwise(ordered))
     if len(periods) < 2 or not contiguous:
         return tuple(run_audit(events, config, period, overrides) for period in periods)
     whole = run_audit(events, config, Period(ordered[0].start, ordered[-1].end,

@@ -16,13 +16,12 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, PIECE_END, PIECE_START, p
 from audit.boundaries import VIOLATION_TYPES, daily_intervals
 from audit.config import WEEKDAYS
 from audit.domains import Domain
-from audit.engine import Audit, slice_audit  # noqa: F401 - the dashboard's name for it
+from audit.engine import Audit, slice_audit
 from audit.focus import FOCUS_KINDS
 from audit.intervals import END, START
 from audit.learning import suggest_corrections
 from audit.report import DOMAINS, QUADRANTS, day_table
 from audit.trends import weekly_trend
-from core.period import Period
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)
 WEEK = "week"
