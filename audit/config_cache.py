@@ -70,7 +70,7 @@ def load(key: str, kind: type) -> Any:
                                           and status.st_uid != os.getuid()):
                 return None
             value = pickle.load(handle)  # noqa: S301 - our own private file, see above
-    except Exception:  # noqa: BLE001 - a damaged or old entry is only a miss
+    except Exception:  # a damaged or old entry (any unpickling error) is only a miss
         return None
     return value if isinstance(value, kind) else None
 
