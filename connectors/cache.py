@@ -37,14 +37,14 @@ def _library_versions() -> str:
                                                "x-wr-timezone", "polars"))
 
 
-_LIBRARIES = _library_versions()
+LIBRARIES = _library_versions()
 
 
 def key_for(data: bytes, *, source: str, calendar: str | None, zone: str, start: datetime,
             end: datetime, owners: frozenset[str], charset: str | None = None) -> str:
     digest = hashlib.sha256(data)
     digest.update(
-        json.dumps([FORMAT, __version__, _LIBRARIES, source, calendar, zone, charset,
+        json.dumps([FORMAT, __version__, LIBRARIES, source, calendar, zone, charset,
                     start.isoformat(), end.isoformat(), sorted(owners)]).encode()
     )
     return digest.hexdigest()
