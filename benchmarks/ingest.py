@@ -14,8 +14,8 @@ fresh child process (so caches in memory and peak RSS are per measurement):
 * change — in one process (as the dashboard): the whole window read, then ONE VEVENT's
           SUMMARY changed and the file read again; only the second read is timed (the
           first fills the in-memory caches of parsed groups and their rows);
-* change-new-process — the changed file read by a new process whose on-disk cache holds
-          the read of the unchanged file (what the CLI pays).
+* change-new-process — the changed file (same name) read by a new process whose on-disk
+          cache holds the read of the unchanged file (what the CLI pays).
 
 It prints medians, the ratios against bare, peak memory, and cold time and memory for a
 quarter, half and all of the calendar (growth).
@@ -213,7 +213,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one table, printed step by step
         generate(path, series=args.series, singles=args.singles)
         print(f"calendar: {path.stat().st_size / 1e6:.1f} MB, {args.series} series, "
               f"{args.singles} single events, window {WINDOW[0]} .. {WINDOW[1]}")
-        changed = tmpdir / "ten-years-one-change.ics"
+        # the same file name (the source), as when a person's calendar file changes
+        changed = tmpdir / "changed" / path.name
+        changed.parent.mkdir()
         changed.write_bytes(path.read_bytes().replace(b"SUMMARY:Meeting 17\r\n",
                                                       b"SUMMARY:Meeting 17 (moved)\r\n"))
         runs = {(who, v): [] for who in checkouts for v in variants}
