@@ -62,8 +62,9 @@ CREATE TABLE IF NOT EXISTS caldav_objects (
 );
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('caldav', 1);
 """
-TABLES = ("caldav_account", "caldav_calendars", "caldav_selection", "caldav_sync_state",
-          "caldav_objects")
+COMPONENT = store.Component(name="caldav", label="CalDAV", version=CALDAV_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -119,18 +120,17 @@ class WriteCounts:
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
     """The store (`core.local_store.connect`) with the CalDAV tables in it."""
-    return store.connect_component(path, component="caldav", script=_SCHEMA,
-                                   version=CALDAV_VERSION, name="CalDAV")
+    return store.connect_component(path, COMPONENT)
 
 
 def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(connect, path)
+    return store.transaction(path, COMPONENT)
 
 
 def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    return store.reading(connect, path)
+    """A connection to read from, or None when there is nothing to read (never writes)."""
+    return store.reading(path, COMPONENT)
 
 
 # ----------------------------------------------------------------------------- account
@@ -275,16 +275,6 @@ def load_objects(calendar_url: str, path: str | Path | None = None) -> list[str]
 
 
 def forget_all(path: str | Path | None = None) -> None:
-    """Delete every CalDAV row (account, calendars, selection, objects, tokens).
-
-    The freed pages are overwritten (``secure_delete``) and the file is compacted, so no
-    event text stays behind in the database file.
-    """
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")
+    """Delete every CalDAV row from the store, and leave no event text behind in the
+    file (`core.local_store.forget_component`)."""
+    store.forget_component(path, COMPONENT)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +24,6 @@ from connectors.google_frame import parse_when, slot
 from connectors.progress import SyncWindow
 from core import clock
 from core import local_store as store
-from core.errors import AuditError
 from core.local_store import read_stamp
 from core.schema import utc_stamp
 
@@ -64,16 +63,9 @@ CREATE TABLE IF NOT EXISTS google_events (
 CREATE INDEX IF NOT EXISTS google_events_by_start ON google_events (calendar_id, start_key);
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('google', 1);
 """
-TABLES = ("google_calendars", "google_selection", "google_sync_state", "google_events")
-_COLUMNS = {
-    "google_calendars": ("calendar_id", "name", "is_primary", "access_role", "time_zone",
-                         "listed_at"),
-    "google_selection": ("calendar_id",),
-    "google_sync_state": ("calendar_id", "sync_token", "window_start", "window_end",
-                          "synced_at"),
-    "google_events": ("calendar_id", "google_id", "recurring_event_id", "start_key",
-                      "end_key", "item"),
-}
+COMPONENT = store.Component(name="google", label="Google", version=GOOGLE_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -110,42 +102,18 @@ class WriteCounts:
 
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the Google tables in it (written only when
-    missing, so reading a store never writes to it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    connection = store.connect(target)
-    try:
-        with store.guard(target):
-            store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
-            (version,) = connection.execute(
-                "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
-    except BaseException:
-        connection.close()
-        raise
-    if version > GOOGLE_VERSION:
-        connection.close()
-        raise AuditError(f"the store's Google tables are version {version}, newer than this "
-                         "timeaudit understands: upgrade timeaudit")
-    return connection
+    """The store (`core.local_store.connect`) with the Google tables in it."""
+    return store.connect_component(path, COMPONENT)
 
 
-@contextmanager
-def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
+def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    target = Path(path) if path is not None else store.default_store_path()
-    with store.guard(target), closing(connect(target)) as connection, connection:
-        yield connection
+    return store.transaction(path, COMPONENT)
 
 
-@contextmanager
-def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    if not target.exists():
-        yield None
-        return
-    with store.guard(target), closing(connect(target)) as connection:
-        yield connection
+def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
+    """A connection to read from, or None when there is nothing to read (never writes)."""
+    return store.reading(path, COMPONENT)
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -295,16 +263,6 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
 
 
 def forget_all(path: str | Path | None = None) -> None:
-    """Delete every Google row (calendars, selection, events, tokens) from the store.
-
-    The freed pages are overwritten (``secure_delete``) and the file is compacted, so no
-    event text stays behind in the database file.
-    """
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")
+    """Delete every Google row (calendars, selection, events, tokens) from the store, and
+    leave no event text behind in the file (`core.local_store.forget_component`)."""
+    store.forget_component(path, COMPONENT)

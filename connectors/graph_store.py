@@ -64,8 +64,9 @@ CREATE TABLE IF NOT EXISTS microsoft_events (
 CREATE INDEX IF NOT EXISTS microsoft_events_by_start ON microsoft_events (calendar_id, start_key);
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('microsoft', 1);
 """
-TABLES = ("microsoft_calendars", "microsoft_selection", "microsoft_sync_state",
-          "microsoft_events")
+COMPONENT = store.Component(name="microsoft", label="Microsoft", version=MICROSOFT_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -102,18 +103,17 @@ class WriteCounts:
 
 def connect(path: str | Path | None = None) -> sqlite3.Connection:
     """The store (`core.local_store.connect`) with the Microsoft tables in it."""
-    return store.connect_component(path, component="microsoft", script=_SCHEMA,
-                                   version=MICROSOFT_VERSION, name="Microsoft")
+    return store.connect_component(path, COMPONENT)
 
 
 def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(connect, path)
+    return store.transaction(path, COMPONENT)
 
 
 def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    return store.reading(connect, path)
+    """A connection to read from, or None when there is nothing to read (never writes)."""
+    return store.reading(path, COMPONENT)
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -260,13 +260,6 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
 
 
 def forget_all(path: str | Path | None = None) -> None:
-    """Delete every Microsoft row (calendars, selection, events, delta links), overwriting
-    the freed pages (``secure_delete``) and compacting the file."""
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")
+    """Delete every Microsoft row from the store, and leave no event text behind in the
+    file (`core.local_store.forget_component`)."""
+    store.forget_component(path, COMPONENT)
