@@ -57,14 +57,21 @@ GOOGLE_CALENDAR = google_store.Calendar("primary", "Me", primary=True, access_ro
 GRAPH_CALENDAR = graph_store.Calendar("c1", "Calendar", default=True, can_edit=True)
 CALDAV_CALENDAR = caldav_store.Calendar("https://dav.example/u/home/", "Home")
 
+def json_items_store(module: ModuleType, label: str, calendar: Any, token: str) -> Synced:
+    """Google and Microsoft keep the raw JSON items: the same sync and the same readers
+    (``token``: the name of the sync's token argument)."""
+    return Synced(
+        module, label,
+        lambda path, uid, value: module.write_sync(
+            calendar, [timed_item(f"{uid}1", 9), timed_item(f"{uid}2", 10)], full=True,
+            window=WINDOW, path=path, now=NOW, **{token: value}),
+        lambda path: [module.stored_calendars(path), module.selected_ids(path),
+                      module.sync_states(path),
+                      module.load_items(calendar.id, START, END, path=path)])
+
+
 STORES = [
-    Synced(google_store, "Google",
-           lambda path, uid, token: google_store.write_sync(
-               GOOGLE_CALENDAR, [timed_item(f"{uid}1", 9), timed_item(f"{uid}2", 10)],
-               full=True, sync_token=token, window=WINDOW, path=path, now=NOW),
-           lambda path: [google_store.stored_calendars(path), google_store.selected_ids(path),
-                         google_store.sync_states(path),
-                         google_store.load_items("primary", START, END, path=path)]),
+    json_items_store(google_store, "Google", GOOGLE_CALENDAR, "sync_token"),
     Synced(caldav_store, "CalDAV",
            lambda path, uid, token: caldav_store.write_sync(
                CALDAV_CALENDAR, {f"{uid}{i}.ics": ics_object(f"{uid}{i}") for i in (1, 2)},
@@ -73,13 +80,7 @@ STORES = [
                          caldav_store.selected_urls(path), caldav_store.sync_states(path),
                          caldav_store.stored_etags(CALDAV_CALENDAR.url, path),
                          caldav_store.load_objects(CALDAV_CALENDAR.url, path)]),
-    Synced(graph_store, "Microsoft",
-           lambda path, uid, token: graph_store.write_sync(
-               GRAPH_CALENDAR, [timed_item(f"{uid}1", 9), timed_item(f"{uid}2", 10)],
-               full=True, delta_link=token, window=WINDOW, path=path, now=NOW),
-           lambda path: [graph_store.stored_calendars(path), graph_store.selected_ids(path),
-                         graph_store.sync_states(path),
-                         graph_store.load_items("c1", START, END, path=path)]),
+    json_items_store(graph_store, "Microsoft", GRAPH_CALENDAR, "delta_link"),
 ]
 NOTHING = {"Google": [[], [], {}, []], "CalDAV": [None, [], [], {}, {}, []],
            "Microsoft": [[], [], {}, []]}
