@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from core import clock
@@ -128,9 +129,10 @@ def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Conne
     return store.transaction(path, COMPONENT)
 
 
-def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is nothing to read (never writes)."""
-    return store.reading(path, COMPONENT)
+def _rows(path: str | Path | None, sql: str, parameters: tuple[object, ...] = ()
+          ) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects; none when there is nothing to read (never writes)."""
+    return store.read_rows(path, COMPONENT, sql, parameters)
 
 
 # ----------------------------------------------------------------------------- account
@@ -154,12 +156,9 @@ def save_account(account: Account, *, path: str | Path | None = None,
 
 
 def load_account(path: str | Path | None = None) -> Account | None:
-    with _reading(path) as connection:
-        if connection is None:
-            return None
-        row = connection.execute(
-            "SELECT server_url, username, principal_url, addresses, secret_store "
-            "FROM caldav_account").fetchone()
+    found = _rows(path, "SELECT server_url, username, principal_url, addresses, secret_store "
+                  "FROM caldav_account")
+    row = found[0] if found else None
     if row is None:
         return None
     url, username, principal, addresses, secret = row
@@ -179,22 +178,14 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_url, name FROM caldav_calendars ORDER BY name, calendar_url"
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT calendar_url, name FROM caldav_calendars ORDER BY name, calendar_url")
     return [Calendar(url, name) for url, name in rows]
 
 
 def selected_urls(path: str | Path | None = None) -> list[str]:
     """The calendars chosen with `set_selection`; empty when none were (→ all)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_url FROM caldav_selection ORDER BY calendar_url").fetchall()
+    rows = _rows(path, "SELECT calendar_url FROM caldav_selection ORDER BY calendar_url")
     return [row[0] for row in rows]
 
 
@@ -211,23 +202,14 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_url, sync_token, ctag, synced_at FROM caldav_sync_state"
-        ).fetchall()
+    rows = _rows(path, "SELECT calendar_url, sync_token, ctag, synced_at FROM caldav_sync_state")
     return {url: SyncState(url, token, ctag, read_stamp(at)) for url, token, ctag, at in rows}
 
 
 def stored_etags(calendar_url: str, path: str | Path | None = None) -> dict[str, str | None]:
     """href → ETag of the calendar's stored objects (for the ETag comparison)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT href, etag FROM caldav_objects WHERE calendar_url = ?", (calendar_url,)
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT href, etag FROM caldav_objects WHERE calendar_url = ?", (calendar_url,))
     return dict(rows)
 
 
@@ -265,12 +247,8 @@ def write_sync(calendar: Calendar, changed: Mapping[str, StoredObject],
 
 def load_objects(calendar_url: str, path: str | Path | None = None) -> list[str]:
     """The stored iCalendar texts of a calendar, in a stable order (by href)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT data FROM caldav_objects WHERE calendar_url = ? ORDER BY href",
-            (calendar_url,)).fetchall()
+    rows = _rows(path, "SELECT data FROM caldav_objects WHERE calendar_url = ? ORDER BY href",
+                 (calendar_url,))
     return [row[0] for row in rows]
 
 

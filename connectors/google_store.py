@@ -111,9 +111,10 @@ def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Conne
     return store.transaction(path, COMPONENT)
 
 
-def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is nothing to read (never writes)."""
-    return store.reading(path, COMPONENT)
+def _rows(path: str | Path | None, sql: str, parameters: tuple[object, ...] = ()
+          ) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects; none when there is nothing to read (never writes)."""
+    return store.read_rows(path, COMPONENT, sql, parameters)
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -133,22 +134,15 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
     """The calendars the store knows (listed or synced before), primary first."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id, name, is_primary, access_role, time_zone FROM google_calendars "
-            "ORDER BY is_primary DESC, name, calendar_id").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, name, is_primary, access_role, time_zone FROM google_calendars "
+        "ORDER BY is_primary DESC, name, calendar_id")
     return [Calendar(i, n, bool(p), r, z) for i, n, p, r, z in rows]
 
 
 def selected_ids(path: str | Path | None = None) -> list[str]:
     """The calendars chosen with `set_selection`; empty when none were (→ the primary)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id FROM google_selection ORDER BY calendar_id").fetchall()
+    rows = _rows(path, "SELECT calendar_id FROM google_selection ORDER BY calendar_id")
     return [row[0] for row in rows]
 
 
@@ -163,12 +157,8 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
-            "FROM google_sync_state").fetchall()
+    rows = _rows(path, "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
+                 "FROM google_sync_state")
     try:
         return {cid: SyncState(cid, token, SyncWindow(read_stamp(lo), read_stamp(hi)),
                                read_stamp(at)) for cid, token, lo, hi, at in rows}
@@ -244,14 +234,10 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
                path: str | Path | None = None) -> list[dict[str, Any]]:
     """The stored items of a calendar that may overlap [start, end) (a superset: see
     `_KEY_SLACK`); items without a usable start come too, so the mapping can count them."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
-            "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
-            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)),
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
+        "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
+        (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)))
     items = []
     for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)
         try:

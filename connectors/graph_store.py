@@ -111,9 +111,10 @@ def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Conne
     return store.transaction(path, COMPONENT)
 
 
-def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is nothing to read (never writes)."""
-    return store.reading(path, COMPONENT)
+def _rows(path: str | Path | None, sql: str, parameters: tuple[object, ...] = ()
+          ) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects; none when there is nothing to read (never writes)."""
+    return store.read_rows(path, COMPONENT, sql, parameters)
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -132,21 +133,14 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id, name, is_default, can_edit, owner FROM microsoft_calendars "
-            "ORDER BY is_default DESC, name, calendar_id").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, name, is_default, can_edit, owner FROM microsoft_calendars "
+        "ORDER BY is_default DESC, name, calendar_id")
     return [Calendar(i, n, bool(d), bool(e), o) for i, n, d, e, o in rows]
 
 
 def selected_ids(path: str | Path | None = None) -> list[str]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id FROM microsoft_selection ORDER BY calendar_id").fetchall()
+    rows = _rows(path, "SELECT calendar_id FROM microsoft_selection ORDER BY calendar_id")
     return [row[0] for row in rows]
 
 
@@ -160,12 +154,9 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
-            "FROM microsoft_sync_state").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
+        "FROM microsoft_sync_state")
     return {cid: SyncState(cid, link, SyncWindow(read_stamp(lo), read_stamp(hi)), account,
                            read_stamp(at))
             for cid, link, lo, hi, account, at in rows}
@@ -245,17 +236,12 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
     """The stored items of a calendar that may overlap [start, end) (a superset), with
     the series masters (occurrences may take fields from them) and items without a start
     (the mapping counts them)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT item FROM microsoft_events WHERE calendar_id = ? AND (start_key IS NULL "
-            "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
-            "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
-            "ORDER BY start_key, graph_id",
-            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK),
-             calendar_id),
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT item FROM microsoft_events WHERE calendar_id = ? AND (start_key IS NULL "
+        "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
+        "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
+        "ORDER BY start_key, graph_id",
+        (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK), calendar_id))
     return [json.loads(row[0]) for row in rows]
 
 

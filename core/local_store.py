@@ -19,6 +19,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -151,6 +152,14 @@ def reading(path: str | Path | None, component: Component
             return
         _check_component(connection, component)
         yield connection
+
+
+def read_rows(path: str | Path | None, component: Component, sql: str,
+              parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects from ``component``'s tables (`reading`): none when there is
+    no store or no such tables."""
+    with reading(path, component) as connection:
+        return [] if connection is None else connection.execute(sql, parameters).fetchall()
 
 
 def forget_component(path: str | Path | None, component: Component) -> None:
