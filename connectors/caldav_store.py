@@ -16,11 +16,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from core import clock
@@ -119,20 +117,14 @@ class WriteCounts:
     removed: int  # objects deleted
 
 
-def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the CalDAV tables in it."""
-    return store.connect_component(path, COMPONENT)
-
-
-def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(path, COMPONENT)
-
-
-def _rows(path: str | Path | None, sql: str, parameters: tuple[object, ...] = ()
-          ) -> list[tuple[Any, ...]]:
-    """The rows ``sql`` selects; none when there is nothing to read (never writes)."""
-    return store.read_rows(path, COMPONENT, sql, parameters)
+# The store with the CalDAV tables in it (`core.local_store.Component`): ``connect``,
+# ``transaction`` (one sync: committed or rolled back whole), ``_rows`` (a read: never
+# writes, no rows when there is nothing to read), ``forget_all`` (every row of these
+# tables, no event text left behind in the file).
+connect = COMPONENT.connect
+transaction = COMPONENT.transaction
+_rows = COMPONENT.read_rows
+forget_all = COMPONENT.forget
 
 
 # ----------------------------------------------------------------------------- account
@@ -250,9 +242,3 @@ def load_objects(calendar_url: str, path: str | Path | None = None) -> list[str]
     rows = _rows(path, "SELECT data FROM caldav_objects WHERE calendar_url = ? ORDER BY href",
                  (calendar_url,))
     return [row[0] for row in rows]
-
-
-def forget_all(path: str | Path | None = None) -> None:
-    """Delete every CalDAV row from the store, and leave no event text behind in the
-    file (`core.local_store.forget_component`)."""
-    store.forget_component(path, COMPONENT)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,20 +100,14 @@ class WriteCounts:
     removed: int  # items deleted by @removed notices
 
 
-def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the Microsoft tables in it."""
-    return store.connect_component(path, COMPONENT)
-
-
-def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(path, COMPONENT)
-
-
-def _rows(path: str | Path | None, sql: str, parameters: tuple[object, ...] = ()
-          ) -> list[tuple[Any, ...]]:
-    """The rows ``sql`` selects; none when there is nothing to read (never writes)."""
-    return store.read_rows(path, COMPONENT, sql, parameters)
+# The store with the Microsoft tables in it (`core.local_store.Component`): ``connect``,
+# ``transaction`` (one sync: committed or rolled back whole), ``_rows`` (a read: never
+# writes, no rows when there is nothing to read), ``forget_all`` (every row of these
+# tables, no event text left behind in the file).
+connect = COMPONENT.connect
+transaction = COMPONENT.transaction
+_rows = COMPONENT.read_rows
+forget_all = COMPONENT.forget
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -243,9 +236,3 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
         "ORDER BY start_key, graph_id",
         (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK), calendar_id))
     return [json.loads(row[0]) for row in rows]
-
-
-def forget_all(path: str | Path | None = None) -> None:
-    """Delete every Microsoft row from the store, and leave no event text behind in the
-    file (`core.local_store.forget_component`)."""
-    store.forget_component(path, COMPONENT)

@@ -5,7 +5,7 @@ Each component writes its own tables and its own row in ``schema_version``: the 
 overrides (`audit.store`), and the tables each connector owns (`connectors.google_store`,
 `connectors.caldav_store`, `connectors.graph_store`). This module opens the file (WAL,
 0600, a bounded wait for a writer) and turns SQLite's errors into one-line `AuditError`s;
-a connector's tables are opened through its `Component` (`reading`, `transaction`).
+a connector's tables are opened through its `Component`.
 Every store has the ``schema_version`` and ``overrides`` tables, whoever opened it first.
 """
 
@@ -86,7 +86,10 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
 class Component:
     """A connector's tables in the store (Google, CalDAV, Microsoft): its row in
     ``schema_version`` (``name``, ``version``) and the ``script`` that creates them
-    (``CREATE … IF NOT EXISTS`` and that row). ``label`` names the connector in messages."""
+    (``CREATE … IF NOT EXISTS`` and that row). ``label`` names the connector in messages.
+
+    Each store module binds its component's `connect`, `transaction`, `read_rows` and
+    `forget`: one way to open a connector's tables for all three."""
 
     name: str
     label: str
@@ -103,82 +106,75 @@ class Component:
             return {name: _columns(scratch, name) for name in names
                     if name not in ("schema_version", "overrides")}
 
+    def connect(self, path: str | Path | None = None) -> sqlite3.Connection:
+        """The store (`connect`) with these tables in it: written only when missing, under
+        the file guard; tables of a newer version than this timeaudit's are refused."""
+        target = _target(path)
+        connection = connect(target)
+        try:
+            with guard(target):
+                ensure_schema(connection, self.name, self.script, self.tables)
+                _check_component(connection, self)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
-def connect_component(path: str | Path | None, component: Component) -> sqlite3.Connection:
-    """The store (`connect`) with ``component``'s tables in it: written only when missing,
-    under the file guard; tables of a newer version than this timeaudit's are refused."""
-    target = _target(path)
-    connection = connect(target)
-    try:
-        with guard(target):
-            ensure_schema(connection, component.name, component.script, component.tables)
-            _check_component(connection, component)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+    @contextmanager
+    def transaction(self, path: str | Path | None) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the store with these tables: committed when the block
+        ends, rolled back when it raises. Missing tables are created in the same
+        transaction, so a failed first sync leaves no trace of the connector either."""
+        target = _target(path)
+        with guard(target), closing(connect(target)) as connection, connection:
+            if _has_component(connection, self.name):
+                connection.execute("BEGIN IMMEDIATE")
+            else:  # executescript would commit an open transaction: the script opens it
+                connection.executescript("BEGIN IMMEDIATE;" + self.script)
+            _check_component(connection, self)
+            yield connection
 
-
-@contextmanager
-def transaction(path: str | Path | None, component: Component
-                ) -> Iterator[sqlite3.Connection]:
-    """One write transaction on the store with ``component``'s tables: committed when the
-    block ends, rolled back when it raises. Missing tables are created in the same
-    transaction, so a failed first sync leaves no trace of the connector either."""
-    target = _target(path)
-    with guard(target), closing(connect(target)) as connection, connection:
-        if _has_component(connection, component.name):
-            connection.execute("BEGIN IMMEDIATE")
-        else:  # executescript would commit an open transaction: the script opens it
-            connection.executescript("BEGIN IMMEDIATE;" + component.script)
-        _check_component(connection, component)
-        yield connection
-
-
-@contextmanager
-def reading(path: str | Path | None, component: Component
-            ) -> Iterator[sqlite3.Connection | None]:
-    """A connection to read ``component``'s tables, or None when there is no store or it
-    has no such tables. Reading never writes: no file, table or journal mode is created
-    (the connection is ``query_only``); a newer version of the tables is refused."""
-    target = _target(path)
-    if not target.exists():
-        yield None
-        return
-    with guard(target), closing(_open_existing(target)) as connection:
-        connection.execute("PRAGMA query_only = ON")
-        if not _has_component(connection, component.name):
+    @contextmanager
+    def reading(self, path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
+        """A connection to read these tables, or None when there is no store or it has no
+        such tables. Reading never writes: no file, table or journal mode is created (the
+        connection is ``query_only``); a newer version of the tables is refused."""
+        target = _target(path)
+        if not target.exists():
             yield None
             return
-        _check_component(connection, component)
-        yield connection
+        with guard(target), closing(_open_existing(target)) as connection:
+            connection.execute("PRAGMA query_only = ON")
+            if not _has_component(connection, self.name):
+                yield None
+                return
+            _check_component(connection, self)
+            yield connection
 
+    def read_rows(self, path: str | Path | None, sql: str,
+                  parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows ``sql`` selects (`reading`): none when there is no store or no such
+        tables."""
+        with self.reading(path) as connection:
+            return [] if connection is None else connection.execute(sql, parameters).fetchall()
 
-def read_rows(path: str | Path | None, component: Component, sql: str,
-              parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    """The rows ``sql`` selects from ``component``'s tables (`reading`): none when there is
-    no store or no such tables."""
-    with reading(path, component) as connection:
-        return [] if connection is None else connection.execute(sql, parameters).fetchall()
+    def forget(self, path: str | Path | None = None) -> None:
+        """Delete every row of these tables (the ``schema_version`` row stays).
 
-
-def forget_component(path: str | Path | None, component: Component) -> None:
-    """Delete every row of ``component``'s tables (its ``schema_version`` row stays).
-
-    The freed pages are overwritten (``secure_delete``) and the file is compacted, so no
-    event text stays behind in the database file. Nothing is written when there are no
-    such tables.
-    """
-    with reading(path, component) as found:
-        if found is None:
-            return
-    target = _target(path)
-    with guard(target), closing(connect_component(target, component)) as connection:
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in component.tables:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")
+        The freed pages are overwritten (``secure_delete``) and the file is compacted, so
+        no event text stays behind in the database file. Nothing is written when there
+        are no such tables.
+        """
+        with self.reading(path) as found:
+            if found is None:
+                return
+        target = _target(path)
+        with guard(target), closing(self.connect(target)) as connection:
+            connection.execute("PRAGMA secure_delete = ON")
+            with connection:
+                for table in self.tables:
+                    connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
+            connection.execute("VACUUM")
 
 
 def _check_component(connection: sqlite3.Connection, component: Component) -> None:
