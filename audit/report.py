@@ -7,6 +7,9 @@ busy time), the violations of `audit.boundaries` and the focus of `audit.focus`.
 
 from __future__ import annotations
 
+import json
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -89,7 +92,7 @@ def day_table(audit: Audit) -> pl.DataFrame:
     )
 
 
-def _day_rows(days: pl.DataFrame) -> list[dict[str, Any]]:
+def _day_frame(days: pl.DataFrame) -> pl.DataFrame:
     """The report's ``days`` rows from `day_table`."""
     return days.select(
         pl.col(DATE).cast(pl.String),
@@ -97,21 +100,106 @@ def _day_rows(days: pl.DataFrame) -> list[dict[str, Any]]:
         hours_column(days["focus_minutes"]).alias("focus"),
         hours_column(days["working_minutes"]).alias("working"),
         pl.col("violation_minutes").round(0, mode="half_to_even").cast(pl.Int64),  # = round(x)
-    ).to_dicts()
+    )
 
 
-def _violation_items(violations: pl.DataFrame) -> list[dict[str, Any]]:
+def _violation_frame(violations: pl.DataFrame) -> pl.DataFrame:
     """The report's violation items: whole minutes; a share under half a minute is none."""
     return violations.select(
         pl.col("date").cast(pl.String),
         "type",
         pl.col("minutes").round(0, mode="half_to_even").cast(pl.Int64),  # = round(x)
         "event_id", "title", "calendar",
-    ).filter(pl.col("minutes") > 0).to_dicts()
+    ).filter(pl.col("minutes") > 0)
 
 
-def build_report(audit: Audit, by: str | None = None,
-                 previous: Audit | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Report:
+    """The JSON report of SPEC §9 (`make_report`), with its two long lists — the
+    violation items and the days — kept as frames until it is written out.
+
+    A year of a busy calendar has hundreds of thousands of violation items; a Python dict
+    per item, and ``json.dumps`` walking them, cost seconds (benchmarks/engine.py at 1M
+    occurrences: 490k items, 0.9 s for the dicts and 5.6 s CPU for ``json.dumps`` with
+    indentation), where Polars writes the same text in a fraction of a second.
+    ``as_dict`` gives the plain dict (`build_report`), ``to_json`` the text of
+    ``json.dumps(as_dict(), indent=2, ensure_ascii=False)``, byte for byte.
+    """
+
+    document: dict[str, Any]  # the report, "violations.items" and "days" left empty
+    items: pl.DataFrame  # violations.items: date, type, minutes, event_id, title, calendar
+    days: pl.DataFrame  # days: date, the domains' hours, focus, working, violation_minutes
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain Python values, in the key order of SPEC §9."""
+        return self._filled(self.items.to_dicts(), self.days.to_dicts())
+
+    def to_json(self) -> str:
+        """The report as ``json.dumps(self.as_dict(), indent=2, ensure_ascii=False)``
+        writes it: the rows of the two lists are written by Polars, spliced into the rest.
+        """
+        marker = f"timeaudit-rows-{secrets.token_hex(8)}"
+        items, days = f"{marker}-items", f"{marker}-days"
+        text = json.dumps(self._filled(items, days), indent=2, ensure_ascii=False)
+        before, _, rest = text.partition(f'"{items}"')  # "violations" comes before "days"
+        between, _, after = rest.partition(f'"{days}"')
+        rows = [_json_rows(self.items, 2), _json_rows(self.days, 1)]
+        if None in rows or text.count(marker) != 2 or not after:
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+        return "".join((before, rows[0], between, rows[1], after))
+
+    def _filled(self, items: Any, days: Any) -> dict[str, Any]:
+        document = dict(self.document)
+        document["violations"] = {**document["violations"], "items": items}
+        document["days"] = days
+        return document
+
+
+def _json_rows(frame: pl.DataFrame, depth: int) -> str | None:
+    """``frame``'s rows as the JSON list ``json.dumps(rows, indent=2)`` writes for a list
+    that is a value ``depth`` levels down (its rows indented ``2 * depth + 2`` spaces).
+
+    Numbers and booleans are Polars' text of them, and strings are quoted as they are
+    or, when a column holds a character ``json`` escapes, by Polars' ``json_encode``:
+    both write them as Python's ``json`` module does (tests/test_report.py), except
+    floats Python writes with an exponent (or NaN, infinity): then this gives None and
+    the caller lets ``json`` write the list.
+    """
+    if frame.is_empty():
+        return "[]"
+    floats = [c for c, dtype in frame.schema.items() if dtype.is_float()]
+    if floats and not frame.select(
+        pl.all_horizontal((pl.col(c).is_finite() & ((pl.col(c).abs() >= 1e-4)
+                                                   | (pl.col(c) == 0))
+                           & (pl.col(c).abs() < 1e16)).fill_null(True).all()
+                          for c in floats)).item():
+        return None
+    row, field = " " * (2 * depth + 2), " " * (2 * depth + 4)
+
+    def value(column: str) -> pl.Expr:
+        dtype = frame.schema[column]
+        if dtype.is_numeric() or dtype == pl.Boolean:  # 12, 0.25, true: as Python writes them
+            return pl.col(column).cast(pl.String).fill_null("null")
+        if not frame.select(pl.col(column).str.contains(r'["\\\x00-\x1f]').any()).item():
+            # nothing json escapes (with ensure_ascii=False): quotes, backslash, controls
+            return pl.concat_str([pl.lit('"'), pl.col(column), pl.lit('"')]).fill_null("null")
+        # {"column":"text"} → "text", escaped as json escapes it
+        prefix = len(json.dumps({column: None}, separators=(",", ":"))) - len("null}")
+        return (pl.struct(pl.col(column)).struct.json_encode()
+                .str.slice(prefix).str.strip_suffix("}"))
+
+    parts: list[pl.Expr] = []
+    for number, column in enumerate(frame.columns):
+        opening = f"{row}{{\n" if number == 0 else ",\n"
+        parts += [pl.lit(f"{opening}{field}{json.dumps(column, ensure_ascii=False)}: "),
+                  value(column)]
+    parts.append(pl.lit(f"\n{row}}}"))
+    text = frame.select(pl.concat_str(parts).str.join(",\n")).item()
+    return f"[\n{text}\n{' ' * (2 * depth)}]"
+
+
+def make_report(audit: Audit, by: str | None = None,
+                previous: Audit | None = None) -> Report:
     """The JSON report of SPEC §9, exactly its shape, then the figures of issue 14:
     ``meetings`` (`audit.meetings`), ``goals`` (`audit.goals`); with ``previous`` (the
     audit of the period before), ``previous`` and ``change`` (`audit.compare`); with
@@ -123,7 +211,7 @@ def build_report(audit: Audit, by: str | None = None,
     Dates are ISO text, hours rounded to 2 decimals (`rounded_hours`), minutes whole numbers.
     """
     days = day_table(audit)
-    items = _violation_items(audit.violations)
+    items = _violation_frame(audit.violations)
     total = days.select(pl.exclude(DATE).sum()).row(0, named=True)
     working = total["working_minutes"]
     focus = total["focus_minutes"]
@@ -131,7 +219,7 @@ def build_report(audit: Audit, by: str | None = None,
     by_type = audit.violations.group_by("type").agg(pl.col("minutes").sum())
     minutes_by_type = dict.fromkeys(VIOLATION_TYPES, 0)
     minutes_by_type.update({t: round(m) for t, m in by_type.iter_rows()})
-    return {
+    document = {
         "period": {"from": audit.period.start.isoformat(), "to": audit.period.end.isoformat(),
                    "timezone": audit.period.timezone},
         "hours": {
@@ -151,14 +239,22 @@ def build_report(audit: Audit, by: str | None = None,
             # judged on the figures shown, so "10.0 h of a 10.0 h target" is met
             "target_met": rounded_hours(focus) >= round(target, 2) if working else None,
         },
-        "violations": {"count": len(items), "minutes_by_type": minutes_by_type,
-                       "items": items},
-        "days": _day_rows(days),
+        "violations": {"count": items.height, "minutes_by_type": minutes_by_type,
+                       "items": []},
+        "days": [],
         "meetings": meeting_report(audit),
         "goals": goal_rows(audit),
         **(compare_periods(audit, previous) if previous is not None else {}),
         **({"groups": group_rows(audit, by)} if by else {}),
     }
+    return Report(document, items, _day_frame(days))
+
+
+def build_report(audit: Audit, by: str | None = None,
+                 previous: Audit | None = None) -> dict[str, Any]:
+    """`make_report` as plain Python values (what the table, the one-page report and
+    the tests read; ``report --format json`` writes `Report.to_json`)."""
+    return make_report(audit, by, previous).as_dict()
 
 
 # ------------------------------------------------------------------ the table

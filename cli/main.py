@@ -8,7 +8,6 @@ one line on stderr and exits with status 2. Warnings about skipped events are pr
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import re
@@ -304,14 +303,14 @@ def events(context: Context, fmt: str, raw: bool) -> None:
 def report(context: Context, fmt: str, by: str | None) -> None:
     """The period's figures: domains, quadrants, focus, boundary violations, days,
     meetings (and, with --by, one row per day, week or month)."""
-    from audit.report import build_report, render_table  # noqa: PLC0415
+    from audit.report import make_report, render_table  # noqa: PLC0415
 
     audit, previous = context.run_audits()
-    result = build_report(audit, by, previous)
+    result = make_report(audit, by, previous)
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(result.to_json())  # = json.dumps(result.as_dict(), indent=2, ...)
     else:
-        click.echo(render_table(result), nl=False)
+        click.echo(render_table(result.as_dict()), nl=False)
 
 
 @cli.command()

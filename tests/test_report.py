@@ -12,6 +12,7 @@ the comments (minutes first, hours rounded to 2 decimals as the report does).
 from __future__ import annotations
 
 import copy
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +27,7 @@ from report_shape import DOMAIN_KEYS, QUADRANT_KEYS, TYPES, check_shape
 
 from audit.config import WEEKDAYS, Config, parse_config
 from audit.engine import Audit, run_audit
-from audit.report import build_report, day_table, render_table
+from audit.report import Report, build_report, day_table, make_report, render_table
 from core.period import Period
 from core.schema import EVENT_SCHEMA
 
@@ -109,8 +110,11 @@ def frame(*rows: dict) -> pl.DataFrame:
 
 
 def report(*rows: dict, config: Config = CONFIG, period: Period = W13) -> dict[str, Any]:
-    result = build_report(run_audit(frame(*rows), config, period))
+    audit = run_audit(frame(*rows), config, period)
+    result = build_report(audit)
     check_shape(result)
+    # `report --format json` writes the same document, byte for byte
+    assert make_report(audit).to_json() == json.dumps(result, indent=2, ensure_ascii=False)
     return result
 
 
@@ -449,6 +453,29 @@ def test_no_violation_item_of_zero_minutes():
                     ev("l", "L ping [do]", at(MON, "17:00"), at(MON, "17:01")))
     assert all(item["minutes"] >= 1 for item in result["violations"]["items"])
     assert result["violations"]["count"] == len(result["violations"]["items"])
+
+
+def test_the_json_text_is_what_json_dumps_writes_for_any_title():
+    """`Report.to_json` writes the rows by Polars; quotes, backslashes, control characters,
+    emoji and line separators in titles come out as ``json.dumps`` writes them."""
+    odd = ['W "quoted" \\ back\\slash [do]', "W tab\tnew\nline\x01\x1f [do]",
+           "W Kita 🚸 café \u2028 [do]", "W </script> [do]"]
+    audit = run_audit(frame(*(ev(f"e{i}", title, at(MON, f"{18 + i}:00"),
+                                 at(MON, f"{18 + i}:30"))
+                              for i, title in enumerate(odd))), CONFIG, W13)
+    result = build_report(audit)
+    assert {item["title"] for item in result["violations"]["items"]} == set(odd)
+    assert make_report(audit).to_json() == json.dumps(result, indent=2, ensure_ascii=False)
+
+
+def test_floats_json_would_write_with_an_exponent_are_left_to_json():
+    days = pl.DataFrame({"date": ["2026-03-23"], "work": [1e-07], "big": [1e16]})
+    items = pl.DataFrame({"date": ["2026-03-23"], "minutes": [3]})
+    document = {"period": {}, "violations": {"count": 1, "items": []}, "days": []}
+    written = Report(document, items, days).to_json()
+    assert written == json.dumps(Report(document, items, days).as_dict(), indent=2,
+                                 ensure_ascii=False)
+    assert '"work": 1e-07' in written
 
 
 # --- focus ------------------------------------------------------------------------------
