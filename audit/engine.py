@@ -10,7 +10,6 @@ show the numbers and the occurrences behind them.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -137,18 +136,15 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
 def run_audits(events: pl.DataFrame | pl.LazyFrame, config: Config,
                periods: tuple[Period, ...], overrides: pl.DataFrame | None = None,
                ) -> tuple[Audit, ...]:
-    """The audits of ``periods``, in that order; periods that follow one another without
-    a gap (a period and the one before it, issue 14) are audited in one pass over their
-    span and cut apart (`slice_audit`), which equals auditing each alone and costs one
-    pass instead of one per period (most of a small audit is the per-query overhead)."""
-    ordered = sorted(periods, key=lambda period: period.start)
-    contiguous = all(a.end == b.start and a.timezone == b.timezone
-                     for a, b in itertools.pairwise(ordered))
-    if len(periods) < 2 or not contiguous:
-        return tuple(run_audit(events, config, period, overrides) for period in periods)
-    whole = run_audit(events, config, Period(ordered[0].start, ordered[-1].end,
-                                             ordered[0].timezone), overrides)
-    return tuple(slice_audit(whole, period) for period in periods)
+    """The audits of ``periods`` (a period and the one before it, issue 14), each alone.
+
+    Not one pass over their span cut apart (`slice_audit`): what a calendar looks like is
+    inferred from the audited period's own events (docs/classification.md), so the week
+    before would change this week's classification (tests/test_run_audits.py).
+    """
+    if isinstance(events, pl.LazyFrame):
+        events = events.collect()
+    return tuple(run_audit(events, config, period, overrides) for period in periods)
 
 
 def _touching(period: Period) -> pl.Expr:

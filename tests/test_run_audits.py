@@ -1,21 +1,25 @@
-"""`audit.engine.run_audits`: a period and the one before it audited in one pass over
-their span (the report and the export since issue 16) equal auditing each alone."""
+"""`audit.engine.run_audits` (the report and the export: a period and the one before it)
+equals auditing each alone, and `slice_audit` of a pass over both spans equals each alone
+where nothing is inferred from the span (the dashboard's blocks)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
+from engine_frames import at, event
 from polars.testing import assert_frame_equal
 
-from audit.config import load_config
-from audit.engine import audit_window, run_audit, run_audits
+from audit.config import load_config, parse_config
+from audit.engine import audit_window, run_audit, run_audits, slice_audit
 from audit.export import export_frames
 from audit.report import build_report
 from cli.reading import read_sources
 from connectors.sources import Sources
 from core.period import Period, previous_period
+from core.schema import EVENT_SCHEMA
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_FILES = sorted(SAMPLE.glob("*.ics"))
@@ -29,14 +33,16 @@ FRAMES = ("events", "windows", "violations", "focus", "busy")
     (date(2026, 3, 23), date(2026, 4, 6)),      # two weeks over the spring DST change
     (date(2026, 11, 3), date(2026, 11, 20)),    # 17 days from a Tuesday
 ])
-def test_one_pass_equals_each_period_alone(start: date, end: date) -> None:
+def test_a_pass_over_both_cut_apart_equals_each_period_alone(start: date, end: date) -> None:
     period = Period(start, end, CONFIG.timezone)
     before = previous_period(period)
     assert before is not None
     assert before.end == period.start
     events = read_sources(Sources(ics=SAMPLE_FILES), config=CONFIG, period=Period(
         before.start, audit_window(period).end, CONFIG.timezone))
-    together = run_audits(events, CONFIG, (period, before))
+    whole = run_audit(events, CONFIG, Period(before.start, period.end, CONFIG.timezone))
+    together = tuple(slice_audit(whole, part) for part in (period, before))
+    assert [a.period for a in run_audits(events, CONFIG, (period, before))] == [period, before]
     for cut, alone in zip(together, (run_audit(events, CONFIG, period),
                                      run_audit(events, CONFIG, before)), strict=True):
         assert cut.period == alone.period
@@ -59,3 +65,29 @@ def test_periods_with_a_gap_are_audited_each_alone() -> None:
     for audit, period in zip(got, (week, earlier), strict=True):
         assert audit.period == period
         assert_frame_equal(audit.violations, run_audit(events, CONFIG, period).violations)
+
+
+def test_a_period_is_classified_by_its_own_events_only() -> None:
+    """What a calendar looks like is inferred from the audited period alone
+    (docs/classification.md), so the week before must not change this week's figures: a
+    neutral calendar with colleagues in three meetings of the week before and none this
+    week is not "mostly with colleagues" this week by itself (one pass over both weeks made
+    this week's event work; alone it is unclassified)."""
+    config = parse_config({"timezone": "Europe/Berlin", "work_domains": ["acme.example"]})
+    meeting = {"calendar": "Team", "title": "Sync", "attendees": 2,
+               "attendee_domains": ["acme.example"]}
+    rows = [event(f"before-{day}", at(day, "10:00"), at(day, "11:00"), **meeting)
+            for day in ("2026-11-10", "2026-11-11", "2026-11-12")]
+    # this week: one meeting without people on the same calendar
+    rows.append(event("this-week", at("2026-11-17", "10:00"), at("2026-11-17", "11:00"),
+                      calendar="Team", title="Prepare"))
+    frame = pl.DataFrame([{k: v for k, v in row.items() if k in EVENT_SCHEMA} for row in rows],
+                         schema=EVENT_SCHEMA)
+    week = Period(date(2026, 11, 16), date(2026, 11, 23), "Europe/Berlin")
+    before = previous_period(week)
+    together = run_audits(frame, config, (week, before))
+    alone = (run_audit(frame, config, week), run_audit(frame, config, before))
+    for cut, single in zip(together, alone, strict=True):
+        assert_frame_equal(cut.events, single.events)
+    assert build_report(together[0], None, together[1]) == build_report(*alone[:1], None,
+                                                                         alone[1])
