@@ -59,7 +59,9 @@ _TEMPLATES: dict[Hashable, tuple[dict[str, Any], list[str | None]]] = {}
 def _by_name(data: Any, *, names: dict[int, str], frames: dict[str, Any]) -> dict[str, str]:
     """Altair data transformer: refer to each frame by a name instead of inlining it."""
     if id(data) not in names:
-        names[id(data)] = f"data_{len(names)}"
+        # not Vega-Lite's own `data_<n>` (the names of the sources it derives: a dataset
+        # of that name fails the embed with "Duplicate data set name")
+        names[id(data)] = f"timeaudit_{len(names)}"
         frames[names[id(data)]] = data
     return {"name": names[id(data)]}
 
@@ -93,8 +95,8 @@ def spec(build: Callable[..., alt.TopLevelMixin], *frames: pl.DataFrame,
                                  "*_data function")
             template = _TEMPLATES[key] = (built, order)
     built, order = template
-    # The dataset names stay the same from week to week (``data_0``, ``data_1``… of this
-    # chart; Vega keeps a view's datasets apart from every other view's): Streamlit's
+    # The dataset names stay the same from week to week (``timeaudit_0``… of this chart;
+    # each Vega view has datasets of its own, so charts may share names): Streamlit's
     # frontend then sees the same spec and swaps the rows into the chart already on the
     # page instead of embedding a new Vega view (a full re-embed of the page's ≈ 16
     # charts was most of a week switch in the browser). Streamlit's own Altair path names
