@@ -41,7 +41,7 @@ from audit.intervals import (
     split_at_midnight,
     sweep,
 )
-from core.period import Period
+from core.period import Period, instant_at, resolve_zone
 from core.schema import ALL_DAY, ATTENDEES, BUSY, END, KIND, RESPONSE, START, STATUS
 
 COUNTED = "counted"
@@ -58,34 +58,18 @@ def minutes_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return (end - start).dt.total_microseconds() / US_PER_MINUTE
 
 
-def to_instant(local: pl.Expr, timezone: str, *, ambiguous: str = "earliest") -> pl.Expr:
-    """The UTC instant at which the clocks of ``timezone`` show the naive ``local`` time.
-
-    A wall-clock time inside a DST gap does not exist (Polars raises on it, STACK.md); it
-    maps to the first instant after the gap, the instant the clocks jump (02:30 on
-    2026-03-29 in Berlin → 03:00 CEST). So an interval given in wall-clock time covers
-    exactly the instants whose wall-clock time lies inside it. A repeated time (the
-    fall-back hour) resolves by ``ambiguous``: "earliest" for starts, "latest" for ends.
-
-    One expression, so it converts every value 13 times; `with_instants` gives the same
-    instants for whole columns at the cost of one conversion.
-    """
-    # Gap ends lie on a quarter hour in every zone in use; try the grid up to 3 h on.
-    grid = local.dt.truncate("15m")
-    candidates = [local, *(grid + pl.duration(minutes=15 * i) for i in range(1, 13))]
-    return pl.coalesce(
-        c.dt.replace_time_zone(timezone, ambiguous=ambiguous, non_existent="null")
-        for c in candidates
-    ).dt.convert_time_zone("UTC")
-
-
 def with_instants(lf: pl.LazyFrame, timezone: str,
                   columns: dict[str, tuple[pl.Expr, str]]) -> pl.LazyFrame:
-    """Add, for every ``name: (local, ambiguous)``, the column ``name`` = `to_instant` of
-    the naive wall-clock expression ``local``.
+    """Add, for every ``name: (local, ambiguous)``, the column ``name``: the UTC instant at
+    which the clocks of ``timezone`` show the naive wall-clock expression ``local``.
 
-    Each wall-clock time is converted once; only the (few) times inside a DST gap are
-    searched for the end of their gap, as `to_instant` does.
+    A repeated time (the fall-back hour) resolves by ``ambiguous``: "earliest" for starts,
+    "latest" for ends. A wall-clock time inside a DST gap does not exist (Polars gives
+    null for it, STACK.md); it maps to the first instant after the gap, the instant the
+    clocks jump (02:30 on 2026-03-29 in Berlin → 03:00 CEST): the one rule of
+    `core.period.instant_at`, the same instant as `core.period.local_midnight`. So an
+    interval given in wall-clock time covers exactly the instants whose wall-clock time
+    lies inside it.
     """
     local = {name: f"_local_{name}" for name in columns}
     lf = lf.with_columns(expr.alias(local[name]) for name, (expr, _) in columns.items())
@@ -95,22 +79,33 @@ def with_instants(lf: pl.LazyFrame, timezone: str,
         for name, (_, ambiguous) in columns.items()
     )
 
-    def fill_gaps(name: str, ambiguous: str) -> pl.Expr:
-        wall, exact = pl.col(local[name]), pl.col(name)
+    def fill_gaps(name: str) -> pl.Expr:
+        wall, exact = pl.col(local[name]), pl.col(name).dt.convert_time_zone("UTC")
         missing = exact.is_null() & wall.is_not_null()
-        grid = wall.filter(missing).dt.truncate("15m")
-        after_gap = pl.coalesce(
-            (grid + pl.duration(minutes=15 * i))
-            .dt.replace_time_zone(timezone, ambiguous=ambiguous, non_existent="null")
-            for i in range(1, 13)
-        )
-        # the i-th missing row takes the i-th value of after_gap
-        return pl.coalesce(exact, after_gap.gather(pl.when(missing).then(missing.cum_sum() - 1)))
+        jumps = wall.filter(missing).map_batches(
+            functools.partial(_jump_instants, timezone=timezone), return_dtype=_UTC_US)
+        # the i-th missing row takes the i-th jump
+        return pl.coalesce(exact, jumps.gather(pl.when(missing).then(missing.cum_sum() - 1)))
 
-    return lf.with_columns(
-        fill_gaps(name, ambiguous).dt.convert_time_zone("UTC").alias(name)
-        for name, (_, ambiguous) in columns.items()
-    ).drop(local.values())
+    return lf.with_columns(fill_gaps(name).alias(name) for name in columns).drop(local.values())
+
+
+_UTC_US = pl.Datetime("us", "UTC")
+
+
+def _jump_instants(walls: pl.Series, *, timezone: str) -> pl.Series:
+    """The instants of wall-clock times Polars found inside a DST gap, by `instant_at`.
+
+    A Python step, but over the *distinct* gap times only (a few per DST change in the
+    period: midnights, working-hour edges), never one per event: the rest of the column
+    stays a Polars conversion.
+    """
+    if walls.is_empty():  # no gap in the period: the usual case
+        return pl.Series(walls.name, [], dtype=_UTC_US)
+    distinct = walls.unique()
+    zone = resolve_zone(timezone)
+    jumps = pl.Series([instant_at(wall, zone) for wall in distinct.to_list()], dtype=_UTC_US)
+    return walls.replace_strict(distinct, jumps, return_dtype=_UTC_US)
 
 
 @functools.lru_cache(maxsize=16)

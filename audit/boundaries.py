@@ -4,8 +4,8 @@ Interpretations (also in the docs):
 
 * A day's window is ``working_hours`` of its weekday in the audit zone
   (``period.timezone``); a range that wraps ("22:00-06:00") ends on the next day.
-  Wall-clock times are converted as `audit.accounting.to_instant` says, so DST days are
-  right (a time in the spring gap is the first instant after it).
+  Wall-clock times are converted as `audit.accounting.with_instants` says, so DST days are
+  right (a time in the spring gap is the instant the clocks jump over it).
 * Days off: an all-day event that is ``out_of_office`` or whose title matches
   ``days_off.title_pattern`` makes every day it covers non-working, whether it is marked
   free or tentative — but not when it is cancelled or the owner declined it (a declined

@@ -608,17 +608,32 @@ def _validator() -> Any:
 
 
 def parse_config(data: Mapping[str, Any], *, file: str = "configuration") -> Config:
-    """Validate parsed TOML into a `Config`; every problem is a one-line `ConfigError`."""
+    """Validate parsed TOML into a `Config`; every problem is a one-line `ConfigError`.
+
+    A configuration validated before (the same parsed TOML, the same code) is taken from
+    the disk cache (`audit.config_cache`) without pydantic; only valid ones are kept
+    there, so every problem is still found and worded by the validation below."""
+    from audit import config_cache  # noqa: PLC0415 - cycle: it names this module
+
+    key = config_cache.key_for(data)
+    config = None if key is None else config_cache.load(key, Config)
+    if config is None:
+        config = _validate(data, file)
+        if key is not None:
+            config_cache.store(key, config)
+    timezone = config.timezone if "timezone" in data else local_zone_name()
+    return replace(config, timezone=timezone, path=file if file != "configuration" else None)
+
+
+def _validate(data: Mapping[str, Any], file: str) -> Config:
     from pydantic import ValidationError  # noqa: PLC0415
 
     try:
-        config = _validator().validate_python(data)
+        return _validator().validate_python(data)
     except ValidationError as error:
         raise _config_error(error.errors()[0], file) from None
     except RecursionError:
         raise ConfigError(TOO_DEEP, file=file) from None
-    timezone = config.timezone if "timezone" in data else local_zone_name()
-    return replace(config, timezone=timezone, path=file if file != "configuration" else None)
 
 
 def _config_error(error: Mapping[str, Any], file: str) -> ConfigError:

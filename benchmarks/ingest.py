@@ -14,11 +14,15 @@ fresh child process (so caches in memory and peak RSS are per measurement):
 * change — in one process (as the dashboard): the whole window read, then ONE VEVENT's
           SUMMARY changed and the file read again; only the second read is timed (the
           first fills the in-memory caches of parsed groups and their rows);
-* change-new-process — the changed file read by a new process whose on-disk cache holds
-          the read of the unchanged file (what the CLI pays: nothing on disk is per group).
+* change-new-process — the changed file (same name) read by a new process whose on-disk
+          cache holds the read of the unchanged file (what the CLI pays).
 
 It prints medians, the ratios against bare, peak memory, and cold time and memory for a
 quarter, half and all of the calendar (growth).
+
+``--vs OTHER`` (another checkout with its own .venv) measures OTHER too, interleaved run by
+run with this checkout (each with its own cache folders), and prints both and their ratio;
+``--variants bare,change-new-process`` measures only those; ``--no-growth`` skips growth.
 """
 
 from __future__ import annotations
@@ -156,20 +160,52 @@ print(json.dumps({"seconds": seconds, "rows": n, "peak_mb": peak}))
 """
 
 
-def measure(variant: str, path: Path, cache_home: Path) -> dict:
+HERE = Path(__file__).resolve().parent.parent
+
+
+def measure(variant: str, path: Path, cache_home: Path, checkout: Path = HERE) -> dict:
     env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
-    result = subprocess.run([sys.executable, "-c", CHILD, variant, str(path)], env=env,
-                            capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parent.parent)
+    python = sys.executable if checkout == HERE else str(checkout / ".venv" / "bin" / "python")
+    result = subprocess.run([python, "-c", CHILD, variant, str(path)], env=env,
+                            capture_output=True, text=True, check=True, cwd=checkout)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def _ratios(med: dict[str, float]) -> list[str]:
+    lines = []
+    if "cold" in med:
+        lines.append(f"first read / bare = {med['cold'] / med['bare']:.2f}  (target <= 0.70)")
+    if "warm" in med:
+        lines.append(f"bare / repeat read = {med['bare'] / med['warm']:.1f}x  (target >= 20x)")
+    if "week" in med:
+        lines.append(f"one week / bare = {med['week'] / med['bare']:.3f}  (target <= 0.2)")
+    if "change" in med:
+        lines.append(f"one change, same process / bare = {med['change'] / med['bare']:.3f}  "
+                     "(target <= 0.05)")
+    if "change-new-process" in med:
+        lines.append(f"one change, new process / bare = "
+                     f"{med['change-new-process'] / med['bare']:.3f}  (target <= 0.05)")
+    return lines
+
+
+ALL_VARIANTS = ("bare", "cold", "warm", "week", "change", "change-new-process")
+
+
+def main() -> None:  # noqa: PLR0912, PLR0915 - one table, printed step by step
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--series", type=int, default=600)
     parser.add_argument("--singles", type=int, default=25_000)
+    parser.add_argument("--vs", metavar="OTHER", type=Path,
+                        help="another checkout (with .venv) measured in the same run")
+    parser.add_argument("--variants", default=",".join(ALL_VARIANTS),
+                        help="comma-separated, from " + ", ".join(ALL_VARIANTS))
+    parser.add_argument("--no-growth", action="store_true")
     args = parser.parse_args()
+    variants = tuple(v for v in ALL_VARIANTS if v in args.variants.split(","))
+    if "bare" not in variants or ("warm" in variants and "cold" not in variants):
+        parser.error("--variants needs bare (the yardstick), and cold with warm")
+    checkouts = {"this": HERE} | ({"vs": args.vs.resolve()} if args.vs else {})
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -177,36 +213,55 @@ def main() -> None:
         generate(path, series=args.series, singles=args.singles)
         print(f"calendar: {path.stat().st_size / 1e6:.1f} MB, {args.series} series, "
               f"{args.singles} single events, window {WINDOW[0]} .. {WINDOW[1]}")
-        changed = tmpdir / "ten-years-one-change.ics"
+        # the same file name (the source), as when a person's calendar file changes
+        changed = tmpdir / "changed" / path.name
+        changed.parent.mkdir()
         changed.write_bytes(path.read_bytes().replace(b"SUMMARY:Meeting 17\r\n",
                                                       b"SUMMARY:Meeting 17 (moved)\r\n"))
-        variants = ("bare", "cold", "warm", "week", "change", "change-new-process")
-        runs: dict[str, list[dict]] = {v: [] for v in variants}
+        runs = {(who, v): [] for who in checkouts for v in variants}
         for rep in range(args.reps):
-            cache_home = tmpdir / f"cache-{rep}"
             for variant in variants:  # interleaved; warm reuses cold's cache
-                if variant == "change-new-process":
-                    runs[variant].append(measure("cold", changed, cache_home))
-                elif variant == "week":
-                    runs[variant].append(measure("week", path, tmpdir / f"week-{rep}"))
-                else:
-                    runs[variant].append(measure(variant, path, cache_home))
-        rows = {runs[v][0]["rows"] for v in ("cold", "warm", "change")}
-        print(f"occurrences: timeaudit {rows}, bare libraries {runs['bare'][0]['rows']}, "
-              f"one week {runs['week'][0]['rows']}")
-        med = {v: statistics.median(r["seconds"] for r in runs[v]) for v in runs}
-        peak = {v: max(r["peak_mb"] for r in runs[v]) for v in runs}
-        for v in variants:
-            print(f"{v:18s} median {med[v]:7.3f} s   peak RSS {peak[v]:6.0f} MB   "
-                  f"runs {[round(r['seconds'], 3) for r in runs[v]]}")
-        print(f"first read / bare = {med['cold'] / med['bare']:.2f}  (target <= 0.70)")
-        print(f"bare / repeat read = {med['bare'] / med['warm']:.1f}x  (target >= 20x)")
-        print(f"one week / bare = {med['week'] / med['bare']:.3f}  (target <= 0.2)")
-        print(f"one change, same process / bare = {med['change'] / med['bare']:.3f}  "
-              "(target <= 0.05)")
-        print(f"one change, new process / bare = "
-              f"{med['change-new-process'] / med['bare']:.3f}")
+                for who, checkout in checkouts.items():
+                    if variant == "bare" and who != "this":
+                        continue  # the same libraries' standard path: once is enough
+                    cache_home = tmpdir / f"cache-{who}-{rep}"
+                    if variant == "change-new-process":
+                        if "cold" not in variants:  # the unchanged file's read, untimed
+                            measure("cold", path, cache_home, checkout)
+                        got = measure("cold", changed, cache_home, checkout)
+                    elif variant == "week":
+                        got = measure("week", path, tmpdir / f"week-{who}-{rep}", checkout)
+                    else:
+                        got = measure(variant, path, cache_home, checkout)
+                    runs[(who, variant)].append(got)
+        if args.vs:
+            for variant in variants:
+                if variant != "bare":
+                    runs[("vs", "bare")] = runs[("this", "bare")]
+        for who, checkout in checkouts.items():
+            mine = {v: runs[(who, v)] for v in variants}
+            print(f"--- {checkout}")
+            rows = {mine[v][0]["rows"] for v in ("cold", "warm", "change") if v in mine}
+            print(f"occurrences: timeaudit {rows}, bare libraries {mine['bare'][0]['rows']}"
+                  + (f", one week {mine['week'][0]['rows']}" if "week" in mine else ""))
+            med = {v: statistics.median(r["seconds"] for r in mine[v]) for v in mine}
+            peak = {v: max(r["peak_mb"] for r in mine[v]) for v in mine}
+            for v in variants:
+                print(f"{v:18s} median {med[v]:7.3f} s   peak RSS {peak[v]:6.0f} MB   "
+                      f"runs {[round(r['seconds'], 3) for r in mine[v]]}")
+            for line in _ratios(med):
+                print(line)
+        if args.vs:
+            print(f"--- this / vs (median of the paired ratios, {args.reps} pairs)")
+            for v in variants:
+                if v == "bare":
+                    continue
+                pairs = [a["seconds"] / b["seconds"]
+                         for a, b in zip(runs[("this", v)], runs[("vs", v)], strict=True)]
+                print(f"{v:18s} {statistics.median(pairs):.3f}")
 
+        if args.no_growth:
+            return
         print("growth (cold read):")
         for fraction in (0.25, 0.5, 1.0):
             part = tmpdir / f"part-{fraction}.ics"

@@ -101,7 +101,7 @@ class Context:
     def run_audits(self) -> tuple[Audit, Audit | None]:
         """The audit of the period and of the period before it (issue 14: period over
         period), from one read of the calendars covering both."""
-        from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
+        from audit.engine import audit_window, run_audits  # noqa: PLC0415 - fast --help
         from audit.store import load_overrides  # noqa: PLC0415
         from core.period import Period, previous_period  # noqa: PLC0415
 
@@ -110,9 +110,9 @@ class Context:
             return self.run_audit(), None
         events = self.read_events(Period(before.start, audit_window(self.period).end,
                                          self.period.timezone))
-        overrides = load_overrides()
-        return (run_audit(events, self.config, self.period, overrides),
-                run_audit(events, self.config, before, overrides))
+        audit, previous = run_audits(events, self.config, (self.period, before),
+                                     load_overrides())
+        return audit, previous
 
 
 def _progress(message: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,8 +61,9 @@ CREATE TABLE IF NOT EXISTS caldav_objects (
 );
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('caldav', 1);
 """
-TABLES = ("caldav_account", "caldav_calendars", "caldav_selection", "caldav_sync_state",
-          "caldav_objects")
+COMPONENT = store.Component(name="caldav", label="CalDAV", version=CALDAV_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -117,20 +117,14 @@ class WriteCounts:
     removed: int  # objects deleted
 
 
-def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the CalDAV tables in it."""
-    return store.connect_component(path, component="caldav", script=_SCHEMA,
-                                   version=CALDAV_VERSION, name="CalDAV")
-
-
-def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(connect, path)
-
-
-def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    return store.reading(connect, path)
+# The store with the CalDAV tables in it (`core.local_store.Component`): ``connect``,
+# ``transaction`` (one sync: committed or rolled back whole), ``_rows`` (a read: never
+# writes, no rows when there is nothing to read), ``forget_all`` (every row of these
+# tables, no event text left behind in the file).
+connect = COMPONENT.connect
+transaction = COMPONENT.transaction
+_rows = COMPONENT.read_rows
+forget_all = COMPONENT.forget
 
 
 # ----------------------------------------------------------------------------- account
@@ -154,12 +148,9 @@ def save_account(account: Account, *, path: str | Path | None = None,
 
 
 def load_account(path: str | Path | None = None) -> Account | None:
-    with _reading(path) as connection:
-        if connection is None:
-            return None
-        row = connection.execute(
-            "SELECT server_url, username, principal_url, addresses, secret_store "
-            "FROM caldav_account").fetchone()
+    found = _rows(path, "SELECT server_url, username, principal_url, addresses, secret_store "
+                  "FROM caldav_account")
+    row = found[0] if found else None
     if row is None:
         return None
     url, username, principal, addresses, secret = row
@@ -179,22 +170,14 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_url, name FROM caldav_calendars ORDER BY name, calendar_url"
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT calendar_url, name FROM caldav_calendars ORDER BY name, calendar_url")
     return [Calendar(url, name) for url, name in rows]
 
 
 def selected_urls(path: str | Path | None = None) -> list[str]:
     """The calendars chosen with `set_selection`; empty when none were (→ all)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_url FROM caldav_selection ORDER BY calendar_url").fetchall()
+    rows = _rows(path, "SELECT calendar_url FROM caldav_selection ORDER BY calendar_url")
     return [row[0] for row in rows]
 
 
@@ -211,23 +194,14 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_url, sync_token, ctag, synced_at FROM caldav_sync_state"
-        ).fetchall()
+    rows = _rows(path, "SELECT calendar_url, sync_token, ctag, synced_at FROM caldav_sync_state")
     return {url: SyncState(url, token, ctag, read_stamp(at)) for url, token, ctag, at in rows}
 
 
 def stored_etags(calendar_url: str, path: str | Path | None = None) -> dict[str, str | None]:
     """href → ETag of the calendar's stored objects (for the ETag comparison)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT href, etag FROM caldav_objects WHERE calendar_url = ?", (calendar_url,)
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT href, etag FROM caldav_objects WHERE calendar_url = ?", (calendar_url,))
     return dict(rows)
 
 
@@ -265,26 +239,6 @@ def write_sync(calendar: Calendar, changed: Mapping[str, StoredObject],
 
 def load_objects(calendar_url: str, path: str | Path | None = None) -> list[str]:
     """The stored iCalendar texts of a calendar, in a stable order (by href)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT data FROM caldav_objects WHERE calendar_url = ? ORDER BY href",
-            (calendar_url,)).fetchall()
+    rows = _rows(path, "SELECT data FROM caldav_objects WHERE calendar_url = ? ORDER BY href",
+                 (calendar_url,))
     return [row[0] for row in rows]
-
-
-def forget_all(path: str | Path | None = None) -> None:
-    """Delete every CalDAV row (account, calendars, selection, objects, tokens).
-
-    The freed pages are overwritten (``secure_delete``) and the file is compacted, so no
-    event text stays behind in the database file.
-    """
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,6 @@ from connectors.google_frame import parse_when, slot
 from connectors.progress import SyncWindow
 from core import clock
 from core import local_store as store
-from core.errors import AuditError
 from core.local_store import read_stamp
 from core.schema import utc_stamp
 
@@ -64,16 +62,9 @@ CREATE TABLE IF NOT EXISTS google_events (
 CREATE INDEX IF NOT EXISTS google_events_by_start ON google_events (calendar_id, start_key);
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('google', 1);
 """
-TABLES = ("google_calendars", "google_selection", "google_sync_state", "google_events")
-_COLUMNS = {
-    "google_calendars": ("calendar_id", "name", "is_primary", "access_role", "time_zone",
-                         "listed_at"),
-    "google_selection": ("calendar_id",),
-    "google_sync_state": ("calendar_id", "sync_token", "window_start", "window_end",
-                          "synced_at"),
-    "google_events": ("calendar_id", "google_id", "recurring_event_id", "start_key",
-                      "end_key", "item"),
-}
+COMPONENT = store.Component(name="google", label="Google", version=GOOGLE_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -109,43 +100,14 @@ class WriteCounts:
     removed: int  # occurrences deleted by cancellations
 
 
-def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the Google tables in it (written only when
-    missing, so reading a store never writes to it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    connection = store.connect(target)
-    try:
-        with store.guard(target):
-            store.ensure_schema(connection, "google", _SCHEMA, _COLUMNS)
-            (version,) = connection.execute(
-                "SELECT version FROM schema_version WHERE component = 'google'").fetchone()
-    except BaseException:
-        connection.close()
-        raise
-    if version > GOOGLE_VERSION:
-        connection.close()
-        raise AuditError(f"the store's Google tables are version {version}, newer than this "
-                         "timeaudit understands: upgrade timeaudit")
-    return connection
-
-
-@contextmanager
-def transaction(path: str | Path | None) -> Iterator[sqlite3.Connection]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    target = Path(path) if path is not None else store.default_store_path()
-    with store.guard(target), closing(connect(target)) as connection, connection:
-        yield connection
-
-
-@contextmanager
-def _reading(path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else store.default_store_path()
-    if not target.exists():
-        yield None
-        return
-    with store.guard(target), closing(connect(target)) as connection:
-        yield connection
+# The store with the Google tables in it (`core.local_store.Component`): ``connect``,
+# ``transaction`` (one sync: committed or rolled back whole), ``_rows`` (a read: never
+# writes, no rows when there is nothing to read), ``forget_all`` (every row of these
+# tables, no event text left behind in the file).
+connect = COMPONENT.connect
+transaction = COMPONENT.transaction
+_rows = COMPONENT.read_rows
+forget_all = COMPONENT.forget
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -165,22 +127,15 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
     """The calendars the store knows (listed or synced before), primary first."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id, name, is_primary, access_role, time_zone FROM google_calendars "
-            "ORDER BY is_primary DESC, name, calendar_id").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, name, is_primary, access_role, time_zone FROM google_calendars "
+        "ORDER BY is_primary DESC, name, calendar_id")
     return [Calendar(i, n, bool(p), r, z) for i, n, p, r, z in rows]
 
 
 def selected_ids(path: str | Path | None = None) -> list[str]:
     """The calendars chosen with `set_selection`; empty when none were (→ the primary)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id FROM google_selection ORDER BY calendar_id").fetchall()
+    rows = _rows(path, "SELECT calendar_id FROM google_selection ORDER BY calendar_id")
     return [row[0] for row in rows]
 
 
@@ -195,12 +150,8 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
-            "FROM google_sync_state").fetchall()
+    rows = _rows(path, "SELECT calendar_id, sync_token, window_start, window_end, synced_at "
+                 "FROM google_sync_state")
     try:
         return {cid: SyncState(cid, token, SyncWindow(read_stamp(lo), read_stamp(hi)),
                                read_stamp(at)) for cid, token, lo, hi, at in rows}
@@ -276,14 +227,10 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
                path: str | Path | None = None) -> list[dict[str, Any]]:
     """The stored items of a calendar that may overlap [start, end) (a superset: see
     `_KEY_SLACK`); items without a usable start come too, so the mapping can count them."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
-            "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
-            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)),
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT item FROM google_events WHERE calendar_id = ? AND (start_key IS NULL OR "
+        "(start_key < ? AND end_key >= ?)) ORDER BY start_key, google_id",
+        (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK)))
     items = []
     for (text,) in rows:  # a row damaged on disk is skipped (and counted when mapped)
         try:
@@ -292,19 +239,3 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
             item = None
         items.append(item if isinstance(item, dict) else {})
     return items
-
-
-def forget_all(path: str | Path | None = None) -> None:
-    """Delete every Google row (calendars, selection, events, tokens) from the store.
-
-    The freed pages are overwritten (``secure_delete``) and the file is compacted, so no
-    event text stays behind in the database file.
-    """
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")

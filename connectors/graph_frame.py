@@ -33,7 +33,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,6 +43,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from core import schema as s
 from core.errors import CalendarWarning, UsageError
+from core.period import local_midnight
 
 # event.responseStatus.response → SPEC §3 response
 RESPONSE_BY_GRAPH = {
@@ -84,15 +85,6 @@ def zone_named(name: object) -> tzinfo | None:
         return ZoneInfo(iana)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
         return None
-
-
-def local_midnight(day: date, zone: tzinfo) -> datetime:
-    """The UTC instant at which ``day`` begins in ``zone`` (after a gap over midnight, the
-    first instant that exists: the same rule as `core.period.local_midnight`)."""
-    instant = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-    if instant.astimezone(zone).date() < day:
-        instant += timedelta(hours=1)
-    return instant
 
 
 def _wall(text: str) -> datetime:

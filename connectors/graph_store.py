@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,8 +63,9 @@ CREATE TABLE IF NOT EXISTS microsoft_events (
 CREATE INDEX IF NOT EXISTS microsoft_events_by_start ON microsoft_events (calendar_id, start_key);
 INSERT OR IGNORE INTO schema_version (component, version) VALUES ('microsoft', 1);
 """
-TABLES = ("microsoft_calendars", "microsoft_selection", "microsoft_sync_state",
-          "microsoft_events")
+COMPONENT = store.Component(name="microsoft", label="Microsoft", version=MICROSOFT_VERSION,
+                            script=_SCHEMA)
+TABLES = tuple(COMPONENT.tables)
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,14 @@ class WriteCounts:
     removed: int  # items deleted by @removed notices
 
 
-def connect(path: str | Path | None = None) -> sqlite3.Connection:
-    """The store (`core.local_store.connect`) with the Microsoft tables in it."""
-    return store.connect_component(path, component="microsoft", script=_SCHEMA,
-                                   version=MICROSOFT_VERSION, name="Microsoft")
-
-
-def transaction(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    return store.transaction(connect, path)
-
-
-def _reading(path: str | Path | None) -> AbstractContextManager[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    return store.reading(connect, path)
+# The store with the Microsoft tables in it (`core.local_store.Component`): ``connect``,
+# ``transaction`` (one sync: committed or rolled back whole), ``_rows`` (a read: never
+# writes, no rows when there is nothing to read), ``forget_all`` (every row of these
+# tables, no event text left behind in the file).
+connect = COMPONENT.connect
+transaction = COMPONENT.transaction
+_rows = COMPONENT.read_rows
+forget_all = COMPONENT.forget
 
 
 def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar],
@@ -132,21 +126,14 @@ def save_calendars(connection: sqlite3.Connection, calendars: Iterable[Calendar]
 
 
 def stored_calendars(path: str | Path | None = None) -> list[Calendar]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id, name, is_default, can_edit, owner FROM microsoft_calendars "
-            "ORDER BY is_default DESC, name, calendar_id").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, name, is_default, can_edit, owner FROM microsoft_calendars "
+        "ORDER BY is_default DESC, name, calendar_id")
     return [Calendar(i, n, bool(d), bool(e), o) for i, n, d, e, o in rows]
 
 
 def selected_ids(path: str | Path | None = None) -> list[str]:
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT calendar_id FROM microsoft_selection ORDER BY calendar_id").fetchall()
+    rows = _rows(path, "SELECT calendar_id FROM microsoft_selection ORDER BY calendar_id")
     return [row[0] for row in rows]
 
 
@@ -160,12 +147,9 @@ def set_selection(calendars: Sequence[Calendar], *, path: str | Path | None = No
 
 
 def sync_states(path: str | Path | None = None) -> dict[str, SyncState]:
-    with _reading(path) as connection:
-        if connection is None:
-            return {}
-        rows = connection.execute(
-            "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
-            "FROM microsoft_sync_state").fetchall()
+    rows = _rows(
+        path, "SELECT calendar_id, delta_link, window_start, window_end, account, synced_at "
+        "FROM microsoft_sync_state")
     return {cid: SyncState(cid, link, SyncWindow(read_stamp(lo), read_stamp(hi)), account,
                            read_stamp(at))
             for cid, link, lo, hi, account, at in rows}
@@ -245,28 +229,10 @@ def load_items(calendar_id: str, start: datetime, end: datetime, *,
     """The stored items of a calendar that may overlap [start, end) (a superset), with
     the series masters (occurrences may take fields from them) and items without a start
     (the mapping counts them)."""
-    with _reading(path) as connection:
-        if connection is None:
-            return []
-        rows = connection.execute(
-            "SELECT item FROM microsoft_events WHERE calendar_id = ? AND (start_key IS NULL "
-            "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
-            "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
-            "ORDER BY start_key, graph_id",
-            (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK),
-             calendar_id),
-        ).fetchall()
+    rows = _rows(
+        path, "SELECT item FROM microsoft_events WHERE calendar_id = ? AND (start_key IS NULL "
+        "OR (start_key < ? AND end_key >= ?) OR graph_id IN (SELECT series_master_id "
+        "FROM microsoft_events WHERE calendar_id = ? AND series_master_id IS NOT NULL)) "
+        "ORDER BY start_key, graph_id",
+        (calendar_id, utc_stamp(end + _KEY_SLACK), utc_stamp(start - _KEY_SLACK), calendar_id))
     return [json.loads(row[0]) for row in rows]
-
-
-def forget_all(path: str | Path | None = None) -> None:
-    """Delete every Microsoft row (calendars, selection, events, delta links), overwriting
-    the freed pages (``secure_delete``) and compacting the file."""
-    with _reading(path) as connection:
-        if connection is None:
-            return
-        connection.execute("PRAGMA secure_delete = ON")
-        with connection:
-            for table in TABLES:
-                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
-        connection.execute("VACUUM")

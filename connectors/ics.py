@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 
-from connectors import cache
+from connectors import cache, group_cache
 from connectors.ics_split import Split, group_digest, groups_in_window, split_calendar
 from connectors.text import decode_calendar_bytes
 from core import schema as s
@@ -959,12 +959,23 @@ def _string_lists(values: list[list[str]]) -> pl.Series:
     return joined.str.split(_JOIN).fill_null([])
 
 
-def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: datetime,
-              end: datetime) -> pl.DataFrame:
+# The columns of `_raw_frame`: one row per expanded occurrence, before the window's filter,
+# times as epoch microseconds (what the disk cache of groups keeps, connectors.group_cache).
+RAW_SCHEMA = pl.Schema({
+    s.EVENT_ID: pl.String, s.SERIES_ID: pl.String, s.START: pl.Int64, s.END: pl.Int64,
+    s.ALL_DAY: pl.Boolean, s.TITLE: pl.String, s.DESCRIPTION: pl.String,
+    s.LOCATION: pl.String, s.STATUS: pl.String, s.RESPONSE: pl.String,
+    s.BUSY: pl.Boolean, s.KIND: pl.String, s.ATTENDEES: pl.Int32, s.ORGANIZER: pl.String,
+    s.ATTENDEE_DOMAINS: pl.List(pl.String), s.CATEGORIES: pl.List(pl.String),
+    s.COLOR: pl.String, s.CREATED: pl.Int64,
+})
+
+
+def _raw_frame(cols: dict[str, list]) -> pl.DataFrame:
+    """The expanded rows as a frame (`RAW_SCHEMA`), in their order."""
     statics: list[_Static] = cols.get("static", [])
-    n = len(statics)
-    if n == 0:
-        return s.empty_events()
+    if not statics:
+        return pl.DataFrame(schema=RAW_SCHEMA)
 
     # The fields every occurrence of a VEVENT shares are built once per VEVENT and
     # gathered per row (a 10-year file: 547k rows, 26k VEVENTs).
@@ -996,15 +1007,26 @@ def _to_frame(cols: dict[str, list], source: str, calendar_name: str, start: dat
         s.COLOR: pl.Series(column("color"), dtype=pl.String),
         s.CREATED: pl.Series(column("created"), dtype=pl.Int64),
     })[pl.Series(rows_static, dtype=pl.UInt32)]
-    frame = pl.DataFrame({
-        s.SOURCE: pl.Series([source], dtype=pl.String).new_from_index(0, n),
-        s.CALENDAR: pl.Series([calendar_name], dtype=pl.String).new_from_index(0, n),
+    return pl.DataFrame({
         s.EVENT_ID: pl.Series(cols["event_id"], dtype=pl.String),
         s.SERIES_ID: pl.Series(cols["series_id"], dtype=pl.String),
         s.START: pl.Series(cols["start"], dtype=pl.Int64),
         s.END: pl.Series(cols["end"], dtype=pl.Int64),
         s.ALL_DAY: pl.Series(cols["all_day"], dtype=pl.Boolean),
     }).hstack(shared)
+
+
+def _finish_frame(raw: pl.DataFrame, source: str, calendar_name: str, start: datetime,
+                  end: datetime) -> pl.DataFrame:
+    """The event frame of SPEC §3 from the expanded rows: exactly the occurrences of
+    [start, end), one per (event_id, start)."""
+    n = raw.height
+    if n == 0:
+        return s.empty_events()
+    frame = pl.DataFrame({
+        s.SOURCE: pl.Series([source], dtype=pl.String).new_from_index(0, n),
+        s.CALENDAR: pl.Series([calendar_name], dtype=pl.String).new_from_index(0, n),
+    }).hstack(raw)
     return (
         frame.with_columns(pl.col(s.START, s.END, s.CREATED).cast(s.UTC_INSTANT))
         .filter(s.overlapping(start, end))  # exactly the occurrences of [start, end)
@@ -1085,16 +1107,16 @@ def read_ics(
     if split is not None:
         got = _read_split(split, source=source, calendar=calendar, zone=zone,
                           zone_name=zone_name, owners=owners, start=window_start,
-                          end=window_end, label=label)
+                          end=window_end, label=label, use_cache=use_cache)
     if got is None:  # a file of unusual structure, or one that does not parse in parts
         text = text or decode_calendar_bytes(data, charset)
         parsed = _prepare(text, source, calendar, zone, label)
         skipped = parsed.fresh_skipped()
         cols = _occurrence_rows(parsed.series, skipped, window_start, window_end, zone,
                                 owners)
-        got = cols, parsed.calendar_name, skipped
-    cols, name, skipped = got
-    frame = s.validate_events(_to_frame(cols, source, name, window_start, window_end))
+        got = _raw_frame(cols), parsed.calendar_name, skipped
+    raw, name, skipped = got
+    frame = s.validate_events(_finish_frame(raw, source, name, window_start, window_end))
     if progress and len(data) > 1_000_000:
         progress(f"{source}: {frame.height:,} occurrences")
     messages = skipped.warn(source)
@@ -1201,9 +1223,13 @@ def _split_of(data: bytes, charset: str | None) -> tuple[str, Split | None]:
 
 def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo,
                 zone_name: str, owners: frozenset[str], start: datetime, end: datetime,
-                label: str) -> tuple[dict[str, list], str, _Skipped] | None:
-    """(columns, calendar name, what was skipped) of the window, or None when the parts
-    do not parse (the whole file is then read as one, which reports the error)."""
+                label: str, use_cache: bool = False,
+                ) -> tuple[pl.DataFrame, str, _Skipped] | None:
+    """(rows as `_raw_frame`, calendar name, what was skipped) of the window, or None when
+    the parts do not parse (the whole file is then read as one, which reports the error).
+
+    Each group's rows come from memory, else (``use_cache``) from the disk cache of
+    groups, else from parsing and expanding it; the disk entry is then written again."""
     lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     visible = groups_in_window(split, lo, hi)
     context = hashlib.sha256(f"{split.context()}\x00{zone_name}\x00{source}".encode()
@@ -1218,7 +1244,16 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
             if known_rows[key] is not None:
                 _ROWS.move_to_end((key, owners, lo, hi))
         name = _NAMES.get((context, calendar, source))
-    missing = [group for group, key in keys.items() if known[key] is None]
+    # The disk is asked only for what memory does not hold (the dashboard's rereads).
+    need_disk = use_cache and (name is None or None in known_rows.values())
+    entry = group_cache.key_for(source=source, calendar=calendar, zone=zone_name,
+                                start=start, end=end, owners=owners) if need_disk else ""
+    stored = group_cache.load(entry, RAW_SCHEMA) if need_disk else None
+    on_disk = set() if stored is None else {
+        key for key in keys.values() if known_rows[key] is None and key in stored.groups}
+    name = name or (stored.names.get(context) if stored is not None else None)
+    missing = [group for group, key in keys.items()
+               if known[key] is None and key not in on_disk]
     if missing or name is None:
         parsed = _parse_groups(split, [visible[g] for g in missing], source, zone, label)
         if parsed is None:
@@ -1226,26 +1261,118 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
         name, groups = parsed
         name = (calendar or name or _stem(source)).strip() or _stem(source)
         with _LOCK:
-            _NAMES[(context, calendar, source)] = name
-            for group, entry in zip(missing, groups, strict=True):
-                known[keys[group]] = entry
-                _remember_group(keys[group], entry)
+            for group, entry_group in zip(missing, groups, strict=True):
+                known[keys[group]] = entry_group
+                _remember_group(keys[group], entry_group)
+    with _LOCK:
+        _NAMES[(context, calendar, source)] = name
 
-    cols, skipped = _window_rows([(key, known[key], known_rows[key]) for key in keys.values()],
-                                 owners=owners, zone=zone, start=start, end=end)
-    return cols, name, skipped
+    disk_steps = 0 if stored is None else sum(stored.groups[key][2] for key in on_disk)
+    cols, skipped, counts, cut = _window_rows(
+        [(key, known[key], known_rows[key]) for key in keys.values() if key not in on_disk],
+        owners=owners, zone=zone, start=start, end=end, steps_taken=disk_steps)
+    raw = _raw_frame(cols)
+    if stored is not None:
+        for key in on_disk:
+            for lost in stored.groups[key][3:]:
+                if lost is not None:  # most groups lost nothing
+                    skipped.merge(_skipped_from_json(lost))
+        raw = _gather_rows(raw, counts, stored, list(keys.values()), on_disk)
+    if entry and not cut and (len(on_disk) < len(keys) or stored is None):
+        _store_groups(entry, raw, keys, known, counts, stored, on_disk, context, name)
+    return raw, name, skipped
+
+
+def _gather_rows(fresh: pl.DataFrame, counts: dict[str, tuple[int, int, int, _Skipped]],
+                 stored: group_cache.Stored, order: list[str], on_disk: set[str],
+                 ) -> pl.DataFrame:
+    """The rows of every group in ``order``: the fresh ones (``counts``: first row, rows)
+    and those of the disk entry. Groups that follow one another in the same frame are
+    taken as one slice, so a calendar with one changed VEVENT is three slices, not a
+    gather of every row; a calendar whose groups moved around is gathered row by row."""
+    if not on_disk:
+        return fresh
+    runs: list[list] = []  # [frame, first row, rows]
+    for key in order:
+        frame, (first, count) = ((stored.rows, stored.groups[key][:2]) if key in on_disk
+                                 else (fresh, counts[key][:2]))
+        if count == 0:
+            continue
+        if runs and runs[-1][0] is frame and runs[-1][1] + runs[-1][2] == first:
+            runs[-1][2] += count
+        else:
+            runs.append([frame, first, count])
+    if not runs:
+        return fresh.clear()
+    if len(runs) <= _MAX_SLICES:
+        return pl.concat([frame.slice(first, count) for frame, first, count in runs],
+                         how="vertical", rechunk=False)
+    base = fresh.height
+    firsts = [first + (base if frame is stored.rows else 0) for frame, first, _n in runs]
+    lengths = [count for _frame, _first, count in runs]
+    index = pl.select(pl.int_ranges(pl.Series(firsts, dtype=pl.Int64),
+                                    pl.Series(firsts, dtype=pl.Int64)
+                                    + pl.Series(lengths, dtype=pl.Int64))
+                      .explode().cast(pl.UInt32)).to_series()
+    return pl.concat([fresh, stored.rows], how="vertical", rechunk=False)[index]
+
+
+_MAX_SLICES = 256
+
+
+def _store_groups(entry: str, raw: pl.DataFrame, keys: dict[str, str],
+                  known: dict[str, _Group | None],
+                  counts: dict[str, tuple[int, int, int, _Skipped]],
+                  stored: group_cache.Stored | None, on_disk: set[str], context: str,
+                  name: str) -> None:
+    """Write the window's disk entry: ``raw`` holds every group's rows in ``keys`` order."""
+    groups = []
+    for key in keys.values():
+        if key in on_disk:
+            _first, count, steps, parsed, expanded = stored.groups[key]
+        else:
+            group = known[key]
+            _first, count, steps, own = counts[key]
+            parsed = _skipped_to_json(group.skipped) if group is not None else None
+            expanded = _skipped_to_json(own)
+        groups.append((key, count, steps, parsed, expanded))
+    names = {} if stored is None else dict(stored.names)
+    names[context] = name
+    group_cache.store(entry, raw, groups, names)
+
+
+def _skipped_to_json(skipped: _Skipped) -> Any:
+    if not (skipped.reasons or skipped.assumed or skipped.components or skipped.cut_series
+            or skipped.file_cut or skipped.unknown_zones):
+        return None
+    return [dict(skipped.reasons), dict(skipped.assumed), dict(skipped.components),
+            sorted(skipped.cut_series), sorted(skipped.file_cut),
+            sorted(skipped.unknown_zones)]
+
+
+def _skipped_from_json(value: Any) -> _Skipped:
+    if value is None:
+        return _Skipped()
+    reasons, assumed, components, cut_series, file_cut, unknown_zones = value
+    return _Skipped(Counter(reasons), Counter(assumed), Counter(components), set(cut_series),
+                    set(file_cut), set(unknown_zones))
 
 
 def _window_rows(groups: list[tuple[str, _Group, _Rows | None]], *, owners: frozenset[str],
-                 zone: tzinfo, start: datetime, end: datetime,
-                 ) -> tuple[dict[str, list], _Skipped]:
+                 zone: tzinfo, start: datetime, end: datetime, steps_taken: int = 0,
+                 ) -> tuple[dict[str, list], _Skipped,
+                            dict[str, tuple[int, int, int, _Skipped]], bool]:
     """The rows of each group in [start, end): remembered ones, else expanded (and then
-    remembered) under one step budget for the read."""
+    remembered) under one step budget for the read (``steps_taken`` of it already used by
+    rows read elsewhere). Also, per group key, (first row, rows, steps, what its
+    expansion skipped), and whether the file's budget cut any series."""
     lo, hi = (start - _EPOCH) // _US, (end - _EPOCH) // _US
     skipped = _Skipped()
     cols: dict[str, list] = defaultdict(list)
+    counts: dict[str, tuple[int, int, int, _Skipped]] = {}
     work = _Work()
     fresh: list[tuple[tuple, _Rows]] = []
+    work.left -= steps_taken
     work.left -= sum(rows.steps for _key, _group, rows in groups if rows is not None)
     token = _WORK.set(work)
     try:
@@ -1261,8 +1388,10 @@ def _window_rows(groups: list[tuple[str, _Group, _Rows | None]], *, owners: froz
                 rows = _Rows(group_cols, own, left - work.left)
                 fresh.append((rows_key, rows))
             skipped.merge(rows.skipped)
+            first = len(cols["start"])
             for column, values in rows.cols.items():
                 cols[column].extend(values)
+            counts[key] = (first, len(cols["start"]) - first, rows.steps, rows.skipped)
     finally:
         _WORK.reset(token)
     skipped.cut_series -= work.file_cut
@@ -1271,7 +1400,7 @@ def _window_rows(groups: list[tuple[str, _Group, _Rows | None]], *, owners: froz
         with _LOCK:
             for rows_key, rows in fresh:
                 _remember_rows(rows_key, rows)
-    return cols, skipped
+    return cols, skipped, counts, bool(work.file_cut)
 
 
 def _parse_groups(split: Split, groups: list[list], source: str, zone: tzinfo,

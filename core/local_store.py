@@ -4,18 +4,22 @@ One file under ``platformdirs.user_data_path("timeaudit")`` (``$XDG_DATA_HOME`` 
 Each component writes its own tables and its own row in ``schema_version``: the engine's
 overrides (`audit.store`), and the tables each connector owns (`connectors.google_store`,
 `connectors.caldav_store`, `connectors.graph_store`). This module opens the file (WAL,
-0600, a bounded wait for a writer) and turns SQLite's errors into one-line `AuditError`s.
+0600, a bounded wait for a writer) and turns SQLite's errors into one-line `AuditError`s;
+a connector's tables are opened through its `Component`.
 Every store has the ``schema_version`` and ``overrides`` tables, whoever opened it first.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -66,7 +70,7 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
     `BUSY_TIMEOUT_SECONDS` for the lock. A file that is not a usable store is an
     `AuditError` and is left exactly as it was.
     """
-    target = Path(path) if path is not None else default_store_path()
+    target = _target(path)
     with guard(target):
         _create_private(target)
         connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_SECONDS)
@@ -78,50 +82,118 @@ def connect(path: str | Path | None = None) -> sqlite3.Connection:
     return connection
 
 
-def connect_component(path: str | Path | None, *, component: str, script: str, version: int,
-                      name: str) -> sqlite3.Connection:
-    """The store (`connect`) with a connector's tables in it: ``script`` (``CREATE … IF NOT
-    EXISTS`` and its ``schema_version`` row) is run, and tables of ``component`` newer than
-    ``version`` are an error naming the connector (``name``)."""
-    connection = connect(path)
-    try:
-        with connection:
-            connection.executescript(script)
-        (found,) = connection.execute(
-            "SELECT version FROM schema_version WHERE component = ?", (component,)).fetchone()
-    except BaseException:
-        connection.close()
-        raise
-    if found > version:
-        connection.close()
-        raise AuditError(f"the store's {name} tables are version {found}, newer than this "
-                         "timeaudit understands: upgrade timeaudit")
-    return connection
+@dataclass(frozen=True)
+class Component:
+    """A connector's tables in the store (Google, CalDAV, Microsoft): its row in
+    ``schema_version`` (``name``, ``version``) and the ``script`` that creates them
+    (``CREATE … IF NOT EXISTS`` and that row). ``label`` names the connector in messages.
+
+    Each store module binds its component's `connect`, `transaction`, `read_rows` and
+    `forget`: one way to open a connector's tables for all three."""
+
+    name: str
+    label: str
+    version: int
+    script: str
+
+    @functools.cached_property
+    def tables(self) -> dict[str, tuple[str, ...]]:
+        """Its tables and their columns, as ``script`` creates them (checked on each open)."""
+        with closing(sqlite3.connect(":memory:")) as scratch:
+            scratch.executescript(_SCHEMA + self.script)
+            names = [name for (name,) in scratch.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+            return {name: _columns(scratch, name) for name in names
+                    if name not in ("schema_version", "overrides")}
+
+    def connect(self, path: str | Path | None = None) -> sqlite3.Connection:
+        """The store (`connect`) with these tables in it: written only when missing, under
+        the file guard; tables of a newer version than this timeaudit's are refused."""
+        target = _target(path)
+        connection = connect(target)
+        try:
+            with guard(target):
+                ensure_schema(connection, self.name, self.script, self.tables)
+                _check_component(connection, self)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @contextmanager
+    def transaction(self, path: str | Path | None) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the store with these tables: committed when the block
+        ends, rolled back when it raises. Missing tables are created in the same
+        transaction, so a failed first sync leaves no trace of the connector either."""
+        target = _target(path)
+        with guard(target), closing(connect(target)) as connection, connection:
+            if _has_component(connection, self.name):
+                connection.execute("BEGIN IMMEDIATE")
+            else:  # executescript would commit an open transaction: the script opens it
+                connection.executescript("BEGIN IMMEDIATE;" + self.script)
+            _check_component(connection, self)
+            yield connection
+
+    @contextmanager
+    def reading(self, path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
+        """A connection to read these tables, or None when there is no store or it has no
+        such tables. Reading never writes: no file, table or journal mode is created (the
+        connection is ``query_only``); a newer version of the tables is refused."""
+        target = _target(path)
+        if not target.exists():
+            yield None
+            return
+        with guard(target), closing(_open_existing(target)) as connection:
+            connection.execute("PRAGMA query_only = ON")
+            if not _has_component(connection, self.name):
+                yield None
+                return
+            _check_component(connection, self)
+            yield connection
+
+    def read_rows(self, path: str | Path | None, sql: str,
+                  parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows ``sql`` selects (`reading`): none when there is no store or no such
+        tables."""
+        with self.reading(path) as connection:
+            return [] if connection is None else connection.execute(sql, parameters).fetchall()
+
+    def forget(self, path: str | Path | None = None) -> None:
+        """Delete every row of these tables (the ``schema_version`` row stays).
+
+        The freed pages are overwritten (``secure_delete``) and the file is compacted, so
+        no event text stays behind in the database file. Nothing is written when there
+        are no such tables.
+        """
+        with self.reading(path) as found:
+            if found is None:
+                return
+        target = _target(path)
+        with guard(target), closing(self.connect(target)) as connection:
+            connection.execute("PRAGMA secure_delete = ON")
+            with connection:
+                for table in self.tables:
+                    connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
+            connection.execute("VACUUM")
 
 
-@contextmanager
-def transaction(connect_to: Callable[[str | Path | None], sqlite3.Connection],
-                path: str | Path | None) -> Iterator[sqlite3.Connection]:
-    """One transaction on ``connect_to(path)``: committed when the block ends, rolled back
-    when it raises."""
-    with closing(connect_to(path)) as connection, connection:
-        yield connection
+def _check_component(connection: sqlite3.Connection, component: Component) -> None:
+    """Refuse tables newer than this timeaudit's (before their columns: a newer version
+    may have others); then check the columns."""
+    (found,) = connection.execute("SELECT version FROM schema_version WHERE component = ?",
+                                  (component.name,)).fetchone()
+    if found > component.version:
+        raise AuditError(f"the store's {component.label} tables are version {found}, newer "
+                         "than this timeaudit understands: upgrade timeaudit")
+    _check_columns(connection, component.tables)
 
 
-@contextmanager
-def reading(connect_to: Callable[[str | Path | None], sqlite3.Connection],
-            path: str | Path | None) -> Iterator[sqlite3.Connection | None]:
-    """A connection to read from, or None when there is no store (reading never creates it)."""
-    target = Path(path) if path is not None else default_store_path()
-    if not target.exists():
-        yield None
-        return
-    with closing(connect_to(target)) as connection:
-        yield connection
+def _target(path: str | Path | None) -> Path:
+    return Path(path) if path is not None else default_store_path()
 
 
 def ensure_schema(connection: sqlite3.Connection, component: str, script: str,
-                  tables: dict[str, tuple[str, ...]]) -> None:
+                  tables: Mapping[str, tuple[str, ...]]) -> None:
     """Write ``script`` when the store has no ``component`` row yet; check ``tables``' columns.
 
     Readers of a complete store only read here (SQLite's WAL lets them run beside a writer).
@@ -131,12 +203,21 @@ def ensure_schema(connection: sqlite3.Connection, component: str, script: str,
     if not _has_component(connection, component):
         with connection:
             connection.executescript("BEGIN IMMEDIATE;" + script)
+    _check_columns(connection, tables)
+
+
+def _check_columns(connection: sqlite3.Connection,
+                   tables: Mapping[str, tuple[str, ...]]) -> None:
     for table, columns in tables.items():
-        found = tuple(row[1] for row in connection.execute(f"PRAGMA table_info({table})"))
+        found = _columns(connection, table)
         if found != columns:
             raise sqlite3.DatabaseError(
                 f"its table {table} has the columns ({', '.join(found) or 'none'}), not "
                 f"({', '.join(columns)})")
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    return tuple(row[1] for row in connection.execute(f"PRAGMA table_info({table})"))
 
 
 def _has_component(connection: sqlite3.Connection, component: str) -> bool:
@@ -175,9 +256,18 @@ def unusable(target: Path, reason: object) -> AuditError:
                       "copy before repairing it")
 
 
-def _create_private(path: Path) -> None:
+def _open_existing(path: Path) -> sqlite3.Connection:
+    _refuse_directory(path)
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+
+
+def _refuse_directory(path: Path) -> None:
     if path.is_dir():
         raise sqlite3.DatabaseError("it is a directory, not a file")
+
+
+def _create_private(path: Path) -> None:
+    _refuse_directory(path)
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
         path.parent.chmod(0o700)  # mkdir's mode is filtered through the umask

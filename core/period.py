@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -123,16 +123,51 @@ def period_label(period: Period, week_start: str = "monday") -> str:
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     """The UTC instant of local midnight starting ``day`` (the first instant of the day).
 
-    A zone whose clocks jump over midnight (e.g. America/Santiago) has no 00:00; the day
-    then starts at the first instant after the gap, which `fold=0` resolution gives.
+    A zone whose clocks jump over midnight (America/Santiago; a whole skipped day such as
+    Pacific/Apia's 2011-12-30) has no 00:00: the day then starts at the jump (`instant_at`).
     """
-    local = datetime(day.year, day.month, day.day, tzinfo=zone)
-    instant = local.astimezone(UTC)
-    # datetime maps a non-existent local time forward by the gap with fold=0 semantics
-    # only after a round trip; normalise so the instant is on `day` locally.
-    if instant.astimezone(zone).date() < day:
-        instant += timedelta(hours=1)
-    return instant
+    return instant_at(datetime.combine(day, time()), zone)
+
+
+def instant_at(wall: datetime, zone: tzinfo) -> datetime:
+    """The UTC instant at which the clocks of ``zone`` show the naive wall-clock ``wall``.
+
+    The one DST-gap rule (docs/counting.md): a wall time the clocks skip (inside a gap)
+    maps to the first instant after the gap, the UTC instant of the transition, whatever
+    the gap's size (an hour, 30 min, 44 min 30 s, a whole day) or alignment. A time shown
+    twice (the fall-back hour) is its earlier instant.
+    """
+    wall = wall.replace(tzinfo=None)
+    instant = wall.replace(tzinfo=zone).astimezone(UTC)
+    if _wall_clock(instant, zone) == wall:
+        return instant
+    return _jump_over(wall, zone)
+
+
+def _wall_clock(instant: datetime, zone: tzinfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _jump_over(wall: datetime, zone: tzinfo) -> datetime:
+    """The transition T of the gap ``wall`` lies in: the clocks show ``T + before`` just
+    before T and ``T + after`` at T, and ``T + before <= wall < T + after``, so T is in
+    (wall - after, wall - before]. Found exactly by bisection on microseconds: the wall
+    clock is below ``wall`` before T and above it from T on (≈ 40 steps for a whole day)."""
+    offsets = [wall.replace(tzinfo=zone, fold=fold).utcoffset() or timedelta(0)
+               for fold in (0, 1)]
+    low = (wall - max(offsets)).replace(tzinfo=UTC)  # the clocks show less than wall
+    high = (wall - min(offsets)).replace(tzinfo=UTC)  # the clocks show more than wall
+    if _wall_clock(low, zone) >= wall or _wall_clock(high, zone) <= wall:
+        # not what zoneinfo's fold gives for a gap: search the two days around it
+        low, high = low - timedelta(days=1), high + timedelta(days=1)
+    step = timedelta(microseconds=1)
+    while high - low > step:
+        middle = low + (high - low) // 2
+        if _wall_clock(middle, zone) < wall:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def parse_week(text: str, timezone: str) -> Period:

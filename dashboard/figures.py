@@ -8,7 +8,6 @@ a clock face for the timelines.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -17,14 +16,12 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, PIECE_END, PIECE_START, p
 from audit.boundaries import VIOLATION_TYPES, daily_intervals
 from audit.config import WEEKDAYS
 from audit.domains import Domain
-from audit.engine import Audit
+from audit.engine import Audit, slice_audit
 from audit.focus import FOCUS_KINDS
 from audit.intervals import END, START
 from audit.learning import suggest_corrections
 from audit.report import DOMAINS, QUADRANTS, day_table
 from audit.trends import weekly_trend
-from core.period import Period
-from core.schema import overlapping
 
 OUTSIDE_TYPES = VIOLATION_TYPES[:3]  # the types that split work outside the windows (§7)
 WEEK = "week"
@@ -32,23 +29,6 @@ WEEK = "week"
 # Columns of `weekly_figures`, in hours unless the name says otherwise.
 FIGURE_COLUMNS = ("work", "life", "integrated", "unclassified", "meetings", "focus",
                   "working", "coverage", "violations", "outside_minutes")
-
-
-def slice_audit(audit: Audit, period: Period) -> Audit:
-    """The audit of ``period`` (whole local days inside ``audit.period``), cut out of a
-    longer audit instead of computed again.
-
-    Every frame of an audit is per occurrence or per local date, and the engine treats
-    the edges of a period the same wherever they fall (it looks one day back for ranges
-    that wrap midnight), so this equals ``run_audit(events, config, period)``; the tests
-    check it week by week on the sample calendars.
-    """
-    dates = pl.col(DATE).is_between(period.start, period.end, closed="left")
-    return replace(
-        audit, period=period, events=audit.events.filter(overlapping(*period.utc_bounds())),
-        attributed=audit.attributed.filter(dates), windows=audit.windows.filter(dates),
-        violations=audit.violations.filter(dates), focus=audit.focus.filter(dates),
-        busy=audit.busy.filter(dates))
 
 
 def week_of(column: str, week_start: str) -> pl.Expr:

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_ics_properties import PROPERTY_SETTINGS, Scenario, canonical, read, scenarios
 
-from connectors import ics
+from connectors import group_cache, ics
 from connectors.ics import CalendarWarning, read_ics
 from core import schema as s
 from core.errors import InvalidCalendar
@@ -224,3 +226,131 @@ def test_a_file_is_split_once_per_process_and_again_when_it_changes(
     read_ics(path, start=quarters[0][0], end=quarters[0][1], tz="Europe/Berlin",
              use_cache=False)
     assert len(splits) == 2
+
+
+# ------------------------------------------------- one change, one parse, new process
+
+
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    parsed: list[int] = []
+    parse_groups = ics._parse_groups
+
+    def counting(split, groups, *args):
+        parsed.append(sum(len(group) for group in groups))
+        return parse_groups(split, groups, *args)
+
+    monkeypatch.setattr(ics, "_parse_groups", counting)
+    return parsed
+
+
+def test_a_new_process_parses_only_the_changed_group(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk cache of groups (connectors/group_cache.py): with the memory cache
+    cleared, as in a new process, one changed VEVENT is the only group parsed, and the
+    read equals a read without any cache, warnings included."""
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=12, singles=300)
+    text = path.read_bytes().decode()
+    # one VEVENT the reader skips, so that what groups lost is carried by the cache too
+    text = text.replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:bad@test\r\nSUMMARY:Bad\r\n"
+                        "DTSTART:20200105T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n"
+                        "END:VEVENT\r\nEND:VCALENDAR")
+    path.write_bytes(text.encode())
+    parsed = _counting_parses(monkeypatch)
+    window = {"start": date(2017, 1, 1), "end": date(2027, 1, 1), "tz": "Europe/Berlin"}
+    with warnings.catch_warnings(record=True) as first_warnings:
+        warnings.simplefilter("always")
+        read_ics(path, **window)
+    assert parsed == [text.count("BEGIN:VEVENT\r\n")]
+    (entry,) = group_cache.cache_dir().glob("*.groups")
+    assert entry.stat().st_mode & 0o777 == 0o600
+
+    for old, new in (("SUMMARY:Meeting 17\r\n", "SUMMARY:Meeting 17, moved\r\n"),
+                     ("SUMMARY:Series 3\r\n", "SUMMARY:Series 3 renamed\r\n"),
+                     ("SUMMARY:Meeting 17, moved\r\n", "SUMMARY:Meeting 17\r\n")):
+        text = text.replace(old, new)
+        path.write_bytes(text.encode())
+        ics.clear_memory_cache()  # a new process
+        parsed.clear()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            again = read_ics(path, **window)
+        group = 1 if "Meeting" in old else text.count("UID:series-3@bench\r\n")
+        assert parsed == [group]  # the series comes with its overrides
+        ics.clear_memory_cache()
+        with warnings.catch_warnings(record=True) as expected_warnings:
+            warnings.simplefilter("always")
+            expected = read_ics(path, use_cache=False, **window)
+        assert_frame_equal(again, expected)
+        assert [str(w.message) for w in caught] == [str(w.message) for w in expected_warnings]
+        assert [str(w.message) for w in caught] == [str(w.message) for w in first_warnings]
+        assert any("skipped 1 malformed event" in str(w.message) for w in caught)
+
+
+def test_the_groups_of_another_process_in_a_new_process(tmp_path: Path) -> None:
+    """The same through two real processes: the second, after one change, parses one group."""
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=6, singles=100)
+    code = """
+import sys
+from connectors import ics
+parsed = []
+parse_groups = ics._parse_groups
+def counting(split, groups, *args):
+    parsed.append(sum(len(group) for group in groups))
+    return parse_groups(split, groups, *args)
+ics._parse_groups = counting
+frame = ics.read_ics(sys.argv[1], start="2017-01-01", end="2027-01-01", tz="UTC")
+print(parsed, frame.height)
+""".replace('"2017-01-01"', "__import__('datetime').date(2017, 1, 1)").replace(
+        '"2027-01-01"', "__import__('datetime').date(2027, 1, 1)")
+    root = Path(__file__).resolve().parent.parent
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, check=True, cwd=root).stdout.strip()
+
+    first = run()
+    text = path.read_bytes().decode()
+    path.write_bytes(text.replace("SUMMARY:Meeting 7\r\n", "SUMMARY:Meeting 7 b\r\n").encode())
+    second = run()
+    assert first.startswith(f"[{text.count('BEGIN:VEVENT')}] ")
+    assert second == "[1] " + first.split(" ", 1)[1]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "old-format", "other-schema"])
+def test_a_damaged_group_entry_is_a_miss_and_is_written_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=4, singles=40)
+    window = {"start": date(2017, 1, 1), "end": date(2027, 1, 1), "tz": "UTC"}
+    first = read_ics(path, **window)
+    (entry,) = group_cache.cache_dir().glob("*.groups")
+    data = entry.read_bytes()
+    broken = {"truncate": data[: len(data) // 2], "garbage": b"\x00" * 40,
+              "old-format": data.replace(b"TAGROUPS\x01", b"TAGROUPS\x00", 1),
+              "other-schema": data}[damage]
+    if damage == "other-schema":
+        monkeypatch.setattr(ics, "RAW_SCHEMA", pl.Schema({"start": pl.Int64}))
+    entry.write_bytes(broken)
+    text = path.read_bytes().decode().replace("SUMMARY:Meeting 3\r\n", "SUMMARY:Meeting 3 b\r\n")
+    path.write_bytes(text.encode())
+    ics.clear_memory_cache()
+    parsed = _counting_parses(monkeypatch)
+    again = read_ics(path, **window)
+    assert parsed == [text.count("BEGIN:VEVENT\r\n")]  # nothing usable on disk: all parsed
+    assert again.height == first.height
+    if damage != "other-schema":
+        assert entry.read_bytes() != broken
+
+
+def test_group_entries_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_cache, "MAX_ENTRIES", 2)
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=2, singles=20)
+    for year in range(2018, 2023):  # one entry per window
+        read_ics(path, start=date(year, 1, 1), end=date(year + 1, 1, 1), tz="UTC")
+    assert len(list(group_cache.cache_dir().glob("*.groups"))) == 2
+    monkeypatch.setattr(group_cache, "MAX_BYTES", 1)
+    read_ics(path, start=date(2010, 1, 1), end=date(2011, 1, 1), tz="UTC")
+    assert len(list(group_cache.cache_dir().glob("*.groups"))) == 1  # the newest is kept
