@@ -1102,14 +1102,14 @@ def read_ics(
         raise InvalidCalendar(_too_large(len(data)), source=label)
     if progress and len(data) > 1_000_000:
         progress(f"{source}: reading {len(data) / 1e6:.1f} MB")
-    text = decode_calendar_bytes(data, charset)
-    split = split_calendar(_repair_text(text)) if text.strip() else None
+    text, split = _split_of(data, charset)
     got = None
     if split is not None:
         got = _read_split(split, source=source, calendar=calendar, zone=zone,
                           zone_name=zone_name, owners=owners, start=window_start,
                           end=window_end, label=label, use_cache=use_cache)
     if got is None:  # a file of unusual structure, or one that does not parse in parts
+        text = text or decode_calendar_bytes(data, charset)
         parsed = _prepare(text, source, calendar, zone, label)
         skipped = parsed.fresh_skipped()
         cols = _occurrence_rows(parsed.series, skipped, window_start, window_end, zone,
@@ -1187,6 +1187,38 @@ _ROWS_LIMIT = 2_000_000
 _row_count = 0
 _NAMES: dict[tuple[str, str | None, str], str] = {}
 _LOCK = threading.Lock()  # the dashboard reads calendars from several threads
+
+
+# The same bytes split once per process: the dashboard reads a file again for every new
+# window (another quarter or year), and decoding, repairing and splitting a ten-year
+# calendar (≈ 1.5 s) costs more than expanding its series over a quarter. Bounded by the
+# bytes of the files kept, least recently used dropped first.
+_SPLITS: OrderedDict[tuple[str, str | None], tuple[Split, int]] = OrderedDict()
+_SPLIT_BYTES_LIMIT = 64_000_000
+_split_bytes = 0
+
+
+def _split_of(data: bytes, charset: str | None) -> tuple[str, Split | None]:
+    """The decoded text (``""`` when the split comes from memory) and its split, or None
+    for a file of unusual structure."""
+    global _split_bytes  # noqa: PLW0603 - the size of the module's own cache
+    key = (hashlib.sha256(data).hexdigest(), charset)
+    with _LOCK:
+        known = _SPLITS.get(key)
+        if known is not None:
+            _SPLITS.move_to_end(key)
+            return "", known[0]
+    text = decode_calendar_bytes(data, charset)
+    split = split_calendar(_repair_text(text)) if text.strip() else None
+    if split is not None:
+        with _LOCK:
+            old = _SPLITS.pop(key, None)
+            _split_bytes += len(data) - (old[1] if old else 0)
+            _SPLITS[key] = (split, len(data))
+            while _split_bytes > _SPLIT_BYTES_LIMIT and len(_SPLITS) > 1:
+                _key, (_split, size) = _SPLITS.popitem(last=False)
+                _split_bytes -= size
+    return text, split
 
 
 def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo,
@@ -1433,8 +1465,10 @@ def parsed_calendar(data: bytes, *, source: str, calendar: str | None, zone: tzi
 
 
 def clear_memory_cache() -> None:
-    global _group_chars, _row_count  # noqa: PLW0603
+    global _group_chars, _row_count, _split_bytes  # noqa: PLW0603
     with _LOCK:
+        _SPLITS.clear()
+        _split_bytes = 0
         _GROUPS.clear()
         _ROWS.clear()
         _NAMES.clear()

@@ -12,7 +12,6 @@ building and copying its objects, more than the whole week's audit for some char
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 import threading
 from collections.abc import Callable, Hashable
@@ -60,7 +59,9 @@ _TEMPLATES: dict[Hashable, tuple[dict[str, Any], list[str | None]]] = {}
 def _by_name(data: Any, *, names: dict[int, str], frames: dict[str, Any]) -> dict[str, str]:
     """Altair data transformer: refer to each frame by a name instead of inlining it."""
     if id(data) not in names:
-        names[id(data)] = f"data_{len(names)}"
+        # not Vega-Lite's own `data_<n>` (the names of the sources it derives: a dataset
+        # of that name fails the embed with "Duplicate data set name")
+        names[id(data)] = f"timeaudit_{len(names)}"
         frames[names[id(data)]] = data
     return {"name": names[id(data)]}
 
@@ -94,34 +95,16 @@ def spec(build: Callable[..., alt.TopLevelMixin], *frames: pl.DataFrame,
                                  "*_data function")
             template = _TEMPLATES[key] = (built, order)
     built, order = template
-    # Vega(-Embed) wants dataset names that are unique on the page and change with the
-    # content (Streamlit's own Altair path names them by a hash of the data, too).
-    renamed = {name: f"{name}_{_content_hash(frame)}"
-               for name, frame in zip(order, frames, strict=True) if name is not None}
-    result = _renamed(copy.deepcopy(built), renamed)
-    result["datasets"] = {renamed[name]: frame
-                          for name, frame in zip(order, frames, strict=True)
+    # The dataset names stay the same from week to week (``timeaudit_0``… of this chart;
+    # each Vega view has datasets of its own, so charts may share names): Streamlit's
+    # frontend then sees the same spec and swaps the rows into the chart already on the
+    # page instead of embedding a new Vega view (a full re-embed of the page's ≈ 16
+    # charts was most of a week switch in the browser). Streamlit's own Altair path names
+    # datasets by a hash of their content, which re-embeds on every change of data.
+    result = copy.deepcopy(built)
+    result["datasets"] = {name: frame for name, frame in zip(order, frames, strict=True)
                           if name is not None}
     return result
-
-
-def _content_hash(frame: pl.DataFrame) -> str:
-    digest = hashlib.sha1(usedforsecurity=False)
-    digest.update(repr((frame.schema, frame.height)).encode())
-    if frame.height:
-        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
-    return digest.hexdigest()[:12]
-
-
-def _renamed(node: Any, names: dict[str, str]) -> Any:
-    """``node`` with every ``{"name": old}`` data reference pointing to the new name."""
-    if isinstance(node, dict):
-        if set(node) == {"name"} and node["name"] in names:
-            return {"name": names[node["name"]]}
-        return {key: _renamed(value, names) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_renamed(item, names) for item in node]
-    return node
 
 
 # ------------------------------------------------------------------ the week

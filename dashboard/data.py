@@ -1,16 +1,17 @@
-"""Cached loading for the dashboard: calendars read a year at a time, audits per quarter.
+"""Cached loading for the dashboard: calendars read and audited a quarter at a time.
 
 Switching weeks must neither read calendars again nor audit every week on its own, so
 both happen in blocks aligned on a fixed grid of weeks (a week never straddles two)::
 
-    reads    |<------------------------- 52 weeks ------------------------->|
+    reads    |<--- 13 weeks --->|<--- 13 weeks --->|<--- 13 weeks --->| …
     audits   |<--- 13 weeks --->|<--- 13 weeks --->|<--- 13 weeks --->| …
-    trend                 [w-11 … w-1][w]    (12 weeks: one or two audit blocks)
+    trend                 [w-11 … w-1][w]    (12 weeks: one or two blocks)
 
-* `load_block` — a year of every source (sources fingerprint, year, time zone, owner
-  e-mails): expanding recurrences costs far less per week for a year than for a quarter
-  (the ICS reader pays per call, see benchmarks/ingest.py), and a person browses weeks
-  within a year;
+* `load_block` — a quarter of every source (sources fingerprint, first week, time zone,
+  owner e-mails). A quarter, not a year: the ICS reader keeps each file split and each
+  series parsed in memory (`connectors.ics`), so a read costs what the window holds —
+  for a ten-year calendar, parsing a year's one-off events was most of a jump to a year
+  not read yet (≈ 4 s), a quarter's a fraction of it;
 * `block_audit` — one `run_audit` per 13-week block, keyed by the settings and by the
   overrides that touch the block's events; the chosen week is cut out of it
   (`dashboard.figures.slice_audit`, equal to auditing the week alone, which the tests
@@ -46,7 +47,7 @@ from core.errors import AuditError
 from core.period import Period
 from dashboard.figures import hourly_work, slice_audit, weekly_figures
 
-READ_WEEKS = 52   # a year of calendar read at once
+READ_WEEKS = 13   # a quarter of calendar read at once
 BLOCK_WEEKS = 13  # a quarter audited at once (READ_WEEKS is a multiple of it)
 TREND_WEEKS = 12
 _ANCHOR = date(2001, 1, 1)  # a Monday
@@ -123,9 +124,9 @@ def fetch_link(url: str, refresh: int) -> tuple[bytes | None, str | None, str, s
     return got.data, got.charset, got.source, None, tuple(str(w.message) for w in caught)
 
 
-@st.cache_resource(show_spinner="Reading your calendars …", max_entries=8)
+@st.cache_resource(show_spinner="Reading your calendars …", max_entries=16)
 def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...]) -> Block:
-    """Every occurrence of the year from ``start`` in every source; a source that fails is
+    """Every occurrence of the ``READ_WEEKS`` from ``start`` in every source; a source that fails is
     reported in ``errors`` and the others are still read."""
     spec = SourceSpec.from_key(spec_key)
     period = audit_window(block_period(start, timezone, READ_WEEKS))
@@ -257,10 +258,10 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         first = block_start(week, config.week_start)
         if first in audits:
             continue
-        year = block_start(week, config.week_start, READ_WEEKS)
-        if year not in reads:
-            reads[year] = load_block(spec_key, year, timezone, owners)
-        events = week_slice(reads[year].events, audit_window(block_period(first, timezone)))
+        quarter = block_start(week, config.week_start, READ_WEEKS)
+        if quarter not in reads:
+            reads[quarter] = load_block(spec_key, quarter, timezone, owners)
+        events = week_slice(reads[quarter].events, audit_window(block_period(first, timezone)))
         touching = relevant_overrides(overrides, events)
         keys = (first, timezone, spec_key, config_key, frame_key(touching))
         audits[first] = block_audit(*keys, events, config, touching)

@@ -108,6 +108,30 @@ def test_renders_the_sample_on_the_last_complete_week(app: AppTest) -> None:
     assert not config_edit.user_config_path().exists()  # sample mode writes nothing
 
 
+def charts_by_spec(at: AppTest) -> list[tuple[str, tuple[str, ...], tuple[bytes, ...]]]:
+    """Each chart on the page: its spec as sent, its dataset names and their bytes."""
+    return [(element.proto.spec, tuple(d.name for d in element.proto.datasets),
+             tuple(d.data.data for d in element.proto.datasets))
+            for element in at.get("vega_lite_chart")]
+
+
+def test_a_week_switch_sends_each_chart_the_same_spec_with_new_rows(app: AppTest) -> None:
+    """docs/dashboard.md: the browser swaps rows into the charts on the page only when a
+    chart's spec and dataset names stay the same; a new name rebuilds the Vega view."""
+    before = charts_by_spec(app)
+    app.button(key="week_previous").click().run()
+    after = charts_by_spec(app)
+    assert [names for _, names, _ in after] == [names for _, names, _ in before]
+    # a chart whose size follows the week (the focus chart's height: one row per day
+    # with events) is rebuilt; every other chart keeps its spec
+    changed = [i for i, ((old, _, _), (new, _, _)) in enumerate(zip(before, after, strict=True))
+               if old != new]
+    assert len(changed) <= 1, changed
+    assert all(name.startswith("timeaudit_") for _, names, _ in after for name in names)
+    assert sum(old != new for (_, _, old), (_, _, new) in zip(before, after, strict=True)) \
+        >= len(after) // 2  # the week's rows did change
+
+
 def test_the_week_picker_changes_the_figures(app: AppTest) -> None:
     shown = app.session_state["week_day"]
     before = metrics(app)

@@ -113,6 +113,7 @@ def test_the_split_read_equals_the_whole_parse(corpus: Path, ics_data: Path,
             split[window] = _read(path, *window)
         with monkeypatch.context() as patch:
             patch.setattr(ics, "split_calendar", lambda _text: None)
+            ics.clear_memory_cache()  # or the splits kept in memory answer
             for window, (frame, messages) in split.items():
                 expected, expected_messages = _read(path, *window)
                 if isinstance(expected, str):
@@ -190,6 +191,41 @@ def test_one_changed_vevent_is_the_only_one_parsed_again(
         assert (again[s.TITLE] == new.strip().split(":", 1)[1]).any()
         ics.clear_memory_cache()
         assert_frame_equal(again, read_ics(path, use_cache=False, **window))
+
+
+def test_a_file_is_split_once_per_process_and_again_when_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard reads a file again for every new quarter: the text is split once (a
+    ten-year file costs ≈ 1.5 s to split), and a changed file is split again."""
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=6, singles=200)
+    splits: list[int] = []
+    split_calendar = ics.split_calendar
+
+    def counting(text: str):
+        splits.append(len(text))
+        return split_calendar(text)
+
+    monkeypatch.setattr(ics, "split_calendar", counting)
+    ics.clear_memory_cache()
+    quarters = [(date(2020, 1, 6) + timedelta(weeks=13 * i),
+                 date(2020, 1, 6) + timedelta(weeks=13 * (i + 1))) for i in range(4)]
+    frames = [read_ics(path, start=lo, end=hi, tz="Europe/Berlin", use_cache=False)
+              for lo, hi in quarters]
+    assert len(splits) == 1
+    ics.clear_memory_cache()
+    monkeypatch.setattr(ics, "split_calendar", split_calendar)
+    for (lo, hi), frame in zip(quarters, frames, strict=True):
+        assert frame.height > 0
+        assert_frame_equal(frame, read_ics(path, start=lo, end=hi, tz="Europe/Berlin",
+                                           use_cache=False), check_row_order=False)
+    monkeypatch.setattr(ics, "split_calendar", counting)
+    text = path.read_text(encoding="utf-8").replace("SUMMARY:Meeting 17\n",
+                                                    "SUMMARY:Meeting 17, moved\n")
+    path.write_text(text, encoding="utf-8")
+    read_ics(path, start=quarters[0][0], end=quarters[0][1], tz="Europe/Berlin",
+             use_cache=False)
+    assert len(splits) == 2
 
 
 # ------------------------------------------------- one change, one parse, new process
