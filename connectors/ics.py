@@ -1,8 +1,9 @@
 """ICS files and bytes → the normalized event frame (SPEC §3): the public API.
 
-`read_ics` reads one calendar. Parsing, the bounded recurrence walk and the repairs of
-producer mistakes live in `connectors.ics_parse` (the only module that needs icalendar,
-recurring-ical-events, x-wr-timezone and dateutil); this module holds:
+`read_ics` reads one calendar. Parsing and the repairs of producer mistakes live in
+`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk` (the only
+modules that use icalendar, recurring-ical-events, x-wr-timezone and dateutil, each
+imported inside the function that needs it); this module holds:
 
 * the public API (`read_ics`, `read_file_bytes`, the bounds other modules import);
 * the frame: each entry's occurrences paired with its VEVENT's static fields, columns
@@ -30,9 +31,6 @@ from connectors import cache, group_cache, ics_parse
 from connectors.ics_parse import (
     _EPOCH,
     _US,
-    _WORK,
-    MAX_OCCURRENCES_PER_SERIES,
-    MAX_STEPS_PER_FILE,
     _Entry,
     _Group,
     _Parsed,
@@ -44,10 +42,10 @@ from connectors.ics_parse import (
     _Static,
     _stem,
     _utc_us,
-    _Work,
     parse_calendar,
 )
 from connectors.ics_split import Split, group_digest, groups_in_window, split_calendar
+from connectors.ics_walk import _WORK, MAX_OCCURRENCES_PER_SERIES, MAX_STEPS_PER_FILE, _Work
 from connectors.text import decode_calendar_bytes
 from core import schema as s
 from core.errors import CalendarWarning, InvalidCalendar, printable
