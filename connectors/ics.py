@@ -1,43 +1,51 @@
-"""ICS files and bytes → the normalized event frame (SPEC §3).
+"""ICS files and bytes → the normalized event frame (SPEC §3): the public API.
 
-Parsing is `icalendar`; expansion of RRULE/RDATE/EXDATE/RECURRENCE-ID (including
-RANGE=THISANDFUTURE) is `recurring-ical-events`; X-WR-TIMEZONE feeds are normalised by
-`x-wr-timezone`. What this module adds:
+`read_ics` reads one calendar. Parsing and the repairs of producer mistakes live in
+`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk` (the only
+modules that use icalendar, recurring-ical-events, x-wr-timezone and dateutil, each
+imported inside the function that needs it); this module holds:
 
-* it never copies an occurrence into a full component (STACK.md: that copy is ≈ 78 % of
-  the libraries' expansion time); it reads each VEVENT's static fields once and pairs
-  them with every occurrence's start and end;
-* columns are built as epoch-microsecond integers and Arrow arrays, then cast;
-* a malformed VEVENT is skipped and counted, a malformed file raises `InvalidCalendar`;
-* the recurrence walk is bounded per series and per file and starts near the window
-  for rules without COUNT; a bound only ever loses occurrences, and says so (the rules
-  are never rewritten; docs/ingest.md "Bounds");
-* a few producer mistakes are repaired before or after parsing (DATE values with a
-  TZID, VTIMEZONE TZIDs with spaces, zoned EXDATEs of a floating series, DTEND before
-  DTSTART, bad SEQUENCE) and damaged components timeaudit never reads are skipped;
-* results are cached as Parquet (see `connectors.cache`).
+* the public API (`read_ics`, `read_file_bytes`, the bounds other modules import);
+* the frame: each entry's occurrences paired with its VEVENT's static fields, columns
+  built as epoch-microsecond integers, then cast;
+* reading a split calendar (`connectors.ics_split`): each UID group parsed and expanded
+  once per content, kept in memory and in the disk cache of groups
+  (`connectors.group_cache`); whole results are cached as Parquet (`connectors.cache`).
 """
 
 from __future__ import annotations
 
-import contextvars
-import functools
 import hashlib
-import itertools
-import re
 import threading
 import warnings
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from connectors import cache, group_cache
+from connectors import cache, group_cache, ics_parse
+from connectors.ics_parse import (
+    _EPOCH,
+    _US,
+    _Entry,
+    _Group,
+    _Parsed,
+    _prepare,
+    _read_static,
+    _repair_text,
+    _series_errors,
+    _Skipped,
+    _Static,
+    _stem,
+    _utc_us,
+    parse_calendar,
+)
 from connectors.ics_split import Split, group_digest, groups_in_window, split_calendar
+from connectors.ics_walk import _WORK, MAX_OCCURRENCES_PER_SERIES, MAX_STEPS_PER_FILE, _Work
 from connectors.text import decode_calendar_bytes
 from core import schema as s
 from core.errors import CalendarWarning, InvalidCalendar, printable
@@ -46,21 +54,11 @@ from core.period import local_midnight, resolve_zone
 if TYPE_CHECKING:
     import icalendar
     import recurring_ical_events
-    from dateutil.rrule import rrule
 
 # icalendar, recurring-ical-events, x-wr-timezone, dateutil and pyarrow are imported where
 # a calendar is parsed, not here: a read answered from the cache needs none of them
 # (≈ 0.25 s of the 0.8 s a cached `timeaudit report --sample` took; issue 16).
 
-# Work bounds (docs/ingest.md "Bounds"). A step is one date the recurrence library
-# produces for a rule, RDATE list or DTSTART, also before the window (a rule with COUNT
-# has to be walked from DTSTART). One series may take this many steps per window; a rule
-# without COUNT starts its walk near the window, so this is ≈ 69 days of a MINUTELY rule
-# and every instance of anything a person schedules.
-MAX_OCCURRENCES_PER_SERIES = 100_000
-# All series of one file together, per window: ≈ 4 s of dateutil on this machine
-# (measured 3.9 s for 1,000,000 HOURLY steps), so a file of 2,000 absurd series finishes.
-MAX_STEPS_PER_FILE = 1_000_000
 # A calendar larger than this is refused before it is decoded (a 10-year export of a busy
 # calendar is ≈ 10 MB; parsing takes ≈ 2 s per MB, and memory ≈ 50 × the size). The same
 # limit as for links (connectors.url.MAX_BYTES).
@@ -68,754 +66,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Floating and all-day times are only known once placed in the audit zone, so the
 # libraries are asked for a window wider by the largest UTC offset, then cut exactly.
 _WINDOW_SLACK = timedelta(hours=27)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-_TIME_PROPERTIES = frozenset(
-    {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
-)
-_PARTSTAT = {
-    "ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined",
-    "NEEDS-ACTION": "needs_action", "DELEGATED": "declined",
-    # RFC 5545 §3.2.12: a missing PARTSTAT means NEEDS-ACTION.
-    "": "needs_action",
-}
-_NOT_PEOPLE = frozenset({"RESOURCE", "ROOM"})
-
-
-@dataclass
-class _Skipped:
-    """Counts what one file lost or had assumed, for one summary warning of each kind."""
-
-    reasons: Counter = field(default_factory=Counter)
-    assumed: Counter = field(default_factory=Counter)
-    components: Counter = field(default_factory=Counter)
-    cut_series: set[str] = field(default_factory=set)
-    file_cut: set[str] = field(default_factory=set)
-    unknown_zones: set[str] = field(default_factory=set)
-
-    def merge(self, other: _Skipped) -> None:
-        self.reasons.update(other.reasons)
-        self.assumed.update(other.assumed)
-        self.components.update(other.components)
-        self.cut_series |= other.cut_series
-        self.file_cut |= other.file_cut
-        self.unknown_zones |= other.unknown_zones
-
-    def copy(self) -> _Skipped:
-        return _Skipped(self.reasons.copy(), self.assumed.copy(), self.components.copy(),
-                        set(self.cut_series),
-                        set(self.file_cut), set(self.unknown_zones))
-
-    def warn(self, source: str) -> list[str]:
-        messages = []
-        if self.reasons:
-            total = sum(self.reasons.values())
-            detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.reasons.items()))
-            noun = "event" if total == 1 else "events"
-            messages.append(f"{source}: skipped {total} malformed {noun} ({detail})")
-        if self.components:
-            total = sum(self.components.values())
-            detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.components.items()))
-            noun = "component" if total == 1 else "components"
-            messages.append(f"{source}: skipped {total} malformed {noun} that timeaudit "
-                            f"does not use ({detail})")
-        if self.assumed:
-            total = sum(self.assumed.values())
-            detail = ", ".join(f"{why}: {n}" for why, n in sorted(self.assumed.items()))
-            noun = "event was" if total == 1 else "events were"
-            messages.append(f"{source}: {total} {noun} read with an assumption ({detail}; "
-                            "see docs/ingest.md)")
-        if self.cut_series:
-            n = len(self.cut_series)
-            messages.append(
-                f"{source}: {n} recurring series {'repeats' if n == 1 else 'repeat'} too "
-                f"often; each was cut after {MAX_OCCURRENCES_PER_SERIES:,} steps of its "
-                "rule, so later occurrences are missing"
-            )
-        if self.file_cut:
-            n = len(self.file_cut)
-            messages.append(
-                f"{source}: the recurring series need more than {MAX_STEPS_PER_FILE:,} "
-                f"steps in all for this period; {n} {'was' if n == 1 else 'were'} cut "
-                "there, so later occurrences are missing"
-            )
-        if self.unknown_zones:
-            zones = ", ".join(sorted(self.unknown_zones))
-            messages.append(
-                f"{source}: unknown time zone {zones} (no VTIMEZONE); its times were read "
-                "in the audit time zone"
-            )
-        messages = [printable(m) for m in messages]
-        for message in messages:
-            warnings.warn(message, CalendarWarning, stacklevel=3)
-        return messages
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-_PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
-# Components timeaudit never reads: a damaged one is skipped, not the whole file.
-_UNUSED_COMPONENTS = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"})
-# A VTIMEZONE's own TZID with spaces around it (Thunderbird's "TZID:Mitteleuropäische Zeit
-# "; "TZID: 1"): icalendar strips a TZID= parameter but not this line, so they would not
-# match and the times would silently become floating.
-_TZID_VALUES = re.compile(r"^TZID:([^\r\n]*)", re.M | re.I)
-_TZID_LINE = re.compile(r"^TZID:[ \t]*(.*?)[ \t]*(?=\r?$)", re.M | re.I)
-# DTSTART;TZID=Europe/Berlin;VALUE=DATE:20180702 (SabreDAV, Radicale): RFC 5545 §3.2.19
-# says TZID does not apply to a DATE, but icalendar makes it a zoned midnight.
-_DATE_WITH_TZID = re.compile(
-    r'^((?:DTSTART|DTEND|RECURRENCE-ID|EXDATE|RDATE)(?:;(?:[^:;"\r\n]|"[^"\r\n]*")*)*)'
-    r":(\d{8}(?:,\d{8})*)[ \t]*(?=\r?$)", re.M | re.I)
-_TZID_PARAM = re.compile(r';TZID=(?:"[^"]*"|[^:;"]*)', re.I)
-
-
-def _repair_text(text: str) -> str:
-    """Two producer mistakes fixed on the text, before icalendar reads it (lines keep their
-    numbers). Each regex runs only when a cheap test says the file may need it."""
-    if any(line != line.strip() for line in _TZID_VALUES.findall(text)):
-        text = _TZID_LINE.sub(lambda m: "TZID:" + m.group(1), text)
-    if ";TZID=" in text.upper() and _DATE_WITH_TZID.search(text):
-        text = _DATE_WITH_TZID.sub(
-            lambda m: _TZID_PARAM.sub("", m.group(1)) + ":" + m.group(2), text)
-    return text
-
-
-def parse_calendar(text: str, source: str,
-                   skipped: _Skipped | None = None) -> icalendar.Calendar:
-    """Parse iCalendar text, or raise `InvalidCalendar` naming the file (and line).
-
-    A damaged component timeaudit never reads (VTODO, VJOURNAL, VFREEBUSY, VAVAILABILITY)
-    is dropped and counted in ``skipped`` when the file has VEVENTs.
-    """
-    if not text.strip():
-        raise InvalidCalendar("the file is empty", source=source)
-    # icalendar caches custom VTIMEZONEs process-wide by TZID and the first definition
-    # wins: two files that both define "Customized Time Zone" differently would share
-    # one. Each file starts with an empty cache (this resets only that cache).
-    import icalendar  # noqa: PLC0415 - only when parsing (see the imports)
-
-    icalendar.use_zoneinfo()
-    text = _repair_text(text)
-    try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except _PARSE_ERRORS as error:
-        # icalendar raises ValueError (and InvalidCalendar, its subclass) for bad
-        # content lines; the others come from deeper parse steps on damaged input
-        # (found by fuzzing: a VTIMEZONE with two TZIDs, END:VTIMEZONE without BEGIN).
-        calendars = _without_bad_unused_components(text, skipped)
-        if calendars is None:
-            raise InvalidCalendar(_describe(error), source=source,
-                                  line=_locate(text, str(error))) from None
-    found = [c.name for c in calendars]
-    calendars = [c for c in calendars if c.name == "VCALENDAR"]
-    if not calendars:
-        upper = text.upper()
-        if "BEGIN:VCALENDAR" in upper and "END:VCALENDAR" not in upper:
-            message = "the file ends before END:VCALENDAR (was it cut off?)"
-        elif found:
-            message = f"{printable(found[0])} outside a VCALENDAR (BEGIN:VCALENDAR is missing)"
-        else:
-            message = "no VCALENDAR in the file (is it an iCalendar file?)"
-        raise InvalidCalendar(message, source=source)
-    if len(calendars) > 1:
-        # Some feeds concatenate calendars; treat them as one.
-        first = calendars[0]
-        for other in calendars[1:]:
-            for component in other.subcomponents:
-                first.add_component(component)
-        return first
-    return calendars[0]
-
-
-def _without_bad_unused_components(text: str,
-                                   skipped: _Skipped | None) -> list[icalendar.Calendar] | None:
-    """The file parsed without its damaged unused components, or None when that does not
-    help (nothing to drop, no VEVENT left, or the rest is damaged too)."""
-    import icalendar  # noqa: PLC0415
-    lines = text.splitlines(keepends=True)
-    depth, begin, name, drop = 0, 0, "", []
-    for number, line in enumerate(lines):
-        upper = line.strip().upper()
-        if upper.startswith("BEGIN:"):
-            depth += 1
-            if depth == 2:
-                begin, name = number, upper[6:]
-        elif upper.startswith("END:"):
-            if depth == 2 and name in _UNUSED_COMPONENTS:
-                alone = "BEGIN:VCALENDAR\r\n" + "".join(lines[begin:number + 1]) + \
-                        "END:VCALENDAR\r\n"
-                try:
-                    icalendar.Calendar.from_ical(alone)
-                except _PARSE_ERRORS:
-                    drop.append((begin, number, name))
-            depth -= 1
-    if not drop:
-        return None
-    for begin, end, _name in reversed(drop):
-        del lines[begin:end + 1]
-    rest = "".join(lines)
-    if "BEGIN:VEVENT" not in rest.upper():
-        return None
-    try:
-        calendars = icalendar.Calendar.from_ical(rest, multiple=True)
-    except _PARSE_ERRORS:
-        return None
-    if skipped is not None:
-        skipped.components.update(name for _begin, _end, name in drop)
-    return calendars
-
-
-def _describe(error: Exception) -> str:
-    message = printable(" ".join(str(error).split())) or type(error).__name__
-    if len(message) > 160:
-        message = message[:157] + "…"
-    return f"not a valid iCalendar file: {message}"
-
-
-def _locate(text: str, message: str) -> int | None:
-    """The 1-based line a parse error quotes, when it quotes one that is in the text."""
-    candidates = re.findall(r"'([^']{3,200})'", message)
-    # "Offset must be less than 24 hours, was +5328", "Wrong datetime format: -0011130T…"
-    candidates += [token for token in message.split()[-1:] if len(token) >= 4]
-    for candidate in candidates:
-        index = text.find(candidate)
-        if index >= 0:
-            return text.count("\n", 0, index) + 1
-    return None
-
-
-# ------------------------------------------------------------------ static fields
-
-
-def _text(component: icalendar.Component, name: str) -> str | None:
-    value = component.get(name)
-    if value is None:
-        return None
-    if isinstance(value, list):  # a repeated property: keep the first
-        value = value[0]
-    text = str(value)
-    return text
-
-
-def _email(value: object) -> str | None:
-    text = str(value).strip()
-    if text.lower().startswith("mailto:"):
-        text = text[7:]
-    text = text.strip().lower()
-    return text or None
-
-
-def _as_list(value: object) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _utc_us(value: datetime | date | None, zone: tzinfo) -> int | None:
-    """Epoch microseconds of a DATE-TIME (floating → audit zone) or a DATE (local midnight)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=zone)
-        return (value - _EPOCH) // _US
-    return (local_midnight(value, zone) - _EPOCH) // _US
-
-
-@dataclass(frozen=True)
-class _Static:
-    """The fields of one VEVENT that all its occurrences share."""
-
-    title: str
-    description: str | None
-    location: str | None
-    status: str
-    response: str
-    busy: bool
-    kind: str
-    attendees: int
-    organizer: str | None
-    domains: list[str]
-    categories: list[str]
-    color: str | None
-    created: int | None
-
-
-def _read_static(component: icalendar.Component, owners: frozenset[str],
-                 zone: tzinfo) -> _Static:
-    status = (_text(component, "STATUS") or "CONFIRMED").strip().upper()
-    status = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(status, "confirmed")
-
-    organizer = None
-    if (raw := component.get("ORGANIZER")) is not None:
-        organizer = _email(_as_list(raw)[0])
-
-    response = "none"
-    people: dict[str, None] = {}
-    attendees = _as_list(component.get("ATTENDEE"))
-    for attendee in attendees:
-        email = _email(attendee)
-        params = getattr(attendee, "params", {})
-        if email in owners:
-            partstat = str(params.get("PARTSTAT", "")).upper()
-            response = _PARTSTAT.get(partstat, "needs_action")
-            continue
-        if str(params.get("CUTYPE", "")).upper() in _NOT_PEOPLE:
-            continue
-        if str(params.get("PARTSTAT", "")).upper() == "DECLINED":
-            continue
-        people[email or f"unnamed-{len(people)}"] = None
-    if organizer is not None and organizer in owners:
-        response = "organizer"  # SPEC §3: organizing wins over the owner's attendee status
-    domains = sorted({p.rpartition("@")[2] for p in people if "@" in p})
-
-    transp = (_text(component, "TRANSP") or "").strip().upper()
-    busy_status = (_text(component, "X-MICROSOFT-CDO-BUSYSTATUS") or "").strip().upper()
-    busy = transp != "TRANSPARENT" if transp else busy_status != "FREE"
-    kind = {"OOF": "out_of_office", "WORKINGELSEWHERE": "working_location"}.get(busy_status,
-                                                                                "event")
-    if status == "confirmed" and busy_status == "TENTATIVE":  # Outlook's "show as tentative"
-        status = "tentative"
-
-    categories: dict[str, None] = {}
-    for prop in _as_list(component.get("CATEGORIES")):
-        for category in getattr(prop, "cats", [prop]):
-            text = str(category).strip()
-            if text:
-                categories[text] = None
-
-    created = None
-    if (raw_created := component.get("CREATED")) is not None:
-        try:
-            created = _utc_us(raw_created.dt, zone)
-        except (AttributeError, TypeError, ValueError):
-            created = None
-
-    return _Static(
-        title=_text(component, "SUMMARY") or "",
-        description=_text(component, "DESCRIPTION"),
-        location=_text(component, "LOCATION") or None,
-        status=status,
-        response=response,
-        busy=busy,
-        kind=kind,
-        attendees=len(people),
-        organizer=organizer,
-        domains=domains,
-        categories=list(categories),
-        color=_text(component, "COLOR"),
-        created=created,
-    )
-
-
-# --------------------------------------------------------------------- expansion
-
-
-def _check_event(component: icalendar.Component) -> str | None:
-    """Why this VEVENT cannot be expanded, or None when it can."""
-    from icalendar.prop import vRecur  # noqa: PLC0415
-    for name, _message in getattr(component, "errors", ()):
-        if name in _TIME_PROPERTIES:
-            return f"invalid {name}"
-    if "DTSTART" not in component:
-        return "no DTSTART"
-    try:
-        # icalendar reads a value by its shape, not by the property: `RECURRENCE-ID:P`
-        # is a duration, `DTSTART:…/…` a period (found by fuzzing). Each must have the
-        # type its property allows.
-        wrong = _wrong_value_type(component)
-        if wrong:
-            return f"invalid {wrong}"
-        for rule in _as_list(component.get("RRULE")):
-            # RFC 5545: INTERVAL is a positive integer. dateutil repeats DTSTART for ever
-            # with INTERVAL=0 (found by fuzzing).
-            if not isinstance(rule, vRecur) or any(
-                    not isinstance(n, int) or n < 1 for n in _as_list(rule.get("INTERVAL"))):
-                return "invalid RRULE"
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return "invalid date or time"
-    return None
-
-
-_VALUE_TYPES = {"DTSTART": date, "DTEND": date, "RECURRENCE-ID": date,
-                "DURATION": timedelta}
-
-
-def _wrong_value_type(component: icalendar.Component) -> str | None:
-    """The first time property whose value is not of a type it allows, or None."""
-    for name, allowed in _VALUE_TYPES.items():
-        if name in component and not isinstance(component[name].dt, allowed):
-            return name
-    for name in ("EXDATE", "RDATE"):
-        for prop in _as_list(component.get(name)):
-            for value in prop.dts:
-                when = value.dt
-                if name == "RDATE" and isinstance(when, tuple) and len(when) == 2:
-                    when = when[0]  # a PERIOD
-                if not isinstance(when, date):
-                    return name
-    return None
-
-
-# ------------------------------------------------------------ bounded expansion
-
-
-@dataclass
-class _Work:
-    """The steps one read may still take, and which series it had to cut."""
-
-    left: int = MAX_STEPS_PER_FILE
-    cut_series: set[str] = field(default_factory=set)
-    file_cut: set[str] = field(default_factory=set)
-
-
-# The budget of the read in progress (a context variable: the dashboard reads calendars
-# from several threads, and parsed series are shared between reads).
-_WORK: contextvars.ContextVar[_Work | None] = contextvars.ContextVar("timeaudit_ics_work",
-                                                                      default=None)
-# dateutil frequencies whose periods have one length in wall-clock time (SECONDLY …
-# WEEKLY, dateutil.rrule's constants 6 … 2), so a rule can start its walk a whole number
-# of periods later.
-_WEEKLY = 2
-_PERIOD = {6: timedelta(seconds=1), 5: timedelta(minutes=1), 4: timedelta(hours=1),
-           3: timedelta(days=1), _WEEKLY: timedelta(days=7)}
-
-
-def _walk_from_window(rule: rrule, start: datetime) -> rrule:
-    """The same rule, walked from a DTSTART near ``start`` instead of its own one.
-
-    dateutil walks every rule from DTSTART (`rrule.between` too): FREQ=MINUTELY from 1990
-    takes 19 million steps to reach 2026. Without COUNT, the dates at or after a later
-    period boundary of the rule do not depend on where the walk began, so the walk starts
-    at the last boundary at least one period before ``start``: the original DTSTART plus
-    a whole number of INTERVAL × FREQ in wall-clock time (dateutil's own arithmetic), the
-    by-parts dateutil derived from DTSTART passed explicitly. Not done for COUNT (the
-    count starts at DTSTART), MONTHLY/YEARLY (few steps per year) and a WEEKLY rule with
-    BYSETPOS (dateutil cuts the first week at DTSTART before choosing the position).
-    tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
-    """
-    from dateutil.rrule import rrule, weekday  # noqa: PLC0415
-
-    period = _PERIOD.get(rule._freq) if rule._interval >= 1 else None
-    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
-    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
-    if rule._count is not None or period is None or (rule._freq == _WEEKLY and rule._bysetpos):
-        return rule.replace(cache=False)
-    first = rule._dtstart
-    if first.tzinfo is not None:
-        start = start.astimezone(first.tzinfo)
-    step = period * rule._interval
-    periods = (start.replace(tzinfo=None) - first.replace(tzinfo=None)) // step - 1
-    if periods <= 0:
-        return rule.replace(cache=False)
-    later = first + step * periods  # wall-clock arithmetic, as dateutil's
-    byweekday = None
-    if rule._byweekday or rule._bynweekday:
-        byweekday = tuple(rule._byweekday or ()) + tuple(
-            weekday(day, n) for day, n in (rule._bynweekday or ()))
-    return rrule(
-        rule._freq, dtstart=later, interval=rule._interval, wkst=rule._wkst,
-        until=rule._until, bysetpos=rule._bysetpos, bymonth=rule._bymonth,
-        bymonthday=tuple(rule._bymonthday) + tuple(rule._bynmonthday) or None,
-        byyearday=rule._byyearday, byeaster=rule._byeaster, byweekno=rule._byweekno,
-        byweekday=byweekday, byhour=rule._byhour, byminute=rule._byminute,
-        bysecond=rule._bysecond, cache=False,
-    )
-
-
-@functools.cache
-def _bounded_series() -> type:
-    """recurring-ical-events' Series whose rule walk is bounded and starts near the window
-    (a class made on first use: the library is imported only when a calendar is parsed).
-
-    Only `rrule_between` (the walk over the dateutil rules) is replaced; EXDATE, RDATE,
-    overrides and THISANDFUTURE stay the library's.
-    """
-    import recurring_ical_events  # noqa: PLC0415
-    from dateutil.rrule import rrule  # noqa: PLC0415
-    from recurring_ical_events.util import (  # noqa: PLC0415
-        compare_greater,
-        convert_to_datetime,
-        is_pytz,
-    )
-
-    class RecurrenceRules(recurring_ical_events.Series.RecurrenceRules):
-        def rrule_between(self, span_start, span_stop):
-            work = _WORK.get()
-            if work is None or is_pytz(self.tzinfo):
-                yield from super().rrule_between(span_start, span_stop)
-                return
-            first = convert_to_datetime(span_start, self.tzinfo)
-            last = convert_to_datetime(span_stop, self.tzinfo)
-            uid = self.core.uid
-            for rule in self.rrules:
-                until = getattr(rule, "until", None)
-                walk = _walk_from_window(rule, first) if isinstance(rule, rrule) else rule
-                limit = min(MAX_OCCURRENCES_PER_SERIES, work.left)
-                steps = 0
-                for steps, when in enumerate(itertools.islice(walk, limit), 1):  # noqa: B007
-                    if when > last:
-                        break
-                    if when >= first and (until is None or not compare_greater(when, until)):
-                        yield when
-                else:
-                    if steps == limit and limit:
-                        (work.cut_series if limit == MAX_OCCURRENCES_PER_SERIES
-                         else work.file_cut).add(uid)
-                work.left -= steps
-                if work.left <= 0:
-                    work.file_cut.add(uid)
-                    return
-
-    class BoundedSeries(recurring_ical_events.Series):
-        pass
-
-    BoundedSeries.RecurrenceRules = RecurrenceRules
-    return BoundedSeries
-
-
-# ------------------------------------------------------------- per-VEVENT repairs
-
-
-def _sequence(component: icalendar.Component, skipped: _Skipped) -> None:
-    """SEQUENCE as one integer: two SEQUENCE lines keep the first valid one; `SEQUENCE:abc`
-    is dropped (read as 0) — the library compares them and would raise."""
-    if "SEQUENCE" not in component:
-        return
-    values = _as_list(component["SEQUENCE"])
-    number = None
-    for value in values:
-        try:
-            number = int(str(value).strip())
-            break
-        except ValueError:
-            continue
-    if number is not None and len(values) == 1 and isinstance(values[0], int):
-        return
-    del component["SEQUENCE"]
-    if number is None:
-        skipped.assumed["invalid SEQUENCE read as 0"] += 1
-    else:
-        component.add("SEQUENCE", number)
-        if len(values) > 1:
-            skipped.assumed["several SEQUENCE lines, the first is used"] += 1
-
-
-def _floating_exceptions(component: icalendar.Component, zone: tzinfo) -> None:
-    """Zoned EXDATEs/RDATEs of a floating series, as floating times of the audit zone.
-
-    recurring-ical-events gives a floating DTSTART the zone of the first zoned EXDATE or
-    RDATE, which would move the whole series onto that zone's clock; SPEC §3 places
-    floating times in the audit zone, so the exceptions are brought to that clock instead.
-    """
-    start = component["DTSTART"].dt
-    if not isinstance(start, datetime) or start.tzinfo is not None:
-        return
-
-    def floating(value: object) -> object:
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(zone).replace(tzinfo=None)
-        if isinstance(value, tuple):
-            return tuple(floating(v) for v in value)
-        return value
-
-    for name in ("EXDATE", "RDATE"):
-        if name not in component:
-            continue
-        values = [d.dt for prop in _as_list(component[name]) for d in prop.dts]
-        if not any((isinstance(v, datetime) and v.tzinfo is not None)
-                   or (isinstance(v, tuple) and isinstance(v[0], datetime)
-                   and v[0].tzinfo is not None) for v in values):
-            continue
-        del component[name]
-        for value in values:
-            component.add(name, floating(value))
-
-
-def _end_before_start(components: list[icalendar.Component], zone: tzinfo,
-                      skipped: _Skipped) -> None:
-    """DTEND before DTSTART: DTSTART is the start and the DTEND is invalid. An override
-    takes its master's duration (the instance was moved, not shortened); any other event
-    gets no DTEND (zero length, one day when all-day). The library would swap them."""
-    master = next((c for c in components if "RECURRENCE-ID" not in c), None)
-    for component in components:
-        if "DTEND" not in component:
-            continue
-        begin, finish = component["DTSTART"].dt, component["DTEND"].dt
-        if isinstance(begin, datetime) != isinstance(finish, datetime):
-            continue
-        if _utc_us(finish, zone) >= _utc_us(begin, zone):
-            continue
-        del component["DTEND"]
-        if component is not master and master is not None and "RECURRENCE-ID" in component:
-            duration = _duration(master, zone)
-            if duration is not None:
-                component.add("DURATION", duration)
-                skipped.assumed["DTEND before DTSTART, the series' duration used"] += 1
-                continue
-        skipped.assumed["DTEND before DTSTART, read as no DTEND"] += 1
-
-
-def _duration(component: icalendar.Component, zone: tzinfo) -> timedelta | None:
-    if "DURATION" in component:
-        value = component["DURATION"].dt
-        return value if isinstance(value, timedelta) and value >= timedelta(0) else None
-    if "DTEND" in component:
-        begin, finish = component["DTSTART"].dt, component["DTEND"].dt
-        if isinstance(begin, datetime) == isinstance(finish, datetime):
-            length = timedelta(microseconds=_utc_us(finish, zone) - _utc_us(begin, zone))
-            return length if length >= timedelta(0) else None
-    return None
-
-
-class _Entry(NamedTuple):
-    """One UID's VEVENTs, ready to be asked for any window: a recurrence `Series`, or, for
-    a one-off event (no RRULE, RDATE, EXDATE or RECURRENCE-ID), the component itself —
-    its one occurrence is read from DTSTART/DTEND directly (building a Series for each of
-    25k one-off events cost 1.9 s of a 10-year file; reading them directly 0.19 s)."""
-
-    series: Any          # recurring_ical_events.Series, or None for a one-off event
-    single: Any          # the one-off VEVENT, or None
-    recurring: bool
-    size: int
-
-
-@dataclass
-class _Parsed:
-    """A parsed calendar ready to be asked for any window."""
-
-    source: str
-    calendar_name: str
-    series: list[_Entry]
-    skipped: _Skipped  # what parsing lost; each read copies it and adds its own
-
-    def fresh_skipped(self) -> _Skipped:
-        return self.skipped.copy()
-
-
-# Tests turn this off to check that a one-off event read directly gives what the
-# recurrence library gives for it.
-_DIRECT_SINGLES = True
-
-
-def _collect_series(vevents: Iterable[tuple[int, icalendar.Component]], source: str,
-                    zone: tzinfo, skipped: _Skipped) -> list[_Entry]:
-    """VEVENTs (with their position in the file) grouped by UID into entries."""
-    import recurring_ical_events  # noqa: PLC0415
-
-    by_uid: dict[str, list[icalendar.Component]] = defaultdict(list)
-    for index, component in vevents:
-        problem = _check_event(component)
-        if problem:
-            skipped.reasons[problem] += 1
-            continue
-        _sequence(component, skipped)
-        _floating_exceptions(component, zone)
-        uids = _as_list(component.get("UID"))
-        uid = str(uids[0]).strip() if uids else ""
-        if len(uids) > 1:  # a repeated UID line: the first is the UID
-            component["UID"] = uid
-        by_uid[uid or _synthetic_uid(source, index, component)].append(component)
-    entries = []
-    for uid, group in by_uid.items():
-        components = _without_duplicate_masters(group, skipped)
-        adapters = []
-        try:
-            _end_before_start(components, zone, skipped)
-            for component in components:
-                if "UID" not in component or not str(component["UID"]).strip():
-                    component["UID"] = uid
-                adapters.append(recurring_ical_events.EventAdapter(component))
-            recurring = any(
-                "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c for c in components
-            )
-            if _DIRECT_SINGLES and len(components) == 1 and not recurring \
-                    and "EXDATE" not in components[0]:
-                entries.append(_Entry(None, adapters[0], False, 1))
-                continue
-            one = _bounded_series()(adapters)
-        except _series_errors():
-            skipped.reasons["invalid recurrence"] += len(components)
-            continue
-        entries.append(_Entry(one, None, recurring, len(components)))
-    return entries
-
-
-def _without_duplicate_masters(components: list[icalendar.Component],
-                               skipped: _Skipped) -> list[icalendar.Component]:
-    """Keep one VEVENT per UID without RECURRENCE-ID: the newest, whatever the file order.
-
-    RFC 5545 allows one; some producers repeat an event. Newest = highest SEQUENCE, then
-    latest DTSTAMP and LAST-MODIFIED, then (for a stable choice) the larger text.
-    """
-    masters = [c for c in components if "RECURRENCE-ID" not in c]
-    if len(masters) < 2:
-        return components
-
-    def newest(component: icalendar.Component) -> tuple:
-        def stamp(name: str) -> str:
-            prop = _as_list(component.get(name))
-            prop = prop[0] if prop else None
-            return prop.to_ical().decode() if hasattr(prop, "to_ical") else ""
-
-        # SEQUENCE is one int by now (_sequence)
-        return (int(component.get("SEQUENCE", 0)), stamp("DTSTAMP"),
-                stamp("LAST-MODIFIED"), component.to_ical())
-
-    keep = max(masters, key=newest)
-    skipped.reasons["duplicate UID"] += len(masters) - 1
-    return [c for c in components if c is keep or "RECURRENCE-ID" in c]
-
-
-def _synthetic_uid(source: str, index: int, component: icalendar.Component) -> str:
-    """A stable UID for a VEVENT that has none (RFC 5545 requires one; some feeds omit it)."""
-    digest = hashlib.sha1(
-        f"{source}\x00{index}\x00{component.get('DTSTART').to_ical()!r}\x00"
-        f"{component.get('SUMMARY', '')}".encode(),
-        usedforsecurity=False,
-    ).hexdigest()[:16]
-    return f"noid-{digest}"
-
-
-@functools.cache
-def _series_errors() -> tuple[type[Exception], ...]:
-    import icalendar  # noqa: PLC0415
-    import recurring_ical_events  # noqa: PLC0415
-
-    return (
-        recurring_ical_events.BadRuleStringFormat,
-        recurring_ical_events.PeriodEndBeforeStart,
-        recurring_ical_events.InvalidCalendar,
-        icalendar.InvalidCalendar,
-        ValueError,
-        TypeError,
-        KeyError,
-        OverflowError,
-    )
-
-
-def _to_standard(calendar: icalendar.Calendar, label: str) -> icalendar.Calendar:
-    import x_wr_timezone  # noqa: PLC0415
-
-    try:
-        return x_wr_timezone.to_standard(calendar)
-    except (ValueError, TypeError, KeyError, OverflowError) as error:
-        raise InvalidCalendar(printable(f"bad X-WR-TIMEZONE: {error}"), source=label) from None
-
-
-def _prepare(text: str, source: str, calendar_name: str | None, zone: tzinfo,
-             label: str) -> _Parsed:
-    skipped = _Skipped()
-    calendar = _to_standard(parse_calendar(text, label, skipped), label)
-    name = calendar_name or _text(calendar, "X-WR-CALNAME") or _stem(source)
-    series = _collect_series(enumerate(calendar.walk("VEVENT")), source, zone, skipped)
-    return _Parsed(source, name.strip() or _stem(source), series, skipped)
-
-
-def _stem(source: str) -> str:
-    tail = source.split(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
-    return tail.rsplit(".", 1)[0] if "." in tail else tail
 
 
 # ------------------------------------------------------------------- the frame
@@ -1160,15 +410,6 @@ def _too_large(size: int) -> str:
 
 
 @dataclass
-class _Group:
-    """One UID group parsed: its entries and what parsing it lost."""
-
-    entries: list[_Entry]
-    skipped: _Skipped
-    chars: int
-
-
-@dataclass
 class _Rows:
     """One group's occurrences for one window (and owner set), as column lists."""
 
@@ -1255,7 +496,7 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
     missing = [group for group, key in keys.items()
                if known[key] is None and key not in on_disk]
     if missing or name is None:
-        parsed = _parse_groups(split, [visible[g] for g in missing], source, zone, label)
+        parsed = ics_parse._parse_groups(split, [visible[g] for g in missing], source, zone, label)
         if parsed is None:
             return None
         name, groups = parsed
@@ -1402,36 +643,6 @@ def _window_rows(groups: list[tuple[str, _Group, _Rows | None]], *, owners: froz
                 _remember_rows(rows_key, rows)
     return cols, skipped, counts, bool(work.file_cut)
 
-
-def _parse_groups(split: Split, groups: list[list], source: str, zone: tzinfo,
-                  label: str) -> tuple[str, list[_Group]] | None:
-    """The calendar's name and each group parsed, or None when the text does not parse."""
-    import icalendar  # noqa: PLC0415
-
-    events = [event for group in groups for event in group]
-    icalendar.use_zoneinfo()  # custom VTIMEZONEs are private to their file (see above)
-    try:
-        calendars = icalendar.Calendar.from_ical(split.calendar_text(events), multiple=True)
-    except _PARSE_ERRORS:
-        return None
-    if len(calendars) != 1 or calendars[0].name != "VCALENDAR":
-        return None
-    try:
-        calendar = _to_standard(calendars[0], label)
-    except InvalidCalendar:
-        return None
-    components = calendar.walk("VEVENT")
-    if len(components) != len(events):
-        return None
-    parsed: list[_Group] = []
-    position = 0
-    for group in groups:
-        skipped = _Skipped()
-        mine = [(event.index, components[position + k]) for k, event in enumerate(group)]
-        position += len(group)
-        entries = _collect_series(mine, source, zone, skipped)
-        parsed.append(_Group(entries, skipped, sum(len(event.text) for event in group)))
-    return _text(calendar, "X-WR-CALNAME") or "", parsed
 
 
 def _remember_group(key: str, group: _Group) -> None:

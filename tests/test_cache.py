@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from connectors import cache
+from connectors import cache, ics_parse
 from connectors import ics as ics_module
 from connectors.ics import CalendarWarning, read_ics
 from core import schema as s
@@ -76,7 +76,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ics_module.clear_memory_cache()
     monkeypatch.setattr(ics_module, "parsed_calendar", refuse)
-    monkeypatch.setattr(ics_module, "parse_calendar", refuse)
+    monkeypatch.setattr(ics_parse, "parse_calendar", refuse)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors import ics
+from connectors import ics, ics_walk
 from connectors.ics import (
     MAX_OCCURRENCES_PER_SERIES,
     MAX_STEPS_PER_FILE,
@@ -251,7 +251,7 @@ def test_walking_from_the_window_gives_dateutils_dates(rule: str, dtstart: datet
     start = first + timedelta(hours=offset)
     stop = start + timedelta(hours=hours)
     original = rrulestr(rule, dtstart=first)
-    walk = ics._walk_from_window(original, start)
+    walk = ics_walk._walk_from_window(original, start)
     expected = original.between(start, stop, inc=True)
     got = [d for d in _takewhile_le(walk, stop) if d >= start]
     assert got == expected

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_ics_properties import PROPERTY_SETTINGS, Scenario, canonical, read, scenarios
 
-from connectors import group_cache, ics
+from connectors import group_cache, ics, ics_parse
 from connectors.ics import CalendarWarning, read_ics
 from core import schema as s
 from core.errors import InvalidCalendar
@@ -133,7 +133,7 @@ def test_a_one_off_event_read_directly_equals_the_library(
         ics.clear_memory_cache()
         direct, messages = _read(path, *WIDE)
         with monkeypatch.context() as patch:
-            patch.setattr(ics, "_DIRECT_SINGLES", False)
+            patch.setattr(ics_parse, "_DIRECT_SINGLES", False)
             ics.clear_memory_cache()
             through_series, series_messages = _read(path, *WIDE)
         if isinstance(direct, str):
@@ -167,13 +167,13 @@ def test_one_changed_vevent_is_the_only_one_parsed_again(
     path = tmp_path / "years.ics"
     ingest_benchmark.generate(path, series=12, singles=300)
     parsed: list[int] = []
-    parse_groups = ics._parse_groups
+    parse_groups = ics_parse._parse_groups
 
     def counting(split, groups, *args):
         parsed.append(sum(len(group) for group in groups))
         return parse_groups(split, groups, *args)
 
-    monkeypatch.setattr(ics, "_parse_groups", counting)
+    monkeypatch.setattr(ics_parse, "_parse_groups", counting)
     window = {"start": date(2017, 1, 1), "end": date(2027, 1, 1), "tz": "Europe/Berlin"}
     read_ics(path, **window)
     text = path.read_bytes().decode()
@@ -233,13 +233,13 @@ def test_a_file_is_split_once_per_process_and_again_when_it_changes(
 
 def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     parsed: list[int] = []
-    parse_groups = ics._parse_groups
+    parse_groups = ics_parse._parse_groups
 
     def counting(split, groups, *args):
         parsed.append(sum(len(group) for group in groups))
         return parse_groups(split, groups, *args)
 
-    monkeypatch.setattr(ics, "_parse_groups", counting)
+    monkeypatch.setattr(ics_parse, "_parse_groups", counting)
     return parsed
 
 
@@ -293,13 +293,13 @@ def test_the_groups_of_another_process_in_a_new_process(tmp_path: Path) -> None:
     ingest_benchmark.generate(path, series=6, singles=100)
     code = """
 import sys
-from connectors import ics
+from connectors import ics, ics_parse
 parsed = []
-parse_groups = ics._parse_groups
+parse_groups = ics_parse._parse_groups
 def counting(split, groups, *args):
     parsed.append(sum(len(group) for group in groups))
     return parse_groups(split, groups, *args)
-ics._parse_groups = counting
+ics_parse._parse_groups = counting
 frame = ics.read_ics(sys.argv[1], start="2017-01-01", end="2027-01-01", tz="UTC")
 print(parsed, frame.height)
 """.replace('"2017-01-01"', "__import__('datetime').date(2017, 1, 1)").replace(
