@@ -162,10 +162,7 @@ def test_a_malformed_event_the_window_cannot_see_is_not_read(ics_data: Path) -> 
 # -------------------------------------------------------------- one change, one parse
 
 
-def test_one_changed_vevent_is_the_only_one_parsed_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "years.ics"
-    ingest_benchmark.generate(path, series=12, singles=300)
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     parsed: list[int] = []
     parse_groups = ics_parse._parse_groups
 
@@ -174,6 +171,14 @@ def test_one_changed_vevent_is_the_only_one_parsed_again(
         return parse_groups(split, groups, *args)
 
     monkeypatch.setattr(ics_parse, "_parse_groups", counting)
+    return parsed
+
+
+def test_one_changed_vevent_is_the_only_one_parsed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=12, singles=300)
+    parsed = _counting_parses(monkeypatch)
     window = {"start": date(2017, 1, 1), "end": date(2027, 1, 1), "tz": "Europe/Berlin"}
     read_ics(path, **window)
     text = path.read_bytes().decode()
@@ -229,18 +234,6 @@ def test_a_file_is_split_once_per_process_and_again_when_it_changes(
 
 
 # ------------------------------------------------- one change, one parse, new process
-
-
-def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    parsed: list[int] = []
-    parse_groups = ics_parse._parse_groups
-
-    def counting(split, groups, *args):
-        parsed.append(sum(len(group) for group in groups))
-        return parse_groups(split, groups, *args)
-
-    monkeypatch.setattr(ics_parse, "_parse_groups", counting)
-    return parsed
 
 
 def test_a_new_process_parses_only_the_changed_group(
