@@ -61,9 +61,12 @@ def _library_versions() -> str:
 LIBRARIES = _library_versions()
 
 
-def key_for(data: bytes, *, source: str, calendar: str | None, zone: str, start: datetime,
-            end: datetime, owners: frozenset[str], charset: str | None = None) -> str:
-    digest = hashlib.sha256(data)
+def key_for(content: hashlib._Hash, *, source: str, calendar: str | None, zone: str,
+            start: datetime, end: datetime, owners: frozenset[str],
+            charset: str | None = None) -> str:
+    """The entry of one read: ``content`` is the SHA-256 of the file's bytes (the reader
+    hashes them once, for this key and for its split of the file), then the window."""
+    digest = content.copy()
     digest.update(
         json.dumps([FORMAT, __version__, LIBRARIES, source, calendar, zone, charset,
                     start.isoformat(), end.isoformat(), sorted(owners)]).encode()

@@ -338,7 +338,8 @@ def read_ics(
         data = read_file_bytes(path, label)
     owners = frozenset(e.strip().lower() for e in owner_emails if e.strip())
 
-    key = cache.key_for(data, source=source, calendar=calendar, zone=zone_name,
+    content = hashlib.sha256(data)
+    key = cache.key_for(content, source=source, calendar=calendar, zone=zone_name,
                         start=window_start, end=window_end, owners=owners, charset=charset)
     if use_cache:
         hit = cache.load(key)
@@ -352,7 +353,7 @@ def read_ics(
         raise InvalidCalendar(_too_large(len(data)), source=label)
     if progress and len(data) > 1_000_000:
         progress(f"{source}: reading {len(data) / 1e6:.1f} MB")
-    text, split = _split_of(data, charset)
+    text, split = _split_of(data, content.hexdigest(), charset)
     got = None
     if split is not None:
         got = _read_split(split, source=source, calendar=calendar, zone=zone,
@@ -439,11 +440,11 @@ _SPLIT_BYTES_LIMIT = 64_000_000
 _split_bytes = 0
 
 
-def _split_of(data: bytes, charset: str | None) -> tuple[str, Split | None]:
+def _split_of(data: bytes, digest: str, charset: str | None) -> tuple[str, Split | None]:
     """The decoded text (``""`` when the split comes from memory) and its split, or None
-    for a file of unusual structure."""
+    for a file of unusual structure; ``digest``: the SHA-256 of ``data``."""
     global _split_bytes  # noqa: PLW0603 - the size of the module's own cache
-    key = (hashlib.sha256(data).hexdigest(), charset)
+    key = (digest, charset)
     with _LOCK:
         known = _SPLITS.get(key)
         if known is not None:
