@@ -122,8 +122,11 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
 
     Every frame of an audit is per occurrence or per local date, and the engine treats
     the edges of a period the same wherever they fall (it looks one day back for ranges
-    that wrap midnight), so this equals ``run_audit(events, config, period)``; the tests
-    check it week by week on the sample calendars.
+    that wrap midnight), so the cut equals ``run_audit(events, config, period)`` except
+    where classification reads the whole span: the calendar defaults inferred from the
+    longer audit's events (docs/classification.md; the dashboard's 13-week blocks, on
+    purpose). The tests check the equality week by week on the sample calendars and show
+    the exception (tests/test_run_audits.py).
     """
     dates = pl.col(DATE).is_between(period.start, period.end, closed="left")
     return replace(

@@ -14,8 +14,9 @@ both happen in blocks aligned on a fixed grid of weeks (a week never straddles t
   not read yet (≈ 4 s), a quarter's a fraction of it;
 * `block_audit` — one `run_audit` per 13-week block, keyed by the settings and by the
   overrides that touch the block's events; the chosen week is cut out of it
-  (`dashboard.figures.slice_audit`, equal to auditing the week alone, which the tests
-  check);
+  (`audit.engine.slice_audit`: equal to auditing the week alone, which the tests check,
+  except that calendar defaults are inferred from the whole block's events,
+  docs/classification.md);
 * `block_patterns` — that audit regrouped per week (trend figures, hourly work).
 
 So moving a week costs a slice and the drawing; stepping into the next quarter costs one
@@ -39,13 +40,13 @@ import streamlit as st
 
 from audit.config import WEEKDAYS, Config
 from audit.domains import EVENT_SCOPE, SERIES_SCOPE
-from audit.engine import Audit, audit_window, run_audit
+from audit.engine import Audit, audit_window, run_audit, slice_audit
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from core import schema as s
 from core.errors import AuditError
 from core.period import Period
-from dashboard.figures import hourly_work, slice_audit, weekly_figures
+from dashboard.figures import hourly_work, weekly_figures
 
 READ_WEEKS = 13   # a quarter of calendar read at once
 BLOCK_WEEKS = 13  # a quarter audited at once (READ_WEEKS is a multiple of it)
@@ -207,7 +208,7 @@ def block_audit(start: date, timezone: str, spec_key: str, config_key: str,
                 overrides_key: str, _events: pl.DataFrame, _config: Config,
                 _overrides: pl.DataFrame) -> Audit:
     """The audit of a whole block in one `run_audit` call; weeks are sliced out of it
-    (`dashboard.figures.slice_audit`). The underscore arguments are not hashed: the keys
+    (`audit.engine.slice_audit`). The underscore arguments are not hashed: the keys
     before them say everything they depend on. A resource cache, not a data cache: the
     audit is read-only and large, and a data cache would copy it on every rerun."""
     del spec_key, config_key, overrides_key

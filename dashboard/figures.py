@@ -16,7 +16,7 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, PIECE_END, PIECE_START, p
 from audit.boundaries import VIOLATION_TYPES, daily_intervals
 from audit.config import WEEKDAYS
 from audit.domains import Domain
-from audit.engine import Audit, slice_audit
+from audit.engine import Audit
 from audit.focus import FOCUS_KINDS
 from audit.intervals import END, START
 from audit.learning import suggest_corrections
@@ -260,6 +260,6 @@ def week_label(start: date, end: date) -> str:
 
 
 __all__ = ["FIGURE_COLUMNS", "FOCUS_KINDS", "WEEK", "events_table", "focus_segments",
-           "hourly_work", "per_day", "protected_bands", "quadrants", "slice_audit",
+           "hourly_work", "per_day", "protected_bands", "quadrants",
            "timeline_pieces", "unclassified_titles", "violation_segments",
            "week_label", "week_of", "weekly_figures", "working_bands"]

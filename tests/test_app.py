@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit import config_edit, store
 from audit.config import load_config
-from audit.engine import audit_window, run_audit
+from audit.engine import audit_window, run_audit, slice_audit
 from audit.export import export_frames
 from cli.reading import read_sources
 from connectors import google_auth
@@ -427,7 +427,7 @@ def test_a_week_cut_out_of_a_block_is_the_weeks_own_audit(block: tuple) -> None:
     whole = run_audit(events, CONFIG, period)
     for start in period.days[::7]:
         week = Period(start, start + timedelta(days=7), CONFIG.timezone)
-        alone, cut = run_audit(events, CONFIG, week), figures.slice_audit(whole, week)
+        alone, cut = run_audit(events, CONFIG, week), slice_audit(whole, week)
         for name in ("events", "windows", "violations", "focus", "busy"):
             assert_frame_equal(getattr(cut, name), getattr(alone, name))
         assert_frame_equal(cut.attributed, alone.attributed, check_row_order=False)
@@ -478,7 +478,7 @@ def test_focus_segments_add_up_to_the_engines_focus(block: tuple) -> None:
 def test_every_chart_is_a_valid_vega_lite_spec(block: tuple) -> None:
     events, period = block
     audit = run_audit(events, CONFIG, period)
-    week = figures.slice_audit(audit, Period(period.days[-7], period.end, CONFIG.timezone))
+    week = slice_audit(audit, Period(period.days[-7], period.end, CONFIG.timezone))
     first = week.period.start
     clock = ["day", "order", "start_h", "end_h"]
     segments = charts.with_order(figures.focus_segments(week), first)

@@ -79,16 +79,16 @@ def _kpis_of_a_vacation_week() -> None:
 
     from test_periods_grouped import CONFIG, EVENTS, TZ  # noqa: PLC0415
 
-    from audit.engine import run_audit  # noqa: PLC0415
+    from audit.engine import run_audit, slice_audit  # noqa: PLC0415
     from core.period import Period  # noqa: PLC0415
     from dashboard import figures, views  # noqa: PLC0415
     from dashboard.data import Week  # noqa: PLC0415
 
     whole = run_audit(EVENTS, CONFIG, Period(date(2026, 10, 26), date(2026, 11, 16), TZ))
     week = Period(date(2026, 11, 2), date(2026, 11, 9), TZ)
-    views.render_kpis(Week(week, figures.slice_audit(whole, week),
+    views.render_kpis(Week(week, slice_audit(whole, week),
                            figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
-    views.render_focus(Week(week, figures.slice_audit(whole, week),
+    views.render_focus(Week(week, slice_audit(whole, week),
                             figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
 
 
