@@ -17,6 +17,8 @@ from dashboard.data import load_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
 
+FIRST_PAINT = "numbers_shown"  # session state: this page has had its first paint
+
 
 def main() -> None:
     st.set_page_config(page_title="timeaudit", page_icon="⏱", layout="wide",
@@ -27,6 +29,15 @@ def main() -> None:
         render_sidebar(setup, period)  # saves them and reruns: no view with the old ones
         render_week(setup)
         return
+    if not st.session_state.get(FIRST_PAINT):
+        # A new page (a new tab, a reload): the header, the week picker and the seven
+        # numbers only, then at once the whole page. Charts and tables need megabytes of
+        # scripts in the browser (Vega, Arrow, the data grid), and a page that has them
+        # draws nothing before those are loaded; one without them shows its numbers a
+        # second or two earlier. The run after draws the same elements in the same places.
+        st.session_state[FIRST_PAINT] = True
+        render_week(setup, first_paint=True)
+        st.rerun()
     # The week's numbers first, the sidebar after: its settings table is the first
     # `st.data_editor` of a run, which imports pandas (≈ 1 s on a cold server).
     render_week(setup)
@@ -34,10 +45,11 @@ def main() -> None:
 
 
 @st.fragment
-def render_week(setup: Setup) -> None:
+def render_week(setup: Setup, *, first_paint: bool = False) -> None:
     """Everything that depends on the chosen week. A fragment: a week switch, an override,
     a filter or a choice in a view reruns this only, not the sidebar; anything that changes
-    the settings or the calendars reruns the whole app."""
+    the settings or the calendars reruns the whole app. ``first_paint``: the numbers only
+    (see `main`)."""
     current = state.load_setup()  # a few small files
     if (current.config_key, current.spec) != (setup.config_key, setup.spec):
         st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
@@ -46,7 +58,9 @@ def render_week(setup: Setup) -> None:
     week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
     with header:
         views.render_header(setup, week)
-    views.render_kpis(week)
+    views.render_kpis(week, sparklines=not first_paint)
+    if first_paint:
+        return
     views.render_week_shape(week)
     views.render_boundaries(week)
     views.render_focus(week)

@@ -84,24 +84,28 @@ def _delta(difference: float | None, unit: str, digits: int = 1) -> str | int | 
     return f"{difference:+.{digits}f}{unit}"
 
 
-def render_kpis(week: Week) -> None:
+def render_kpis(week: Week, *, sparklines: bool = True) -> None:
     """Week at a glance: seven figures, each with its change against the previous week
-    and its last weeks as a small neutral bar chart."""
+    and its last weeks as a small neutral bar chart.
+
+    The seven metrics are sent first and the sparklines after them, into the same boxes:
+    a chart needs Vega's scripts in the browser, and a metric drawn before them does not
+    wait for them. ``sparklines=False`` (a page's first paint, `dashboard.app`) leaves them
+    out."""
     st.subheader("Week at a glance", anchor=False)
     now, before = week.current, week.previous
-    trend = charts.trend_data(week.trend, week.period.start)
     vs = "vs last week"
+    sparks: list[tuple[Any, str, str, str, float]] = []
 
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
     def kpi(column: Any, key: str, label: str, value: str, delta: str | int | None, *,
             colour: str, help_text: str, spark: str, unit: str, scale: float = 1.0) -> None:
-        with column.container(border=True, key=f"kpi_{key}"):
-            st.metric(label, value, delta, delta_color=colour, help=help_text,
-                      delta_description=None if delta is None else vs)
-            chart(f"spark_{key}", charts.sparkline_chart,
-                  charts.spark_data(trend, spark, scale), unit=unit)
+        box = column.container(border=True, key=f"kpi_{key}")
+        box.metric(label, value, delta, delta_color=colour, help=help_text,
+                   delta_description=None if delta is None else vs)
+        sparks.append((box, key, spark, unit, scale))
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)
@@ -141,6 +145,12 @@ def render_kpis(week: Week) -> None:
         kpi(second[2], "meetings", "Meeting hours", f"{now['meetings']:.1f} h",
             _delta(change("meetings"), " h"), colour="inverse", spark="meetings",
             unit="hours", help_text="Counted time with at least one other person.")
+    if sparklines:
+        trend = charts.trend_data(week.trend, week.period.start)
+        for box, key, spark, unit, scale in sparks:
+            with box:
+                chart(f"spark_{key}", charts.sparkline_chart,
+                      charts.spark_data(trend, spark, scale), unit=unit)
     render_planned_note(week)
 
 
