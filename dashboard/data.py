@@ -31,9 +31,11 @@ import dataclasses
 import hashlib
 import json
 import warnings
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import streamlit as st
@@ -52,6 +54,7 @@ READ_WEEKS = 13   # a quarter of calendar read at once
 BLOCK_WEEKS = 13  # a quarter audited at once (READ_WEEKS is a multiple of it)
 TREND_WEEKS = 12
 _ANCHOR = date(2001, 1, 1)  # a Monday
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,10 @@ class Week:
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
     previous_audit: Audit | None = None  # the week before (the report's comparison)
+    # a fingerprint of everything the above depends on (sources, settings, overrides,
+    # week): the views keep what they derive from a week under it (`derived`); "" for a
+    # week that was not loaded by `load_week` (nothing kept)
+    key: str = ""
 
     @property
     def current(self) -> dict:
@@ -248,9 +255,19 @@ class Week:
 
 def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
               overrides: pl.DataFrame) -> Week:
-    """The chosen week's audit, with the trend of the weeks before it."""
-    timezone, owners = period.timezone, tuple(config.owner_emails)
-    spec_key = spec.key()
+    """The chosen week's audit, with the trend of the weeks before it (kept per week: going
+    back to a week seen before costs a look-up)."""
+    return _load_week(spec.key(), config_key, period.start, period.end, period.timezone,
+                      frame_key(overrides), config, overrides)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _load_week(spec_key: str, config_key: str, start: date, end: date, timezone: str,
+               overrides_key: str, _config: Config, _overrides: pl.DataFrame) -> Week:
+    """`load_week`; the keys before the underscore arguments say everything they hold."""
+    config, overrides = _config, _overrides
+    period = Period(start, end, timezone)
+    owners = tuple(config.owner_emails)
     weeks = [period.start - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
     reads: dict[date, Block] = {}
     audits: dict[date, Audit] = {}
@@ -272,6 +289,8 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
     in_range = pl.col("week").is_between(weeks[0], weeks[-1])
     before = period.previous()
     before_block = audits.get(block_start(before.start, config.week_start))
+    key = hashlib.sha256(repr((spec_key, config_key, start, end, timezone, overrides_key))
+                         .encode()).hexdigest()[:16]
     return Week(
         period=period,
         audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
@@ -280,4 +299,22 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
         errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
         previous_audit=None if before_block is None else slice_audit(before_block, before),
+        key=key,
     )
+
+
+def derived(week: Week, compute: Callable[..., T], *params: Hashable) -> T:
+    """``compute(week, *params)`` — what a view derives from a week — once per week: a week
+    seen before is drawn from what was kept. Kept as it is (a resource cache, not copied):
+    what it returns must be read, never changed."""
+    if not week.key:
+        return compute(week, *params)
+    return _derived(f"{compute.__module__}.{compute.__qualname__}", week.key, params,
+                    compute, week)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _derived(name: str, key: str, params: tuple, _compute: Callable[..., T],
+             _week: Week) -> T:
+    del name, key  # the cache key only (with params)
+    return _compute(_week, *params)
