@@ -15,7 +15,7 @@ import time
 import streamlit as st
 
 from dashboard import events, meetings, state, views
-from dashboard.data import Week, derived, load_week
+from dashboard.data import Week, derived, kept_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
 
@@ -61,7 +61,7 @@ def render_week(setup: Setup, *, first_paint: bool = False) -> None:
         st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
     header = st.container()
     period = render_week_picker(setup.config)
-    week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
+    week = kept_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
     with header:
         views.render_header(setup, week)
     sparklines = views.render_kpis(week)

@@ -239,7 +239,7 @@ class Week:
     previous_audit: Audit | None = None  # the week before (the report's comparison)
     # a fingerprint of everything the above depends on (sources, settings, overrides,
     # week): the views keep what they derive from a week under it (`derived`); "" for a
-    # week that was not loaded by `load_week` (nothing kept)
+    # week not kept by `kept_week` (nothing kept)
     key: str = ""
 
     @property
@@ -253,21 +253,29 @@ class Week:
         return rows.row(0, named=True) if rows.height else None
 
 
-def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
+def kept_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
               overrides: pl.DataFrame) -> Week:
-    """The chosen week's audit, with the trend of the weeks before it (kept per week: going
-    back to a week seen before costs a look-up)."""
-    return _load_week(spec.key(), config_key, period.start, period.end, period.timezone,
-                      frame_key(overrides), config, overrides)
+    """`load_week`, kept per week with its `Week.key`: going back to a week seen before
+    costs a look-up, and the views keep what they derive from it (`derived`)."""
+    return _kept_week(spec.key(), config_key, period.start, period.end, period.timezone,
+                      frame_key(overrides), spec, config, overrides)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _load_week(spec_key: str, config_key: str, start: date, end: date, timezone: str,
-               overrides_key: str, _config: Config, _overrides: pl.DataFrame) -> Week:
-    """`load_week`; the keys before the underscore arguments say everything they hold."""
-    config, overrides = _config, _overrides
-    period = Period(start, end, timezone)
-    owners = tuple(config.owner_emails)
+def _kept_week(spec_key: str, config_key: str, start: date, end: date, timezone: str,
+               overrides_key: str, _spec: SourceSpec, _config: Config,
+               _overrides: pl.DataFrame) -> Week:
+    """`kept_week`; the keys before the underscore arguments say everything they hold."""
+    week = load_week(_spec, _config, config_key, Period(start, end, timezone), _overrides)
+    key = repr((spec_key, config_key, start, end, timezone, overrides_key))
+    return dataclasses.replace(week, key=hashlib.sha256(key.encode()).hexdigest()[:16])
+
+
+def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
+              overrides: pl.DataFrame) -> Week:
+    """The chosen week's audit, with the trend of the weeks before it."""
+    timezone, owners = period.timezone, tuple(config.owner_emails)
+    spec_key = spec.key()
     weeks = [period.start - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
     reads: dict[date, Block] = {}
     audits: dict[date, Audit] = {}
@@ -289,8 +297,6 @@ def _load_week(spec_key: str, config_key: str, start: date, end: date, timezone:
     in_range = pl.col("week").is_between(weeks[0], weeks[-1])
     before = period.previous()
     before_block = audits.get(block_start(before.start, config.week_start))
-    key = hashlib.sha256(repr((spec_key, config_key, start, end, timezone, overrides_key))
-                         .encode()).hexdigest()[:16]
     return Week(
         period=period,
         audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
@@ -299,7 +305,6 @@ def _load_week(spec_key: str, config_key: str, start: date, end: date, timezone:
         warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
         errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
         previous_audit=None if before_block is None else slice_audit(before_block, before),
-        key=key,
     )
 
 
