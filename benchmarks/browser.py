@@ -134,16 +134,18 @@ def wait_run_finished(page: Any) -> None:
     page.wait_for_function(FINISHED, arg=RUNNING, timeout=TIMEOUT, polling=20)
 
 
-# The same moment on the page's own clock: from the click event to the first change of the
-# page after which the numbers are shown, seen by a MutationObserver. Without what the
-# wall clock above adds around it — Playwright's click (scrolling, actionability checks,
-# round trips to the browser: 50–300 ms on a loaded machine) and the polling.
+# The same moment on the page's own clock: from the click (the event's time stamp: when the
+# browser got it, so a page still busy drawing counts) to the first change of the page
+# after which the numbers are shown, seen by a MutationObserver. Without what the wall
+# clock above adds around it — Playwright's click (scrolling, actionability checks, round
+# trips to the browser: 50–300 ms on a loaded machine, more on a busy page) and polling.
 WATCH_NUMBERS = """({source, arg}) => {
     const shown = (0, eval)(source);
     window.__clicked = null;
     window.__shown = null;
-    window.addEventListener('click', () => {
-        if (window.__clicked === null) window.__clicked = performance.now();
+    window.addEventListener('click', (event) => {
+        // when the browser got the click, not when its page got round to it
+        if (window.__clicked === null) window.__clicked = event.timeStamp;
     }, {capture: true, once: true});
     if (window.__numbers) window.__numbers.disconnect();
     window.__numbers = new MutationObserver(() => {
