@@ -82,7 +82,7 @@ def _occurrence_rows(entries: Iterable[_Entry], skipped: _Skipped, start: dateti
     The step budget of the read in progress (`_WORK`) is used when one is set (the caller
     then collects what was cut); otherwise this is a read of its own."""
     cols = defaultdict(list) if cols is None else cols
-    statics: dict[int, _Static] = {}
+    statics: dict[int, tuple[_Static, str]] = {}
     span_start, span_end = _moved(start, -_WINDOW_SLACK), _moved(end, _WINDOW_SLACK)
     errors = _series_errors()
     own = _WORK.get() is None
@@ -133,20 +133,24 @@ def _moved(instant: datetime, by: timedelta) -> datetime:
         return high if by > timedelta(0) else low
 
 
-def _add_rows(cols: dict[str, list], statics: dict[int, _Static], occurrences: list,
+def _add_rows(cols: dict[str, list], statics: dict[int, tuple[_Static, str]],
+              occurrences: list,
               recurring: bool, skipped: _Skipped, zone: tzinfo,
               owners: frozenset[str]) -> None:
     for occurrence in occurrences:
         adapter = occurrence._adapter
         component = adapter._component
-        static = statics.get(id(component))
-        if static is None:
+        known = statics.get(id(component))
+        if known is None:
             fields = getattr(adapter, "fields", None)  # a one-off event read from its text
             if fields is not None:
-                static = statics[id(component)] = _static_of(fields, owners, zone)
+                static = _static_of(fields, owners, zone)
             else:
-                static = statics[id(component)] = _read_static(component, owners, zone)
+                static = _read_static(component, owners, zone)
                 _note_unknown_zone(component, skipped)
+            # the UID once per VEVENT too (the adapter looks it up in the component)
+            known = statics[id(component)] = (static, adapter.uid)
+        static, uid = known
         begin, finish = occurrence.start, occurrence.end
         all_day = not isinstance(begin, datetime)
         try:
@@ -157,7 +161,6 @@ def _add_rows(cols: dict[str, list], statics: dict[int, _Static], occurrences: l
                                  zone)
             else:
                 end_us = _utc_us(finish, zone)
-            uid = adapter.uid
             event_id = f"{uid}@{_original_start(occurrence, adapter, zone)}" if recurring \
                 else uid
         except OverflowError:  # a time at the end of year 9999 in a zone east of UTC
