@@ -51,7 +51,8 @@ def goal_rows(audit: Audit) -> list[dict[str, Any]]:
     from the same per-day frames in the same order."""
     by_type = dict(audit.violations.group_by("type").agg(pl.col("minutes").sum()).iter_rows())
     return judge_goals(
-        audit, days=len(audit.period.days),
+        # the number of days (not `Period.days`: a list of 182k dates for 500 years)
+        audit, days=(audit.period.end - audit.period.start).days,
         meeting_hours=_hours(audit.busy["meeting_minutes"].sum()),
         outside_minutes=float(sum(round(by_type.get(t, 0.0)) for t in OUTSIDE_TYPES)),
         late_nights=float(late_night_days(audit.violations)),

@@ -308,7 +308,15 @@ def report(context: Context, fmt: str, by: str | None) -> None:
     audit, previous = context.run_audits()
     result = make_report(audit, by, previous)
     if fmt == "json":
-        click.echo(result.to_json())  # = json.dumps(result.as_dict(), indent=2, ...)
+        # = json.dumps(result.as_dict(), indent=2, ...), written a block at a time
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text-only stdout (some embedding): the text in one piece
+            click.echo(result.to_json())
+            return
+        sys.stdout.flush()
+        result.write_json(out)
+        out.write(b"\n")
+        out.flush()
     else:
         click.echo(render_table(result.as_dict()), nl=False)
 

@@ -805,3 +805,20 @@ def test_audit_is_returned_whole():
     assert isinstance(audit, Audit)
     assert audit.busy["date"].to_list() == W13.days
     assert audit.focus["date"].to_list() == W13.days
+
+
+def test_the_json_rows_written_a_block_at_a_time(monkeypatch: pytest.MonkeyPatch):
+    """`Report.write_json` writes the rows in blocks; the text is the same at any block size."""
+    import io  # noqa: PLC0415
+
+    from audit import report as report_module  # noqa: PLC0415
+
+    rows = [ev(f"e{i}", f"W late {i} [do]", at(MON, f"{18 + i % 4}:00"), at(MON, "23:00"))
+            for i in range(7)]
+    audit = run_audit(frame(*rows), CONFIG, W13)
+    expected = json.dumps(build_report(audit), indent=2, ensure_ascii=False)
+    for block in (1, 2, 3, 100):
+        monkeypatch.setattr(report_module, "_BLOCK_ROWS", block)
+        out = io.BytesIO()
+        make_report(audit).write_json(out)
+        assert out.getvalue().decode() == expected
