@@ -15,7 +15,8 @@ For each, in this order:
 * navigation — ``--n`` more page loads on the same server (another browser tab);
 * week switch — ``--n`` clicks on Previous / Next (alternating 2:1 so new quarters come);
   "numbers" is when the header names the new week and its KPIs are drawn, "settled" when
-  the script run has finished;
+  the script run has finished; "numbers, page clock" is the same moment measured in the
+  page, from the click event (`WATCH_NUMBERS`: without Playwright's own time around it);
 * year jump — the picker's year-back button (a year not read yet), then year-ahead (a year
   read before);
 * override save — the first event of the week classified life / work (alternating) in the
@@ -133,10 +134,41 @@ def wait_run_finished(page: Any) -> None:
     page.wait_for_function(FINISHED, arg=RUNNING, timeout=TIMEOUT, polling=20)
 
 
-def timed(page: Any, action: Callable[[], None], before: str | None) -> tuple[float, float]:
+# The same moment on the page's own clock: from the click (the event's time stamp: when the
+# browser got it, so a page still busy drawing counts) to the first change of the page
+# after which the numbers are shown, seen by a MutationObserver. Without what the wall
+# clock above adds around it — Playwright's click (scrolling, actionability checks, round
+# trips to the browser: 50–300 ms on a loaded machine, more on a busy page) and polling.
+WATCH_NUMBERS = """({source, arg}) => {
+    const shown = (0, eval)(source);
+    window.__clicked = null;
+    window.__shown = null;
+    window.addEventListener('click', (event) => {
+        // when the browser got the click, not when its page got round to it
+        if (window.__clicked === null) window.__clicked = event.timeStamp;
+    }, {capture: true, once: true});
+    if (window.__numbers) window.__numbers.disconnect();
+    window.__numbers = new MutationObserver(() => {
+        if (window.__clicked !== null && window.__shown === null && shown(arg)) {
+            window.__shown = performance.now();
+            window.__numbers.disconnect();
+        }
+    });
+    window.__numbers.observe(document.body, {subtree: true, childList: true,
+        characterData: true, attributes: true, attributeFilter: ['data-stale']});
+}"""
+IN_PAGE = """() => window.__shown === null || window.__clicked === null ? null
+    : (window.__shown - window.__clicked) / 1000"""
+
+
+def timed(page: Any, action: Callable[[], None],
+          before: str | None) -> tuple[float, float, float | None]:
     """Seconds until the new week's numbers show (``before``: the header before; None when
-    the week does not change: then the run's end counts) and until the run finished."""
+    the week does not change: then the run's end counts), until the run finished, and the
+    first on the page's own clock (`WATCH_NUMBERS`; None when not measured)."""
     watch_runs(page)
+    if before is not None:
+        page.evaluate(WATCH_NUMBERS, {"source": NUMBERS_SHOWN, "arg": numbers_arg(before)})
     started = time.perf_counter()
     action()
     if before is not None:
@@ -145,7 +177,8 @@ def timed(page: Any, action: Callable[[], None], before: str | None) -> tuple[fl
         shown = time.perf_counter() - started
     wait_run_finished(page)
     done = time.perf_counter() - started
-    return (shown if before is not None else done), done
+    in_page = page.evaluate(IN_PAGE) if before is not None else None
+    return (shown if before is not None else done), done, in_page
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, float]:
@@ -172,19 +205,23 @@ def close(page: Any) -> None:
 
 def click_week(side: Side, label: str) -> None:
     page = side.page
-    shown, done = timed(page, lambda: page.get_by_role("button", name=label).click(),
-                        header_text(page))
+    shown, done, in_page = timed(
+        page, lambda: page.get_by_role("button", name=label).click(), header_text(page))
     side.record("week switch: numbers", shown)
     side.record("week switch: settled", done)
+    if in_page is not None:
+        side.record("week switch: numbers, page clock", in_page)
 
 
 def jump_year(side: Side, years: int, what: str) -> None:
     """The picker's "a year back" / "a year ahead" button (52 weeks)."""
     page = side.page
     button = page.locator(f".st-key-year_{'previous' if years < 0 else 'next'} button").first
-    shown, done = timed(page, button.click, header_text(page))
+    shown, done, in_page = timed(page, button.click, header_text(page))
     side.record(f"{what}: numbers", shown)
     side.record(f"{what}: settled", done)
+    if in_page is not None:
+        side.record(f"{what}: numbers, page clock", in_page)
 
 
 # The events table is a canvas (Glide data grid): its first row is selected by a click on
@@ -210,7 +247,7 @@ def save_override(side: Side, domain: str) -> None:
     option.click()
     wait_run_finished(page)
     button = panel.get_by_role("button", name="Classify this event")
-    _, done = timed(page, button.click, None)
+    _, done, _ = timed(page, button.click, None)
     side.record("override save: settled", done)
 
 
@@ -219,8 +256,8 @@ def save_settings(side: Side, target: float) -> None:
     # the form's widgets are new after each save; the old ones may still be on the page
     field_ = page.locator('[data-stale="false"] input[aria-label="Target (h / week)"]').last
     field_.fill(f"{target:g}")
-    _, done = timed(page, lambda: page.get_by_role("button", name="Save settings").click(),
-                    None)
+    _, done, _ = timed(page, lambda: page.get_by_role("button", name="Save settings").click(),
+                       None)
     side.record("settings save: settled", done)
 
 

@@ -17,17 +17,19 @@ imported inside the function that needs it); this module holds:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from connectors import cache, group_cache, ics_parse
+from connectors import cache, group_cache, ics_parse, ics_single
 from connectors.ics_file import (  # the front of a read: the API, re-exported
     MAX_FILE_BYTES,
     Read,
@@ -47,6 +49,7 @@ from connectors.ics_parse import (
     _series_errors,
     _Skipped,
     _Static,
+    _static_of,
     _stem,
     _utc_us,
     parse_calendar,
@@ -81,7 +84,7 @@ def _occurrence_rows(entries: Iterable[_Entry], skipped: _Skipped, start: dateti
     The step budget of the read in progress (`_WORK`) is used when one is set (the caller
     then collects what was cut); otherwise this is a read of its own."""
     cols = defaultdict(list) if cols is None else cols
-    statics: dict[int, _Static] = {}
+    statics: dict[int, tuple[_Static, str]] = {}
     span_start, span_end = _moved(start, -_WINDOW_SLACK), _moved(end, _WINDOW_SLACK)
     errors = _series_errors()
     own = _WORK.get() is None
@@ -132,16 +135,24 @@ def _moved(instant: datetime, by: timedelta) -> datetime:
         return high if by > timedelta(0) else low
 
 
-def _add_rows(cols: dict[str, list], statics: dict[int, _Static], occurrences: list,
+def _add_rows(cols: dict[str, list], statics: dict[int, tuple[_Static, str]],
+              occurrences: list,
               recurring: bool, skipped: _Skipped, zone: tzinfo,
               owners: frozenset[str]) -> None:
     for occurrence in occurrences:
         adapter = occurrence._adapter
         component = adapter._component
-        static = statics.get(id(component))
-        if static is None:
-            static = statics[id(component)] = _read_static(component, owners, zone)
-            _note_unknown_zone(component, skipped)
+        known = statics.get(id(component))
+        if known is None:
+            fields = getattr(adapter, "fields", None)  # a one-off event read from its text
+            if fields is not None:
+                static = _static_of(fields, owners, zone)
+            else:
+                static = _read_static(component, owners, zone)
+                _note_unknown_zone(component, skipped)
+            # the UID once per VEVENT too (the adapter looks it up in the component)
+            known = statics[id(component)] = (static, adapter.uid)
+        static, uid = known
         begin, finish = occurrence.start, occurrence.end
         all_day = not isinstance(begin, datetime)
         try:
@@ -152,7 +163,6 @@ def _add_rows(cols: dict[str, list], statics: dict[int, _Static], occurrences: l
                                  zone)
             else:
                 end_us = _utc_us(finish, zone)
-            uid = adapter.uid
             event_id = f"{uid}@{_original_start(occurrence, adapter, zone)}" if recurring \
                 else uid
         except OverflowError:  # a time at the end of year 9999 in a zone east of UTC
@@ -301,19 +311,20 @@ def read_uncached(read: Read, *, use_cache: bool = True,
         raise InvalidCalendar(_too_large(len(data)), source=label)
     if progress and len(data) > 1_000_000:
         progress(f"{source}: reading {len(data) / 1e6:.1f} MB")
-    text, split = _split_of(data, content.hexdigest(), charset)
-    got = None
-    if split is not None:
-        got = _read_split(split, source=source, calendar=calendar, zone=zone,
-                          zone_name=zone_name, owners=owners, start=window_start,
-                          end=window_end, label=label, use_cache=use_cache)
-    if got is None:  # a file of unusual structure, or one that does not parse in parts
-        text = text or decode_calendar_bytes(data, charset)
-        parsed = _prepare(text, source, calendar, zone, label)
-        skipped = parsed.fresh_skipped()
-        cols = _occurrence_rows(parsed.series, skipped, window_start, window_end, zone,
-                                owners)
-        got = _raw_frame(cols), parsed.calendar_name, skipped
+    with _collector_paused():
+        text, split = _split_of(data, content.hexdigest(), charset)
+        got = None
+        if split is not None:
+            got = _read_split(split, source=source, calendar=calendar, zone=zone,
+                              zone_name=zone_name, owners=owners, start=window_start,
+                              end=window_end, label=label, use_cache=use_cache)
+        if got is None:  # a file of unusual structure, or one that does not parse in parts
+            text = text or decode_calendar_bytes(data, charset)
+            parsed = _prepare(text, source, calendar, zone, label)
+            skipped = parsed.fresh_skipped()
+            cols = _occurrence_rows(parsed.series, skipped, window_start, window_end, zone,
+                                    owners)
+            got = _raw_frame(cols), parsed.calendar_name, skipped
     raw, name, skipped = got
     frame = s.validate_events(_finish_frame(raw, source, name, window_start, window_end))
     if progress and len(data) > 1_000_000:
@@ -322,6 +333,37 @@ def read_uncached(read: Read, *, use_cache: bool = True,
     if use_cache:
         cache.store(key, frame, messages)
     return frame
+
+
+# Python's cyclic garbage collector paused while a calendar is parsed and expanded. A read
+# allocates hundreds of thousands of small objects, almost none of them in cycles, and
+# each allocation burst triggers collections whose oldest generation walks every object
+# the process holds (the dashboard's: Streamlit, the splits and parsed series kept here).
+# A new year of a ten-year calendar (two quarters): 0.26–0.49 s of 1.4–1.7 s CPU was
+# collection. Reference counting still frees everything else; a cycle made meanwhile
+# waits for the next collection. Reads run in several threads (the dashboard): the
+# collector is paused while any read runs and enabled again when the last one ends,
+# only if it was enabled before the first.
+_PAUSE_LOCK = threading.Lock()
+_pauses = 0
+_was_enabled = False
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    global _pauses, _was_enabled  # noqa: PLW0603 - one pause shared by the reading threads
+    with _PAUSE_LOCK:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
 
 
 # ------------------------------------------------------- reading a split calendar
@@ -422,15 +464,21 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
     missing = [group for group, key in keys.items()
                if known[key] is None and key not in on_disk]
     if missing or name is None:
-        parsed = ics_parse._parse_groups(split, [visible[g] for g in missing], source, zone, label)
-        if parsed is None:
-            return None
-        name, groups = parsed
-        name = (calendar or name or _stem(source)).strip() or _stem(source)
+        # Plainly simple one-off events are read from their text, the rest by icalendar.
+        simple = _simple_groups(split, missing, visible, zone)
+        parse = [group for group in missing if group not in simple]
+        if parse or name is None:
+            parsed = ics_parse._parse_groups(split, [visible[g] for g in parse], source, zone,
+                                             label)
+            if parsed is None:
+                return None
+            name, groups = parsed
+            name = (calendar or name or _stem(source)).strip() or _stem(source)
+            simple.update(zip(parse, groups, strict=True))
         with _LOCK:
-            for group, entry_group in zip(missing, groups, strict=True):
-                known[keys[group]] = entry_group
-                _remember_group(keys[group], entry_group)
+            for group in missing:
+                known[keys[group]] = simple[group]
+                _remember_group(keys[group], simple[group])
     with _LOCK:
         _NAMES[(context, calendar, source)] = name
 
@@ -448,6 +496,21 @@ def _read_split(split: Split, *, source: str, calendar: str | None, zone: tzinfo
     if entry and not cut and (len(on_disk) < len(keys) or stored is None):
         _store_groups(entry, raw, keys, known, counts, stored, on_disk, context, name)
     return raw, name, skipped
+
+
+def _simple_groups(split: Split, missing: list[str], visible: dict[str, list],
+                   zone: tzinfo) -> dict[str, _Group]:
+    """The groups of ``missing`` that are plainly simple one-off events, read from their
+    text (`connectors.ics_single`)."""
+    simple = {}
+    if missing and ics_single.text_allowed(split):
+        floating = ics_single.floating_allowed(split)
+        for group in missing:
+            events = visible[group]
+            if len(events) == 1 and (
+                    read := ics_single.read_simple(events[0], zone, floating=floating)):
+                simple[group] = read
+    return simple
 
 
 def _gather_rows(fresh: pl.DataFrame, counts: dict[str, tuple[int, int, int, _Skipped]],

@@ -316,36 +316,78 @@ class _Static:
     created: int | None
 
 
+class _Fields(NamedTuple):
+    """What `_Static` is made of, as read from a VEVENT (by icalendar, or from the text of
+    a plainly simple one-off event: `connectors.ics_single`)."""
+
+    summary: str | None
+    description: str | None
+    location: str | None
+    status: str | None
+    transp: str | None
+    busy_status: str | None
+    color: str | None
+    organizer: object | None          # the first ORGANIZER's value
+    attendees: list[tuple[object, str, str]]  # (value, PARTSTAT, CUTYPE) per ATTENDEE
+    categories: list[object]
+    created: object | None            # CREATED's value (a date or datetime), if readable
+
+
 def _read_static(component: icalendar.Component, owners: frozenset[str],
                  zone: tzinfo) -> _Static:
-    status = (_text(component, "STATUS") or "CONFIRMED").strip().upper()
-    status = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(status, "confirmed")
+    return _static_of(_fields_of(component), owners, zone)
 
+
+def _fields_of(component: icalendar.Component) -> _Fields:
     organizer = None
     if (raw := component.get("ORGANIZER")) is not None:
-        organizer = _email(_as_list(raw)[0])
+        organizer = _as_list(raw)[0]
+    attendees = []
+    for attendee in _as_list(component.get("ATTENDEE")):
+        params = getattr(attendee, "params", {})
+        attendees.append((attendee, str(params.get("PARTSTAT", "")),
+                          str(params.get("CUTYPE", ""))))
+    categories = [category for prop in _as_list(component.get("CATEGORIES"))
+                  for category in getattr(prop, "cats", [prop])]
+    created = None
+    if (raw_created := component.get("CREATED")) is not None:
+        try:
+            created = raw_created.dt
+        except (AttributeError, TypeError, ValueError):  # a broken value raises ValueError
+            created = None
+    return _Fields(
+        summary=_text(component, "SUMMARY"), description=_text(component, "DESCRIPTION"),
+        location=_text(component, "LOCATION"), status=_text(component, "STATUS"),
+        transp=_text(component, "TRANSP"),
+        busy_status=_text(component, "X-MICROSOFT-CDO-BUSYSTATUS"),
+        color=_text(component, "COLOR"), organizer=organizer, attendees=attendees,
+        categories=categories, created=created)
+
+
+def _static_of(fields: _Fields, owners: frozenset[str], zone: tzinfo) -> _Static:
+    status = (fields.status or "CONFIRMED").strip().upper()
+    status = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(status, "confirmed")
+
+    organizer = None if fields.organizer is None else _email(fields.organizer)
 
     response = "none"
     people: dict[str, None] = {}
-    attendees = _as_list(component.get("ATTENDEE"))
-    for attendee in attendees:
+    for attendee, partstat, cutype in fields.attendees:
         email = _email(attendee)
-        params = getattr(attendee, "params", {})
         if email in owners:
-            partstat = str(params.get("PARTSTAT", "")).upper()
-            response = _PARTSTAT.get(partstat, "needs_action")
+            response = _PARTSTAT.get(partstat.upper(), "needs_action")
             continue
-        if str(params.get("CUTYPE", "")).upper() in _NOT_PEOPLE:
+        if cutype.upper() in _NOT_PEOPLE:
             continue
-        if str(params.get("PARTSTAT", "")).upper() == "DECLINED":
+        if partstat.upper() == "DECLINED":
             continue
         people[email or f"unnamed-{len(people)}"] = None
     if organizer is not None and organizer in owners:
         response = "organizer"  # SPEC §3: organizing wins over the owner's attendee status
     domains = sorted({p.rpartition("@")[2] for p in people if "@" in p})
 
-    transp = (_text(component, "TRANSP") or "").strip().upper()
-    busy_status = (_text(component, "X-MICROSOFT-CDO-BUSYSTATUS") or "").strip().upper()
+    transp = (fields.transp or "").strip().upper()
+    busy_status = (fields.busy_status or "").strip().upper()
     busy = transp != "TRANSPARENT" if transp else busy_status != "FREE"
     kind = {"OOF": "out_of_office", "WORKINGELSEWHERE": "working_location"}.get(busy_status,
                                                                                 "event")
@@ -353,23 +395,22 @@ def _read_static(component: icalendar.Component, owners: frozenset[str],
         status = "tentative"
 
     categories: dict[str, None] = {}
-    for prop in _as_list(component.get("CATEGORIES")):
-        for category in getattr(prop, "cats", [prop]):
-            text = str(category).strip()
-            if text:
-                categories[text] = None
+    for category in fields.categories:
+        text = str(category).strip()
+        if text:
+            categories[text] = None
 
     created = None
-    if (raw_created := component.get("CREATED")) is not None:
+    if fields.created is not None:
         try:
-            created = _utc_us(raw_created.dt, zone)
+            created = _utc_us(fields.created, zone)
         except (AttributeError, TypeError, ValueError):
             created = None
 
     return _Static(
-        title=_text(component, "SUMMARY") or "",
-        description=_text(component, "DESCRIPTION"),
-        location=_text(component, "LOCATION") or None,
+        title=fields.summary or "",
+        description=fields.description,
+        location=fields.location or None,
         status=status,
         response=response,
         busy=busy,
@@ -378,7 +419,7 @@ def _read_static(component: icalendar.Component, owners: frozenset[str],
         organizer=organizer,
         domains=domains,
         categories=list(categories),
-        color=_text(component, "COLOR"),
+        color=fields.color,
         created=created,
     )
 

@@ -10,12 +10,20 @@ numbers come from `audit.engine.run_audit` through the cached loaders of `dashbo
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from dashboard import events, meetings, state, views
-from dashboard.data import load_week
+from dashboard.data import Week, derived, kept_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
+
+FIRST_PAINT = "numbers_shown"  # session state: this page has had its first paint
+SHOWN = "numbers_of"  # session state: the `Week.key` of the numbers on screen
+# Seconds the numbers of a week not on screen yet have to themselves before the rest of
+# the page follows (see `render_week`).
+NUMBERS_ALONE = 0.1
 
 
 def main() -> None:
@@ -27,6 +35,15 @@ def main() -> None:
         render_sidebar(setup, period)  # saves them and reruns: no view with the old ones
         render_week(setup)
         return
+    if not st.session_state.get(FIRST_PAINT):
+        # A new page (a new tab, a reload): the header, the week picker and the seven
+        # numbers only, then at once the whole page. Charts and tables need megabytes of
+        # scripts in the browser (Vega, Arrow, the data grid), and a page that has them
+        # draws nothing before those are loaded; one without them shows its numbers a
+        # second or two earlier. The run after draws the same elements in the same places.
+        st.session_state[FIRST_PAINT] = True
+        render_week(setup, first_paint=True)
+        st.rerun()
     # The week's numbers first, the sidebar after: its settings table is the first
     # `st.data_editor` of a run, which imports pandas (≈ 1 s on a cold server).
     render_week(setup)
@@ -34,19 +51,35 @@ def main() -> None:
 
 
 @st.fragment
-def render_week(setup: Setup) -> None:
+def render_week(setup: Setup, *, first_paint: bool = False) -> None:
     """Everything that depends on the chosen week. A fragment: a week switch, an override,
     a filter or a choice in a view reruns this only, not the sidebar; anything that changes
-    the settings or the calendars reruns the whole app."""
+    the settings or the calendars reruns the whole app. ``first_paint``: the numbers only
+    (see `main`)."""
     current = state.load_setup()  # a few small files
     if (current.config_key, current.spec) != (setup.config_key, setup.spec):
         st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
     header = st.container()
     period = render_week_picker(setup.config)
-    week = load_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
+    week = kept_week(setup.spec, setup.config, setup.config_key, period, state.overrides())
     with header:
         views.render_header(setup, week)
-    views.render_kpis(week)
+    sparklines = views.render_kpis(week)
+    if first_paint:
+        return
+    if st.session_state.get(SHOWN) != week.key:
+        # New numbers (another week, an override, other settings): they go out on their
+        # own. The browser redraws the page one batch of arrived elements at a time; with
+        # the charts and tables in the same batch it shows the numbers only when it has
+        # drawn everything (0.3–0.5 s), alone they take it a few dozen ms. So the rest is
+        # worked out now, and follows no sooner than NUMBERS_ALONE after the numbers.
+        st.session_state[SHOWN] = week.key
+        started = time.perf_counter()
+        prepare(week)
+        time.sleep(max(0.0, NUMBERS_ALONE - (time.perf_counter() - started)))
+    with header:
+        views.render_calendar_defaults(setup, week)
+    sparklines()
     views.render_week_shape(week)
     views.render_boundaries(week)
     views.render_focus(week)
@@ -55,6 +88,18 @@ def render_week(setup: Setup) -> None:
     events.render_events(setup, week)
     views.render_export(week)
     meetings.render_one_page(week)
+
+
+def prepare(week: Week) -> None:
+    """Work out what the views below the numbers derive from ``week`` (kept per week by
+    `dashboard.data.derived`, which the views then find), with the choices on screen."""
+    for compute in (views.inferred_defaults, views.sparkline_frames, views.per_day_frame,
+                    views.quadrant_frames, views.timeline_frames, views.violation_tables,
+                    views.focus_figures, meetings.tables, views.trend_frames,
+                    events.events_table):
+        derived(week, compute)
+    derived(week, views.heatmap_frame, st.session_state.get(views.HEAT_SPAN) or views.THIS_WEEK)
+    derived(week, views.export_files, st.session_state.get("privacy") or "standard")
 
 
 if __name__ == "__main__":  # Streamlit runs a script as __main__

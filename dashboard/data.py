@@ -31,9 +31,11 @@ import dataclasses
 import hashlib
 import json
 import warnings
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import streamlit as st
@@ -52,6 +54,7 @@ READ_WEEKS = 13   # a quarter of calendar read at once
 BLOCK_WEEKS = 13  # a quarter audited at once (READ_WEEKS is a multiple of it)
 TREND_WEEKS = 12
 _ANCHOR = date(2001, 1, 1)  # a Monday
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,10 @@ class Week:
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
     previous_audit: Audit | None = None  # the week before (the report's comparison)
+    # a fingerprint of everything the above depends on (sources, settings, overrides,
+    # week): the views keep what they derive from a week under it (`derived`); "" for a
+    # week not kept by `kept_week` (nothing kept)
+    key: str = ""
 
     @property
     def current(self) -> dict:
@@ -244,6 +251,24 @@ class Week:
     def previous(self) -> dict | None:
         rows = self.trend.filter(pl.col("week") == self.period.start - timedelta(days=7))
         return rows.row(0, named=True) if rows.height else None
+
+
+def kept_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
+              overrides: pl.DataFrame) -> Week:
+    """`load_week`, kept per week with its `Week.key`: going back to a week seen before
+    costs a look-up, and the views keep what they derive from it (`derived`)."""
+    return _kept_week(spec.key(), config_key, period.start, period.end, period.timezone,
+                      frame_key(overrides), spec, config, overrides)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _kept_week(spec_key: str, config_key: str, start: date, end: date, timezone: str,
+               overrides_key: str, _spec: SourceSpec, _config: Config,
+               _overrides: pl.DataFrame) -> Week:
+    """`kept_week`; the keys before the underscore arguments say everything they hold."""
+    week = load_week(_spec, _config, config_key, Period(start, end, timezone), _overrides)
+    key = repr((spec_key, config_key, start, end, timezone, overrides_key))
+    return dataclasses.replace(week, key=hashlib.sha256(key.encode()).hexdigest()[:16])
 
 
 def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
@@ -281,3 +306,20 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
         previous_audit=None if before_block is None else slice_audit(before_block, before),
     )
+
+
+def derived(week: Week, compute: Callable[..., T], *params: Hashable) -> T:
+    """``compute(week, *params)`` — what a view derives from a week — once per week: a week
+    seen before is drawn from what was kept. Kept as it is (a resource cache, not copied):
+    what it returns must be read, never changed."""
+    if not week.key:
+        return compute(week, *params)
+    return _derived(f"{compute.__module__}.{compute.__qualname__}", week.key, params,
+                    compute, week)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _derived(name: str, key: str, params: tuple, _compute: Callable[..., T],
+             _week: Week) -> T:
+    del name, key  # the cache key only (with params)
+    return _compute(_week, *params)

@@ -18,7 +18,7 @@ from audit.domains import DOMAINS
 from audit.report import QUADRANTS
 from core.errors import AuditError
 from dashboard import figures, labels, state
-from dashboard.data import Week
+from dashboard.data import Week, derived
 from dashboard.state import Setup, say, show
 
 TABLE = "events_table"
@@ -61,6 +61,10 @@ def _filtered(table: pl.DataFrame) -> pl.DataFrame:
     return table
 
 
+def events_table(week: Week) -> pl.DataFrame:
+    return figures.events_table(week.audit)
+
+
 def render_events(setup: Setup, week: Week) -> None:
     st.subheader("Events", anchor=False)
     st.caption("Every occurrence of the week with the reason for its classification. "
@@ -69,7 +73,8 @@ def render_events(setup: Setup, week: Week) -> None:
                "view uses it, and it survives re-reads.")
     show("events")
     overrides = state.overrides()
-    table = _filtered(_marked(figures.events_table(week.audit), overrides))
+    table = _filtered(_marked(
+        derived(week, events_table), overrides))
     # Widths for a 1440 px window: what decides the event (title, classification, why)
     # is readable without scrolling; rows taller than 4rem (64 px) let texts wrap.
     picked = st.dataframe(

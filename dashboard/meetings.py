@@ -12,7 +12,7 @@ import streamlit as st
 from audit.goals import goal_rows
 from audit.html_report import render_report
 from audit.meetings import meeting_report
-from dashboard.data import Week
+from dashboard.data import Week, derived
 
 SPLITS = {"by_size": "size", "by_recurrence": "recurrence", "by_organizer": "organised by",
           "by_audience": "with"}
@@ -32,29 +32,36 @@ def meeting_summary(meetings: dict) -> str:
 
 def render_meetings(week: Week) -> None:
     st.subheader("Meetings and budgets", anchor=False)
-    meetings = meeting_report(week.audit)
-    st.markdown(meeting_summary(meetings))
+    summary, splits, budgets, cut_list = derived(week, tables)
+    st.markdown(summary)
     left, right = st.columns(2)
     with left:
-        st.dataframe(pl.DataFrame(
-            [{"split": label, "part": name.replace("_", " "), "meetings": part["count"],
-              "hours": part["hours"]}
-             for split, label in SPLITS.items() for name, part in meetings[split].items()]),
-            hide_index=True, width="stretch", key="meeting_splits")
+        st.dataframe(splits, hide_index=True, width="stretch", key="meeting_splits")
     with right:
-        st.dataframe(pl.DataFrame(
-            [{"budget": g["goal"].replace("_", " "),
-              "limit": f"{'≤' if g['kind'] == 'max' else '≥'} {g['limit']:g} {g['unit']}",
-              "actual": g["actual"], "": "met" if g["met"] else "missed",
-              "margin": g["margin"]} for g in goal_rows(week.audit)]),
-            hide_index=True, width="stretch", key="budgets")
-    if meetings["series"]:
+        st.dataframe(budgets, hide_index=True, width="stretch", key="budgets")
+    if cut_list is not None:
         st.markdown("**Recurring series — the cut list**")
-        st.dataframe(pl.DataFrame(meetings["series"]).drop("series_id")
-                     .rename(CUT_LIST_LABELS), hide_index=True, width="stretch",
+        st.dataframe(cut_list, hide_index=True, width="stretch",
                      key="cut_list",
                      column_config={"share": st.column_config.NumberColumn(
                          "share", help="of this period's meeting hours", format="percent")})
+
+
+def tables(week: Week) -> tuple[str, pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """The panel's first line, its two tables and the cut list (None: no series)."""
+    meetings = meeting_report(week.audit)
+    splits = pl.DataFrame(
+        [{"split": label, "part": name.replace("_", " "), "meetings": part["count"],
+          "hours": part["hours"]}
+         for split, label in SPLITS.items() for name, part in meetings[split].items()])
+    budgets = pl.DataFrame(
+        [{"budget": g["goal"].replace("_", " "),
+          "limit": f"{'≤' if g['kind'] == 'max' else '≥'} {g['limit']:g} {g['unit']}",
+          "actual": g["actual"], "": "met" if g["met"] else "missed",
+          "margin": g["margin"]} for g in goal_rows(week.audit)])
+    cut_list = (pl.DataFrame(meetings["series"]).drop("series_id").rename(CUT_LIST_LABELS)
+                if meetings["series"] else None)
+    return meeting_summary(meetings), splits, budgets, cut_list
 
 
 def render_one_page(week: Week) -> None:

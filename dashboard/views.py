@@ -15,7 +15,7 @@ from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
 from core import clock
 from core.errors import AuditError
 from dashboard import charts, figures, labels, state, zone
-from dashboard.data import Week
+from dashboard.data import Week, derived
 from dashboard.state import Setup, say
 
 
@@ -44,15 +44,20 @@ def render_header(setup: Setup, week: Week) -> None:
                          icon=":material/info:"):
             for note in week.warnings:
                 st.caption(note)
-    render_calendar_defaults(setup, week)
+
+
+def inferred_defaults(week: Week) -> pl.DataFrame:
+    """The calendars whose inferred domain is not (yet) their configured default."""
+    return calendar_defaults(week.audit.events, week.audit.config).filter(
+        pl.col("domain").is_not_null() & (pl.col("configured").is_null()
+                                          | (pl.col("configured") != pl.col("domain"))))
 
 
 def render_calendar_defaults(setup: Setup, week: Week) -> None:
     """What each calendar looks like to timeaudit, with the evidence; one click makes the
-    inferred domain the calendar's default (the sidebar changes it)."""
-    found = calendar_defaults(week.audit.events, week.audit.config).filter(
-        pl.col("domain").is_not_null() & (pl.col("configured").is_null()
-                                          | (pl.col("configured") != pl.col("domain"))))
+    inferred domain the calendar's default (the sidebar changes it). The header's last
+    part: `dashboard.app` draws it into the header after the week's numbers."""
+    found = derived(week, inferred_defaults)
     if found.is_empty():
         return
     with st.expander(f"Calendar defaults timeaudit inferred ({found.height})",
@@ -84,24 +89,28 @@ def _delta(difference: float | None, unit: str, digits: int = 1) -> str | int | 
     return f"{difference:+.{digits}f}{unit}"
 
 
-def render_kpis(week: Week) -> None:
+def render_kpis(week: Week) -> Callable[[], None]:
     """Week at a glance: seven figures, each with its change against the previous week
-    and its last weeks as a small neutral bar chart."""
+    and its last weeks as a small neutral bar chart.
+
+    Draws the seven metrics and returns the function that draws the sparklines into their
+    boxes: `dashboard.app` calls it a little later, so that the browser gets the numbers
+    on their own (a chart costs it far more to draw than a metric); a page's first paint
+    leaves them out."""
     st.subheader("Week at a glance", anchor=False)
     now, before = week.current, week.previous
-    trend = charts.trend_data(week.trend, week.period.start)
     vs = "vs last week"
+    sparks: list[tuple[Any, str, str, str, float]] = []
 
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
     def kpi(column: Any, key: str, label: str, value: str, delta: str | int | None, *,
             colour: str, help_text: str, spark: str, unit: str, scale: float = 1.0) -> None:
-        with column.container(border=True, key=f"kpi_{key}"):
-            st.metric(label, value, delta, delta_color=colour, help=help_text,
-                      delta_description=None if delta is None else vs)
-            chart(f"spark_{key}", charts.sparkline_chart,
-                  charts.spark_data(trend, spark, scale), unit=unit)
+        box = column.container(border=True, key=f"kpi_{key}")
+        box.metric(label, value, delta, delta_color=colour, help=help_text,
+                   delta_description=None if delta is None else vs)
+        sparks.append((box, key, spark, unit, scale))
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)
@@ -143,6 +152,24 @@ def render_kpis(week: Week) -> None:
             unit="hours", help_text="Counted time with at least one other person.")
     render_planned_note(week)
 
+    def draw_sparklines() -> None:
+        frames = derived(week, sparkline_frames)
+        for box, key, spark, unit, _ in sparks:
+            with box:
+                chart(f"spark_{key}", charts.sparkline_chart, frames[spark], unit=unit)
+
+    return draw_sparklines
+
+
+SPARK_SCALES = {"work": 1.0, "life": 1.0, "integrated": 1.0, "unclassified": 1.0,
+                "coverage": 100.0, "violations": 1.0, "meetings": 1.0}
+
+
+def sparkline_frames(week: Week) -> dict[str, pl.DataFrame]:
+    """Each KPI's last weeks, as its sparkline shows them."""
+    trend = charts.trend_data(week.trend, week.period.start)
+    return {name: charts.spark_data(trend, name, scale) for name, scale in SPARK_SCALES.items()}
+
 
 def render_planned_note(week: Week) -> None:
     """Say so when the week is not over: its figures include what is still planned."""
@@ -165,18 +192,26 @@ def render_week_shape(week: Week) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("Work, life, integrated per day", anchor=False)
-        by_day = figures.per_day(week.audit).with_columns(
-            pl.col("date").dt.strftime("%a %-d").alias("day"))
-        chart("per_day", charts.per_day_chart, charts.with_order(by_day, week.period.start))
+        chart("per_day", charts.per_day_chart, derived(week, per_day_frame))
     with right, st.container(key="matrix"):
         st.subheader("Eisenhower matrix", anchor=False)
-        quadrants = figures.quadrants(week.audit)
-        chart("matrix_chart", charts.matrix_chart, charts.matrix_data(quadrants))
+        quadrants, matrix = derived(week, quadrant_frames)
+        chart("matrix_chart", charts.matrix_chart, matrix)
         unknown = quadrants.filter(pl.col("quadrant") == "unclassified").row(0, named=True)
         if unknown["hours"] > 0:
             st.caption(f"Not in the matrix: {unknown['hours']:.1f} h "
                        f"({unknown['share']:.0%}) unclassified, where urgency or importance "
                        "is unknown — classify them under Events.")
+
+
+def per_day_frame(week: Week) -> pl.DataFrame:
+    return charts.with_order(figures.per_day(week.audit).with_columns(
+        pl.col("date").dt.strftime("%a %-d").alias("day")), week.period.start)
+
+
+def quadrant_frames(week: Week) -> tuple[pl.DataFrame, pl.DataFrame]:
+    quadrants = figures.quadrants(week.audit)
+    return quadrants, charts.matrix_data(quadrants)
 
 
 # ------------------------------------------------------------------ boundaries
@@ -188,21 +223,14 @@ def render_boundaries(week: Week) -> None:
     st.caption("Each row is a day, hours of the day across. Blue band: working hours; "
                "yellow: protected time; red: the part of work that crossed a boundary. "
                "Long days are whole days, so they are in the table below.")
-    first = week.period.start
-    chart("timeline", charts.week_timeline_chart,
-          charts.days_frame(week.period.days).select(_CLOCK),
-          charts.with_order(figures.working_bands(audit), first).select(_CLOCK),
-          charts.with_order(figures.protected_bands(audit), first).select(*_CLOCK, "name"),
-          charts.with_order(figures.timeline_pieces(audit), first).select(
-              *_CLOCK, "title", "calendar", "domain", "quadrant", "minutes"),
-          charts.with_order(figures.violation_segments(audit), first).select(
-              *_CLOCK, labels.violation_label(), "title", "minutes"))
+    chart("timeline", charts.week_timeline_chart, *derived(week, timeline_frames))
     violations = audit.violations
     if violations.is_empty():
         st.success("No boundary violations this week.", icon=":material/verified:")
         return
+    summary, rows = derived(week, violation_tables)
     st.caption(labels.overlap_note())
-    st.dataframe(violation_summary(violations), hide_index=True, width=560,
+    st.dataframe(summary, hide_index=True, width=560,
                  key="violations_by_type",
                  column_config={"Boundary": st.column_config.TextColumn(width=210),
                                 "Minutes": st.column_config.NumberColumn(format="%d min",
@@ -210,13 +238,32 @@ def render_boundaries(week: Week) -> None:
                                 "Times": st.column_config.NumberColumn(width=70),
                                 "Counted": st.column_config.TextColumn(width=110)})
     st.dataframe(
-        violation_rows(violations, audit.config.boundaries.max_workday_hours),
-        hide_index=True, width="stretch", key="violations_table",
+        rows, hide_index=True, width="stretch", key="violations_table",
         column_config={"Day": st.column_config.DateColumn(format="ddd D MMM", width=100),
                        "Boundary": st.column_config.TextColumn(width=190),
                        "Minutes": st.column_config.NumberColumn(format="%d", width=75),
                        "What": st.column_config.TextColumn(width=380),
                        "Calendar": st.column_config.TextColumn(width=110)})
+
+
+def timeline_frames(week: Week) -> tuple[pl.DataFrame, ...]:
+    """The frames of the week's timeline chart: days, working hours, protected time, the
+    counted pieces of each event and the violations."""
+    audit, first = week.audit, week.period.start
+    return (charts.days_frame(week.period.days).select(_CLOCK),
+            charts.with_order(figures.working_bands(audit), first).select(_CLOCK),
+            charts.with_order(figures.protected_bands(audit), first).select(*_CLOCK, "name"),
+            charts.with_order(figures.timeline_pieces(audit), first).select(
+                *_CLOCK, "title", "calendar", "domain", "quadrant", "minutes"),
+            charts.with_order(figures.violation_segments(audit), first).select(
+                *_CLOCK, labels.violation_label(), "title", "minutes"))
+
+
+def violation_tables(week: Week) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The violations per boundary, and one by one."""
+    violations = week.audit.violations
+    return (violation_summary(violations),
+            violation_rows(violations, week.audit.config.boundaries.max_workday_hours))
 
 
 def violation_summary(violations: pl.DataFrame) -> pl.DataFrame:
@@ -252,10 +299,7 @@ def violation_rows(violations: pl.DataFrame, max_hours: float) -> pl.DataFrame:
 
 def render_focus(week: Week) -> None:
     st.subheader("Focus", anchor=False)
-    report = figures.weekly_figures(week.audit).row(0, named=True)
-    focus = week.audit.focus
-    scheduled = float(focus["protected_focus_minutes"].sum()) / 60
-    fragmented = float(focus["fragmented_minutes"].sum()) / 60
+    report, scheduled, fragmented, segments = derived(week, focus_figures)
     target = report["focus_target"]
     if report["coverage"] is None:
         st.info("No working time this week (days off): no focus coverage and no target to "
@@ -272,8 +316,6 @@ def render_focus(week: Week) -> None:
     chart("focus_bullet", charts.focus_bullet_chart, *charts.bullet_data(
         focus=report["focus"], scheduled=scheduled, fragmented=fragmented,
         working=report["working"], target=target))
-    segments = charts.with_order(figures.focus_segments(week.audit), week.period.start) \
-        .select(*_CLOCK, "kind", "minutes")
     if segments.height:
         lo, hi = charts.focus_range(segments)
         chart("focus_timeline", charts.focus_timeline_chart, segments, lo=lo, hi=hi,
@@ -282,25 +324,48 @@ def render_focus(week: Week) -> None:
         st.info("No working hours this week, so no focus time to find.")
 
 
+def focus_figures(week: Week) -> tuple[dict, float, float, pl.DataFrame]:
+    """The week's focus figures, the hours scheduled as focus and the fragmented hours, and
+    the focus timeline's segments."""
+    report = figures.weekly_figures(week.audit).row(0, named=True)
+    focus = week.audit.focus
+    segments = charts.with_order(figures.focus_segments(week.audit), week.period.start) \
+        .select(*_CLOCK, "kind", "minutes")
+    return (report, float(focus["protected_focus_minutes"].sum()) / 60,
+            float(focus["fragmented_minutes"].sum()) / 60, segments)
+
+
 # ------------------------------------------------------------------ patterns
+
+
+HEAT_SPAN, THIS_WEEK, AVERAGE = "heat_span", "This week", "12-week average"
+
+
+def heatmap_frame(week: Week, span: str) -> pl.DataFrame:
+    """The heat map's cells: this week's work minutes per hour, or the average week's."""
+    if span == AVERAGE:
+        weeks = max(week.trend.height, 1)
+        return charts.heatmap_data(
+            week.hourly.group_by("weekday", "hour").agg(pl.col("minutes").sum() / weeks))
+    return charts.heatmap_data(week.hourly.filter(pl.col("week") == week.period.start))
+
+
+def trend_frames(week: Week) -> tuple[pl.DataFrame, ...]:
+    return tuple(charts.trend_frames(charts.trend_data(week.trend, week.period.start)))
 
 
 def render_patterns(week: Week) -> None:
     st.subheader("Patterns", anchor=False)
-    span = st.segmented_control("Heat map of work time", ["This week", "12-week average"],
+    span = st.segmented_control("Heat map of work time", [THIS_WEEK, AVERAGE],
                                 required=True,
-                                default="This week", key="heat_span")
-    hourly = week.hourly
-    if span == "12-week average":
-        weeks = max(week.trend.height, 1)
-        data = hourly.group_by("weekday", "hour").agg(pl.col("minutes").sum() / weeks)
-        title = f"Average work minutes per hour over {weeks} weeks"
+                                default=THIS_WEEK, key=HEAT_SPAN)
+    if span == AVERAGE:
+        title = f"Average work minutes per hour over {max(week.trend.height, 1)} weeks"
     else:
-        data = hourly.filter(pl.col("week") == week.period.start)
         title = "Work minutes per hour this week"
-    chart("heatmap", charts.heatmap_chart, charts.heatmap_data(data), title=title)
+    chart("heatmap", charts.heatmap_chart, derived(week, heatmap_frame, span), title=title)
     st.markdown(f"**The last {week.trend.height} weeks**")
-    frames = charts.trend_frames(charts.trend_data(week.trend, week.period.start))
+    frames = derived(week, trend_frames)
     for index, (column, build, frame) in enumerate(zip(st.columns(3), charts.TREND_CHARTS,
                                                         frames, strict=True)):
         with column:
@@ -317,11 +382,11 @@ def render_export(week: Week) -> None:
         help="strict: the daily summary only · standard: your private life shows as "
              "\"Personal\", no locations · full: titles and locations. Descriptions never "
              "leave your machine.") or "standard"
-    frames = export_frames(week.audit, privacy, previous=week.previous_audit)
+    frames, files = derived(week, export_files, privacy)
     stem = f"timeaudit-{week.period.start:%G-W%V}"
     buttons = st.columns(len(frames))
-    for column, (name, frame) in zip(buttons, frames.items(), strict=True):
-        column.download_button(f"Download {name}", csv_bytes(frame), file_name=f"{stem}-{name}",
+    for column, (name, data) in zip(buttons, files.items(), strict=True):
+        column.download_button(f"Download {name}", data, file_name=f"{stem}-{name}",
                                mime="text/csv", key=f"download_{name}", on_click="ignore",
                                icon=":material/download:", width="stretch")
     st.caption("Exactly what your manager will see:")
@@ -329,6 +394,12 @@ def render_export(week: Week) -> None:
     for tab, (name, frame) in zip(tabs, frames.items(), strict=True):
         with tab:
             st.dataframe(frame, hide_index=True, width="stretch", key=f"preview_{name}")
+
+
+def export_files(week: Week, privacy: str) -> tuple[dict[str, pl.DataFrame], dict[str, bytes]]:
+    """The export's frames at ``privacy`` and their CSV files."""
+    frames = export_frames(week.audit, privacy, previous=week.previous_audit)
+    return frames, {name: csv_bytes(frame) for name, frame in frames.items()}
 
 
 __all__ = ["render_boundaries", "render_export", "render_focus", "render_header",

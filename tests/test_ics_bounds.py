@@ -315,3 +315,35 @@ def test_never_more_occurrences_than_dateutil_gives(rule: str, dtstart: datetime
     assert rule_dates <= set(seen) <= rule_dates | {first.astimezone(UTC)}
     assert len(seen) <= len(expanded) + 1
     assert len(expanded) == 0 or len(seen) >= len(rule_dates)
+
+
+# The window test of an occurrence without make_comparable when everything is aware
+# (connectors/ics_walk.py `_aware_occurrence`): the same answers and the same exceptions
+# as the library's own test, for aware, floating and all-day values in any order.
+_BASE = datetime(2026, 3, 29, 1, 0)  # made aware or not below
+_TIMES = st.builds(
+    lambda minutes, kind, zone: (
+        (_BASE + timedelta(minutes=minutes)).date() if kind == "date"
+        else (_BASE + timedelta(minutes=minutes)) if kind == "floating"
+        else (_BASE + timedelta(minutes=minutes)).replace(tzinfo=ZoneInfo(zone))),
+    st.integers(-3000, 3000), st.sampled_from(["aware"] * 4 + ["floating", "date"]),
+    st.sampled_from([*ZONES, "UTC"]))
+
+
+def _answer(test, *args) -> object:
+    try:
+        return test(*args)
+    except Exception as error:  # the kind of failure is what is compared
+        return type(error)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(span_start=_TIMES, span_stop=_TIMES, start=_TIMES, end=_TIMES)
+def test_the_aware_window_test_answers_as_the_library(span_start, span_stop, start,
+                                                       end) -> None:
+    from recurring_ical_events.occurrence import Occurrence  # noqa: PLC0415
+
+    aware = ics_walk._aware_occurrence()(None, start, end)
+    plain = Occurrence(None, start, end)
+    assert _answer(aware.is_in_span, span_start, span_stop) == \
+        _answer(plain.is_in_span, span_start, span_stop)

@@ -86,8 +86,10 @@ def _kpis_of_a_vacation_week() -> None:
 
     whole = run_audit(EVENTS, CONFIG, Period(date(2026, 10, 26), date(2026, 11, 16), TZ))
     week = Period(date(2026, 11, 2), date(2026, 11, 9), TZ)
-    views.render_kpis(Week(week, slice_audit(whole, week),
-                           figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
+    draw_sparklines = views.render_kpis(Week(week, slice_audit(whole, week),
+                                             figures.weekly_figures(whole),
+                                             figures.hourly_work(whole), (), ()))
+    draw_sparklines()
     views.render_focus(Week(week, slice_audit(whole, week),
                             figures.weekly_figures(whole), figures.hourly_work(whole), (), ()))
 
