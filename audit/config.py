@@ -293,8 +293,11 @@ class TimeRange:
 
 # What people type for a clock range: "9-17", "9:00–17:30" (en dash), "09:00 - 17:30",
 # "9.00-17.30", "9h-17h30". Digits 0-9 only (re.ASCII), not other scripts' digits.
-_RANGE = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*(?:-|\u2013|\u2014)\s*"
-                    r"(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*$", re.ASCII | re.IGNORECASE)
+# Compiled when first used (≈ 4 ms): a configuration from the cache never needs it.
+@functools.cache
+def _range() -> re.Pattern[str]:
+    return re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*(?:-|\u2013|\u2014)\s*"
+                      r"(\d{1,2})(?:[:.h](\d{2}))?\s*h?\s*$", re.ASCII | re.IGNORECASE)
 
 
 def _clock(hour_text: str, minute_text: str | None, *, end: bool) -> time | None:
@@ -315,7 +318,7 @@ def parse_time_range(text: str) -> tuple[time, time] | None:
     ``"09:00 - 17:30"`` and ``"09:00-17:30"`` are all 09:00–17:30; ``str(TimeRange)`` is the
     canonical ``HH:MM-HH:MM`` that is stored.
     """
-    match = _RANGE.match(text)
+    match = _range().match(text)
     if not match:
         return None
     start = _clock(match[1], match[2], end=False)

@@ -10,6 +10,7 @@ show the numbers and the occurrences behind them.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -142,6 +143,11 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
         busy=audit.busy.filter(dates))
 
 
+# Below this many occurrences `run_audits` runs its periods' audits in threads; a larger
+# input runs them one after the other, so only one audit's frames are held at a time.
+SIDE_BY_SIDE_BELOW = 100_000
+
+
 def run_audits(events: pl.DataFrame | pl.LazyFrame, config: Config,
                periods: tuple[Period, ...], overrides: pl.DataFrame | None = None,
                ) -> tuple[Audit, ...]:
@@ -153,7 +159,17 @@ def run_audits(events: pl.DataFrame | pl.LazyFrame, config: Config,
     """
     if isinstance(events, pl.LazyFrame):
         events = events.collect()
-    return tuple(run_audit(events, config, period, overrides) for period in periods)
+    if len(periods) < 2 or events.height >= SIDE_BY_SIDE_BELOW:
+        return tuple(run_audit(events, config, period, overrides) for period in periods)
+    # Side by side: an audit of a few hundred occurrences is a few hundred tiny Polars
+    # queries, which release the GIL, so the periods' audits overlap on two cores
+    # (`report --sample`: the previous week's audit, ≈ 0.08 s, runs while this week's
+    # does). Each is still its own `run_audit` over the same frame, nothing shared.
+    with ThreadPoolExecutor(max_workers=len(periods) - 1) as pool:
+        others = [pool.submit(run_audit, events, config, period, overrides)
+                  for period in periods[1:]]
+        first = run_audit(events, config, periods[0], overrides)
+        return (first, *(other.result() for other in others))
 
 
 def _touching(period: Period) -> pl.Expr:

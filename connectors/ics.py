@@ -5,7 +5,9 @@
 modules that use icalendar, recurring-ical-events, x-wr-timezone and dateutil, each
 imported inside the function that needs it); this module holds:
 
-* the public API (`read_ics`, `read_file_bytes`, the bounds other modules import);
+* the public API (`read_ics` and `read_file_bytes`, from `connectors.ics_file` where a
+  read the cache answers stops; the bounds other modules import);
+* `read_uncached`: the rest of a read, when the cache did not answer;
 * the frame: each entry's occurrences paired with its VEVENT's static fields, columns
   built as epoch-microsecond integers, then cast;
 * reading a split calendar (`connectors.ics_split`): each UID group parsed and expanded
@@ -19,17 +21,22 @@ import contextlib
 import gc
 import hashlib
 import threading
-import warnings
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from connectors import cache, group_cache, ics_parse, ics_single
+from connectors.ics_file import (  # the front of a read: the API, re-exported
+    MAX_FILE_BYTES,
+    Read,
+    _too_large,
+    read_file_bytes,
+    read_ics,
+)
 from connectors.ics_parse import (
     _EPOCH,
     _US,
@@ -51,8 +58,7 @@ from connectors.ics_split import Split, group_digest, groups_in_window, split_ca
 from connectors.ics_walk import _WORK, MAX_OCCURRENCES_PER_SERIES, MAX_STEPS_PER_FILE, _Work
 from connectors.text import decode_calendar_bytes
 from core import schema as s
-from core.errors import CalendarWarning, InvalidCalendar, printable
-from core.period import local_midnight, resolve_zone
+from core.errors import CalendarWarning, InvalidCalendar
 
 if TYPE_CHECKING:
     import icalendar
@@ -62,10 +68,6 @@ if TYPE_CHECKING:
 # a calendar is parsed, not here: a read answered from the cache needs none of them
 # (≈ 0.25 s of the 0.8 s a cached `timeaudit report --sample` took; issue 16).
 
-# A calendar larger than this is refused before it is decoded (a 10-year export of a busy
-# calendar is ≈ 10 MB; parsing takes ≈ 2 s per MB, and memory ≈ 50 × the size). The same
-# limit as for links (connectors.url.MAX_BYTES).
-MAX_FILE_BYTES = 50 * 1024 * 1024
 # Floating and all-day times are only known once placed in the audit zone, so the
 # libraries are asked for a window wider by the largest UTC offset, then cut exactly.
 _WINDOW_SLACK = timedelta(hours=27)
@@ -298,67 +300,13 @@ def _finish_frame(raw: pl.DataFrame, source: str, calendar_name: str, start: dat
 # ------------------------------------------------------------------- public API
 
 
-def _as_instant(value: datetime | date, zone: tzinfo, name: str) -> datetime:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware (or a date)")
-    try:
-        return value.astimezone(UTC) if isinstance(value, datetime) \
-            else local_midnight(value, zone)
-    except OverflowError:  # local midnight of 0001-01-01 east of UTC is before year 1
-        return datetime.min.replace(tzinfo=UTC) if value.year < 5000 \
-            else datetime.max.replace(tzinfo=UTC)
-
-
-def read_ics(
-    path_or_bytes: str | Path | bytes,
-    *,
-    start: datetime | date,
-    end: datetime | date,
-    tz: str | tzinfo,
-    source: str | None = None,
-    owner_emails: Iterable[str] = (),
-    calendar: str | None = None,
-    charset: str | None = None,
-    use_cache: bool = True,
-    progress: Callable[[str], None] | None = None,
-) -> pl.DataFrame:
-    """Read one iCalendar file (a path or its bytes) into the event frame of SPEC §3.
-
-    ``start``/``end``: the window, as aware instants or as local dates in ``tz`` (end
-    exclusive); every occurrence that overlaps it is returned, unclipped.
-    ``tz``: the audit time zone (floating times and all-day dates are placed in it).
-    ``source``: the ``source`` column; default ``ics:<file name>`` (``ics:calendar.ics``
-    for bytes). ``owner_emails``: decide ``response`` from the owner's ATTENDEE/ORGANIZER.
-
-    Raises `InvalidCalendar` for a file that cannot be read; warns `CalendarWarning`
-    with counts for what was skipped inside a readable file.
-    """
-    zone = resolve_zone(tz) if isinstance(tz, str) else tz
-    zone_name = getattr(zone, "key", None) or str(zone)
-    window_start = _as_instant(start, zone, "start")
-    window_end = _as_instant(end, zone, "end")
-    if isinstance(path_or_bytes, bytes):
-        data = path_or_bytes
-        source = source or "ics:calendar.ics"
-        label = source
-    else:
-        path = Path(path_or_bytes)
-        source = source or f"ics:{path.name}"
-        label = printable(str(path))  # errors name the file as the person gave it
-        data = read_file_bytes(path, label)
-    owners = frozenset(e.strip().lower() for e in owner_emails if e.strip())
-
-    content = hashlib.sha256(data)
-    key = cache.key_for(content, source=source, calendar=calendar, zone=zone_name,
-                        start=window_start, end=window_end, owners=owners, charset=charset)
-    if use_cache:
-        hit = cache.load(key)
-        if hit is not None:
-            frame, messages = hit
-            for message in messages:
-                warnings.warn(message, CalendarWarning, stacklevel=2)
-            return frame
-
+def read_uncached(read: Read, *, use_cache: bool = True,
+                  progress: Callable[[str], None] | None = None) -> pl.DataFrame:
+    """`read_ics` (`connectors.ics_file`) when the cache did not answer: split, parse and
+    expand what the window needs, then keep the frame in the cache."""
+    data, content, key, source, label = read.data, read.content, read.key, read.source, read.label
+    calendar, charset, zone, zone_name = read.calendar, read.charset, read.zone, read.zone_name
+    window_start, window_end, owners = read.start, read.end, read.owners
     if len(data) > MAX_FILE_BYTES:
         raise InvalidCalendar(_too_large(len(data)), source=label)
     if progress and len(data) > 1_000_000:
@@ -416,29 +364,6 @@ def _collector_paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
                 gc.enable()
-
-
-def read_file_bytes(path: Path, source: str) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES and path.is_file():
-            raise InvalidCalendar(_too_large(size), source=source)
-        with path.open("rb") as handle:  # a file that grows meanwhile is still bounded
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InvalidCalendar("no such file", source=source) from None
-    except IsADirectoryError:
-        raise InvalidCalendar("is a directory, not an .ics file", source=source) from None
-    except OSError as error:
-        raise InvalidCalendar(f"cannot read the file: {error.strerror}", source=source) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidCalendar(_too_large(len(data)), source=source)
-    return data
-
-
-def _too_large(size: int) -> str:
-    return (f"the calendar is {size / 1024 / 1024:,.0f} MB, more than timeaudit reads "
-            f"({MAX_FILE_BYTES // 1024 // 1024} MB); export a shorter period")
 
 
 # ------------------------------------------------------- reading a split calendar
@@ -756,5 +681,6 @@ __all__ = [
     "MAX_STEPS_PER_FILE",
     "CalendarWarning",
     "parse_calendar",
+    "read_file_bytes",
     "read_ics",
 ]

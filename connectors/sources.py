@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.ics import read_ics
+from connectors.ics_file import read_ics  # connectors.ics and its parsers: on a miss only
 from core import schema as s
 
 

@@ -20,7 +20,7 @@ from audit.config import load_config
 from audit.engine import audit_window, run_audit
 from audit.report import build_report
 from audit.store import load_overrides
-from cli.main import cli, main
+from cli.main import GC_YOUNGEST, cli, main
 from cli.reading import read_sources
 from connectors.sources import Sources
 from core.period import Period, parse_week
@@ -403,3 +403,33 @@ def test_every_command_has_help(capsys):
             assert (code, err) == (0, ""), path
             assert out_command.startswith("Usage: timeaudit " + " ".join(path)), path
             assert "--help" in out_command
+
+
+def test_a_small_report_runs_in_memory_and_leaves_the_process_as_it_was(capsys, monkeypatch):
+    """A small input's queries run on Polars' in-memory engine and the collector looks at
+    new objects less often while the command runs (docs/ingest.md, Speed); both end with
+    the command, and the figures are those of the streaming engine."""
+    import gc  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    import polars as pl  # noqa: PLC0415
+
+    from audit import engine  # noqa: PLC0415
+
+    seen = []
+    real = engine.run_audits
+
+    def spying(*args, **kwargs):
+        seen.append((os.environ.get("POLARS_ENGINE_AFFINITY"), gc.get_threshold()[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_audits", spying)
+    state, threshold = pl.Config.state(), gc.get_threshold()
+    args = ["--sample", "--week", WEEK]
+    small = report_json(capsys, args)
+    assert seen == [("in-memory", GC_YOUNGEST)]
+    assert (pl.Config.state(), gc.get_threshold()) == (state, threshold)
+    assert "POLARS_ENGINE_AFFINITY" not in os.environ
+    monkeypatch.setenv("POLARS_ENGINE_AFFINITY", "streaming")  # the person's choice wins
+    assert report_json(capsys, args) == small
+    assert seen[1] == ("streaming", GC_YOUNGEST)

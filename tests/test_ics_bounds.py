@@ -26,7 +26,7 @@ from connectors.ics import (
     CalendarWarning,
     read_ics,
 )
-from core.errors import InvalidCalendar
+from core.errors import InvalidCalendar, printable
 
 ZONES = ["Europe/Berlin", "America/New_York", "Pacific/Auckland"]
 WEEK = (date(2026, 3, 23), date(2026, 3, 30))
@@ -183,8 +183,8 @@ def test_a_warning_escapes_what_could_reorder_a_terminal_line() -> None:
 
 
 def test_printable_keeps_text_and_escapes_controls() -> None:
-    assert ics.printable("Zürich Team\t1") == "Zürich Team\t1"
-    assert ics.printable("a\x1b]0;t\x07\u202eb\r\n") == "a\\x1b]0;t\\x07\\u202eb\\x0d\\x0a"
+    assert printable("Zürich Team\t1") == "Zürich Team\t1"
+    assert printable("a\x1b]0;t\x07\u202eb\r\n") == "a\\x1b]0;t\\x07\\u202eb\\x0d\\x0a"
 
 
 # ------------------------------------------------ the walk near the window

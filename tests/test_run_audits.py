@@ -12,6 +12,7 @@ import pytest
 from engine_frames import at, event
 from polars.testing import assert_frame_equal
 
+from audit import engine
 from audit.config import load_config, parse_config
 from audit.engine import audit_window, run_audit, run_audits, slice_audit
 from audit.export import export_frames
@@ -91,3 +92,22 @@ def test_a_period_is_classified_by_its_own_events_only() -> None:
         assert_frame_equal(cut.events, single.events)
     assert build_report(together[0], None, together[1]) == build_report(*alone[:1], None,
                                                                          alone[1])
+
+
+def test_side_by_side_equals_one_after_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below `SIDE_BY_SIDE_BELOW` occurrences the periods' audits run in threads; above,
+    one after the other: the audits are the same."""
+    period = Period(date(2026, 11, 16), date(2026, 11, 23), CONFIG.timezone)
+    before = previous_period(period)
+    events = read_sources(Sources(ics=SAMPLE_FILES), config=CONFIG, period=Period(
+        before.start, audit_window(period).end, CONFIG.timezone))
+    assert events.height < engine.SIDE_BY_SIDE_BELOW
+    side_by_side = run_audits(events, CONFIG, (period, before))
+    monkeypatch.setattr(engine, "SIDE_BY_SIDE_BELOW", 0)
+    in_turn = run_audits(events, CONFIG, (period, before))
+    for threaded, single in zip(side_by_side, in_turn, strict=True):
+        assert threaded.period == single.period
+        for name in FRAMES:
+            assert_frame_equal(getattr(threaded, name), getattr(single, name))
+        # as above: the attributed pieces' order is Polars' (nothing reads it)
+        assert_frame_equal(threaded.attributed, single.attributed, check_row_order=False)
