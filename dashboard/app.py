@@ -19,7 +19,6 @@ from dashboard.data import Week, derived, kept_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
 
-FIRST_PAINT = "numbers_shown"  # session state: this page has had its first paint
 SHOWN = "numbers_of"  # session state: the `Week.key` of the numbers on screen
 # Seconds the numbers of a week not on screen yet have to themselves before the rest of
 # the page follows (see `render_week`).
@@ -35,15 +34,6 @@ def main() -> None:
         render_sidebar(setup, period)  # saves them and reruns: no view with the old ones
         render_week(setup)
         return
-    if not st.session_state.get(FIRST_PAINT):
-        # A new page (a new tab, a reload): the header, the week picker and the seven
-        # numbers only, then at once the whole page. Charts and tables need megabytes of
-        # scripts in the browser (Vega, Arrow, the data grid), and a page that has them
-        # draws nothing before those are loaded; one without them shows its numbers a
-        # second or two earlier. The run after draws the same elements in the same places.
-        st.session_state[FIRST_PAINT] = True
-        render_week(setup, first_paint=True)
-        st.rerun()
     # The week's numbers first, the sidebar after: its settings table is the first
     # `st.data_editor` of a run, which imports pandas (≈ 1 s on a cold server).
     render_week(setup)
@@ -51,11 +41,10 @@ def main() -> None:
 
 
 @st.fragment
-def render_week(setup: Setup, *, first_paint: bool = False) -> None:
+def render_week(setup: Setup) -> None:
     """Everything that depends on the chosen week. A fragment: a week switch, an override,
     a filter or a choice in a view reruns this only, not the sidebar; anything that changes
-    the settings or the calendars reruns the whole app. ``first_paint``: the numbers only
-    (see `main`)."""
+    the settings or the calendars reruns the whole app."""
     current = state.load_setup()  # a few small files
     if (current.config_key, current.spec) != (setup.config_key, setup.spec):
         st.rerun()  # a choice in the views changed the settings (e.g. the zone): redraw all
@@ -65,8 +54,6 @@ def render_week(setup: Setup, *, first_paint: bool = False) -> None:
     with header:
         views.render_header(setup, week)
     sparklines = views.render_kpis(week)
-    if first_paint:
-        return
     if st.session_state.get(SHOWN) != week.key:
         # New numbers (another week, an override, other settings): they go out on their
         # own. The browser redraws the page one batch of arrived elements at a time; with
