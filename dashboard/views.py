@@ -95,22 +95,22 @@ def render_kpis(week: Week) -> Callable[[], None]:
 
     Draws the seven metrics and returns the function that draws the sparklines into their
     boxes: `dashboard.app` calls it a little later, so that the browser gets the numbers
-    on their own (a chart costs it far more to draw than a metric); a page's first paint
-    leaves them out."""
+    on their own (a chart costs it far more to draw than a metric). Each sparkline is the
+    KPI's own column of `sparkline_frames`, named by the KPI's key."""
     st.subheader("Week at a glance", anchor=False)
     now, before = week.current, week.previous
     vs = "vs last week"
-    sparks: list[tuple[Any, str, str, str, float]] = []
+    sparks: list[tuple[Any, str, str]] = []  # (box, key, unit)
 
     def change(name: str) -> float | None:
         return now[name] - before[name] if before else None
 
     def kpi(column: Any, key: str, label: str, value: str, delta: str | int | None, *,
-            colour: str, help_text: str, spark: str, unit: str, scale: float = 1.0) -> None:
+            colour: str, help_text: str, unit: str) -> None:
         box = column.container(border=True, key=f"kpi_{key}")
         box.metric(label, value, delta, delta_color=colour, help=help_text,
                    delta_description=None if delta is None else vs)
-        sparks.append((box, key, spark, unit, scale))
+        sparks.append((box, key, unit))
 
     with st.container(key="kpis"):
         first, second = st.columns(4), st.columns(3)
@@ -118,14 +118,14 @@ def render_kpis(week: Week) -> Callable[[], None]:
                 first, (("work", "off"), ("life", "normal"), ("integrated", "normal")),
                 strict=False):
             kpi(column, domain, f"{domain.title()} hours", f"{now[domain]:.1f} h",
-                _delta(change(domain), " h"), colour=colour, spark=domain, unit="hours",
+                _delta(change(domain), " h"), colour=colour, unit="hours",
                 help_text=f"Counted {domain} time (SPEC §6).")
         # What timeaudit could not classify is a figure, not a silent gap.
         counted = sum(now[d] for d in ("work", "life", "integrated", "unclassified"))
         share = now["unclassified"] / counted if counted else 0.0
         kpi(first[3], "unclassified", "Unclassified",
             f"{now['unclassified']:.1f} h · {share:.0%}", _delta(change("unclassified"), " h"),
-            colour="inverse", spark="unclassified", unit="hours",
+            colour="inverse", unit="hours",
             help_text="Counted time whose domain nothing decided: classify the top titles "
                       "under Events to settle it.")
         target = now["focus_target"]
@@ -135,7 +135,7 @@ def render_kpis(week: Week) -> Callable[[], None]:
         kpi(second[0], "coverage", "Focus coverage",
             "—" if coverage is None else f"{coverage:.0%}",
             _delta(None if coverage_change is None else coverage_change * 100, " pp", 0),
-            colour="normal", spark="coverage", scale=100, unit="% of working time",
+            colour="normal", unit="% of working time",
             help_text="No working time this week (days off): no focus target."
             if coverage is None else
             f"{now['focus']:.1f} h of focus time in {now['working']:.1f} working "
@@ -144,23 +144,24 @@ def render_kpis(week: Week) -> Callable[[], None]:
         violations = change("violations")
         kpi(second[1], "violations", "Boundary violations", f"{now['violations']:d}",
             None if violations is None else int(violations), colour="inverse",
-            spark="violations", unit="violations",
+            unit="violations",
             help_text=f"{now['outside_minutes']:.0f} min of work outside working hours; "
                       "details under Boundaries.")
         kpi(second[2], "meetings", "Meeting hours", f"{now['meetings']:.1f} h",
-            _delta(change("meetings"), " h"), colour="inverse", spark="meetings",
+            _delta(change("meetings"), " h"), colour="inverse",
             unit="hours", help_text="Counted time with at least one other person.")
     render_planned_note(week)
 
     def draw_sparklines() -> None:
         frames = derived(week, sparkline_frames)
-        for box, key, spark, unit, _ in sparks:
+        for box, key, unit in sparks:
             with box:
-                chart(f"spark_{key}", charts.sparkline_chart, frames[spark], unit=unit)
+                chart(f"spark_{key}", charts.sparkline_chart, frames[key], unit=unit)
 
     return draw_sparklines
 
 
+# each KPI's key and the factor its sparkline shows the trend's values by (coverage in %)
 SPARK_SCALES = {"work": 1.0, "life": 1.0, "integrated": 1.0, "unclassified": 1.0,
                 "coverage": 100.0, "violations": 1.0, "meetings": 1.0}
 
