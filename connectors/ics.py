@@ -503,7 +503,7 @@ def _simple_groups(split: Split, missing: list[str], visible: dict[str, list],
     """The groups of ``missing`` that are plainly simple one-off events, read from their
     text (`connectors.ics_single`)."""
     simple = {}
-    if missing and ics_single.text_allowed(split):
+    if missing and ics_single.text_allowed():
         floating = ics_single.floating_allowed(split)
         for group in missing:
             events = visible[group]

@@ -82,8 +82,8 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def text_allowed(split: Split) -> bool:
-    """Whether this calendar's one-off events may be read from their text at all."""
+def text_allowed() -> bool:
+    """Whether one-off events may be read from their text at all (tests turn it off)."""
     return ENABLED and ics_parse._DIRECT_SINGLES
 
 

@@ -56,7 +56,7 @@ def _assert_same(got: tuple, expected: tuple, label: str) -> None:
 
 def _simple_count(data: bytes) -> int:
     split = split_calendar(data.decode("utf-8", "replace").replace("\r\n", "\n"))
-    if split is None or not ics_single.text_allowed(split):
+    if split is None or not ics_single.text_allowed():
         return 0
     floating = ics_single.floating_allowed(split)
     return sum(ics_single.read_simple(event, UTC, floating=floating) is not None
