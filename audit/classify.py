@@ -101,7 +101,10 @@ def classify_events(events: pl.LazyFrame, config: Config,
     matches = _rule_matches(frame, [*user, *packed, *calendars, shift, leave], config)
     # what several chains read is computed once, into a helper column
     # (a helper that reads another helper goes into a later stage)
-    helpers: dict[str, pl.Expr] = {_LEAD: _lead_time()}
+    helpers: dict[str, pl.Expr] = dict(zip((_LEAD, _LEAD_UNIT),
+                                           _lead_number_and_unit(pl.col(s.START),
+                                                                 pl.col(s.CREATED)),
+                                           strict=True))
     later: dict[str, pl.Expr] = {}
 
     def helper(name: str, expr: pl.Expr, *, stage: int = 0) -> pl.Expr:
@@ -112,9 +115,13 @@ def classify_events(events: pl.LazyFrame, config: Config,
     learned = learned_corrections(frame, overrides)
     # the domain the keyword pack gives (its first rule that matches and sets one)
     pack_domain = _rule_steps(DOMAIN, packed)
-    facts["pack"] = helper("pack", _first(pack_domain, "value", pl.String), stage=1)
-    facts["pack_reason"] = helper("pack_reason", _first(pack_domain, "reason", pl.String),
-                                  stage=1)
+    # (as the number of that rule: the reason text is looked up by it only where it is
+    # written, `_reasons`, and the domain tests are integer tests, not text per row)
+    pack_number = helper("pack", _index(pack_domain), stage=1)
+    facts["pack_is"] = {d: pack_number.is_in([n for n, step in enumerate(pack_domain)
+                                              if step.value == d.value]).fill_null(False)
+                        for d in Domain}
+    facts["pack_reason"] = _lookup([step.reason for step in pack_domain], pack_number)
     if learned is not None:
         helper("normalized", normalized_title(pl.col(s.TITLE)))
 
@@ -130,39 +137,71 @@ def classify_events(events: pl.LazyFrame, config: Config,
                 *_fallback_steps(attribute)]
 
     # Each chain decides once which step applies (a small integer per row); the value,
-    # reason, source and confidence are then looked up by that index (`_pick`).
+    # source and confidence are then looked up by that index (`_pick`), the reason text
+    # once per distinct combination of steps (`_reasons`).
     domain_steps = steps_for(DOMAIN)
     domain_index = pl.col(_STEP_DOMAIN)
     first = [_pick(domain_steps, "value", domain_index, pl.String).alias(DOMAIN),
-             _pick(domain_steps, "reason", domain_index, pl.String)
-             .alias(f"{_HELPER}domain_reason"),
              _pick(domain_steps, "source", domain_index, pl.String)
              .fill_null(DomainSource.NONE.value).alias(DOMAIN_SOURCE),
              _pick(domain_steps, "confident", domain_index, pl.Boolean).fill_null(False)
              .alias(CONFIDENT)]
     indices, decided = [], []
-    parts: list[pl.Expr] = [pl.lit("domain: "),
-                            pl.col(f"{_HELPER}domain_reason").fill_null(pl.lit("no rule matched"))]
+    chains = [(DOMAIN, domain_steps, _STEP_DOMAIN)]
     for attribute in (URGENT, IMPORTANT):
         steps = steps_for(attribute)
         name = f"{_HELPER}step_{attribute}"
         indices.append(_index(steps).alias(name))
         decided.append(_pick(steps, "value", pl.col(name), _DTYPES[attribute]).alias(attribute))
-        parts += [pl.lit(f"; {attribute}: "),
-                  _pick(steps, "reason", pl.col(name), pl.String)
-                  .fill_null(pl.lit("no rule matched"))]
-    return (frame.lazy()
-            .with_columns(matches.get_columns())
-            .with_columns(expr.alias(name) for name, expr in helpers.items())
-            .with_columns(expr.alias(name) for name, expr in later.items())
-            .with_columns(_index(domain_steps).alias(_STEP_DOMAIN))
-            .with_columns(*first, *indices)
-            .with_columns(*decided, pl.concat_str(parts).alias(REASON))
-            .with_columns(pl.col(DOMAIN).fill_null(pl.lit(Domain.UNCLASSIFIED.value)),
-                          _quadrant().alias(QUADRANT))
+        chains.append((attribute, steps, name))
+    classified = (frame.lazy()
+                  .with_columns(matches.get_columns())
+                  .with_columns(expr.alias(name) for name, expr in helpers.items())
+                  .with_columns(expr.alias(name) for name, expr in later.items())
+                  .with_columns(_index(domain_steps).alias(_STEP_DOMAIN))
+                  .with_columns(*first, *indices)
+                  .with_columns(*decided)
+                  .with_columns(pl.col(DOMAIN).fill_null(pl.lit(Domain.UNCLASSIFIED.value)),
+                                _quadrant().alias(QUADRANT))
+                  .collect())
+    return (classified.lazy()
+            .with_columns(_reasons(classified, chains))
             .select(pl.exclude(f"^{_HELPER}.*$"))
             .select(pl.exclude(DOMAIN_SOURCE, CONFIDENT, REASON), DOMAIN_SOURCE, CONFIDENT,
                     REASON))
+
+
+def _reasons(frame: pl.DataFrame,
+             chains: Sequence[tuple[str, Sequence[_Step], str]]) -> pl.Series:
+    """``reason``: "domain: …; urgent: …; important: …", the reason of the step each
+    chain (attribute, its steps, the column of its step index) took for the row.
+
+    A row's text depends only on its three step indices and on the columns that the
+    reasons of the steps it took read (a calendar's evidence, the lead time…), so it is
+    written once per distinct combination of those and joined back: a million rows have
+    a few thousand (benchmarks/engine.py at 1M: 3,369 texts of ≈ 108 characters; the
+    concatenation per row took ≈ 0.45 s CPU). A column a row's steps do not read is null
+    in its key, so it does not multiply the combinations.
+    """
+    parts: list[pl.Expr] = []
+    reads: dict[str, list[pl.Expr]] = {}  # column → the rows that read it
+    for number, (attribute, steps, index) in enumerate(chains):
+        parts += [pl.lit(f"{'; ' if number else ''}{attribute}: "),
+                  _pick(steps, "reason", pl.col(index), pl.String)
+                  .fill_null(pl.lit("no rule matched"))]
+        dynamic: dict[str, list[int]] = {}
+        for step_number, step in enumerate(steps):
+            if isinstance(step.reason, pl.Expr):
+                for column in step.reason.meta.root_names():
+                    dynamic.setdefault(column, []).append(step_number)
+        for column, numbers in dynamic.items():
+            reads.setdefault(column, []).append(pl.col(index).is_in(numbers).fill_null(False))
+    indices = [index for _, _, index in chains]
+    keys = frame.select(*indices, *(pl.when(pl.any_horizontal(rows)).then(pl.col(column))
+                                    .alias(column) for column, rows in reads.items()))
+    texts = keys.unique().with_columns(pl.concat_str(parts).alias(REASON))
+    return keys.join(texts, on=keys.columns, how="left", nulls_equal=True,
+                     maintain_order="left").get_column(REASON)
 
 
 def calendar_defaults(events: pl.DataFrame, config: Config) -> pl.DataFrame:
@@ -317,35 +356,40 @@ def _rule_steps(attribute: str, matchers: Sequence[_Matcher],
             for m in matchers if getattr(m.rule, attribute) is not None]
 
 
-def _first(steps: Sequence[_Step], field: str, dtype: Any) -> pl.Expr:
-    """``field`` of the first step whose condition holds (null if none does)."""
-    if not steps:
-        return pl.lit(None, dtype)
-    chain: Any = pl
-    for step in steps:
-        chain = chain.when(step.when).then(pl.lit(getattr(step, field), dtype))
-    return chain.otherwise(pl.lit(None, dtype))
+def _lookup(values: Sequence[Any], number: pl.Expr, dtype: Any = pl.String) -> pl.Expr:
+    """``values[number]`` (null where ``number`` is null)."""
+    return pl.lit(pl.Series(list(values) or [None], dtype=dtype)).gather(number)
 
 
-_LEAD = f"{_HELPER}lead"  # the helper column that holds `_lead_time`
+_LEAD = f"{_HELPER}lead"  # the helper column that holds `_lead_number`
+_LEAD_UNIT = f"{_HELPER}lead_unit"  # … and `_lead_unit`
+_LEAD_UNITS = ("after it started", " min before", " h before", " d before")
+
+
+def _lead_number_and_unit(start: pl.Expr, created: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """How long before ``start`` the event was created, as a number and the number of
+    its unit in ``_LEAD_UNITS`` (0: created after it started, no number). Two integers
+    per row: the text (`_lead_time`) is written once per distinct value (`_reasons`)."""
+    lead = start - created
+    minutes = lead.dt.total_minutes()
+    number = (pl.when(minutes < 0).then(None)
+              .when(minutes < 60).then(minutes)
+              .when(minutes < 48 * 60).then(lead.dt.total_hours())
+              .otherwise(lead.dt.total_days()))
+    unit = (pl.when(minutes < 0).then(pl.lit(0, pl.Int8))
+            .when(minutes < 60).then(pl.lit(1, pl.Int8))
+            .when(minutes < 48 * 60).then(pl.lit(2, pl.Int8))
+            .otherwise(pl.lit(3, pl.Int8)))
+    return number, unit
 
 
 def _lead_time() -> pl.Expr:
-    """How long before its start the event was created, for people: "3 h before".
-
-    Built with one number-to-text cast and one concatenation per row; the reasons read
-    it from the helper column ``_LEAD``.
-    """
-    lead = pl.col(s.START) - pl.col(s.CREATED)
-    minutes = lead.dt.total_minutes()
-    number = (pl.when(minutes < 60).then(minutes)
-              .when(minutes < 48 * 60).then(lead.dt.total_hours())
-              .otherwise(lead.dt.total_days()))
-    unit = (pl.when(minutes < 60).then(pl.lit(" min before"))
-            .when(minutes < 48 * 60).then(pl.lit(" h before"))
-            .otherwise(pl.lit(" d before")))
-    return (pl.when(minutes < 0).then(pl.lit("after it started"))
-            .otherwise(pl.concat_str(number.cast(pl.String), unit)))
+    """How long before its start the event was created, for people: "3 h before"
+    (from the helper columns ``_LEAD`` and ``_LEAD_UNIT``)."""
+    unit = pl.col(_LEAD_UNIT)
+    return (pl.when(unit == 0).then(pl.lit(_LEAD_UNITS[0]))
+            .otherwise(pl.concat_str(pl.col(_LEAD).cast(pl.String),
+                                     _lookup(_LEAD_UNITS, unit.cast(pl.UInt32)))))
 
 
 def _facts(frame: pl.DataFrame, config: Config, matches: pl.DataFrame,
@@ -354,8 +398,9 @@ def _facts(frame: pl.DataFrame, config: Config, matches: pl.DataFrame,
     """The evidence `_domain_steps` and `_evidence_steps` read, as helper columns.
 
     ``colleague`` / ``consumer`` / ``business``: someone other than the owner on a work
-    domain / a personal mail domain / any other domain; ``cal_domain``, ``cal_reason``,
-    ``rota``: what the event's calendar looks like (`audit.evidence.infer_calendars`);
+    domain / a personal mail domain / any other domain; ``life_calendar``,
+    ``work_calendar``, ``cal_reason``, ``rota``: what the event's calendar looks like
+    (`audit.evidence.infer_calendars`);
     ``shift``: a duty on a rota calendar; ``leave``: the owner's own out-of-office or leave
     marker; ``focus``: a focus-time block (Google ``eventType``).
     """
@@ -364,15 +409,19 @@ def _facts(frame: pl.DataFrame, config: Config, matches: pl.DataFrame,
     shift_title = matches.get_column(shift.column)
     calendars = infer_calendars(frame, config.work_domains, config.owner_emails,
                                 people=people, shift=shift_title)
-    source = pl.col(s.SOURCE)
-    for name, column, dtype in (("cal_domain", "domain", pl.String),
-                                ("cal_reason", "evidence", pl.String),
-                                ("rota", "rota", pl.Boolean)):
-        facts[name] = helper(name, source.replace_strict(
-            calendars[s.SOURCE], calendars[column], default=None, return_dtype=dtype))
+    # a row's calendar, by its number in ``calendars``; what the calendar looks like is
+    # looked up by that number (the evidence text only where a reason is written)
+    calendar = helper("calendar", pl.col(s.SOURCE).replace_strict(
+        calendars[s.SOURCE], pl.int_range(calendars.height, dtype=pl.UInt32, eager=True),
+        default=None, return_dtype=pl.UInt32))
+    facts["cal_reason"] = _lookup(calendars["evidence"], calendar)
+    for name, values in (("life_calendar", calendars["domain"] == Domain.LIFE.value),
+                         ("work_calendar", calendars["domain"] == Domain.WORK.value),
+                         ("rota", calendars["rota"])):
+        facts[name] = _lookup(values, calendar, pl.Boolean).fill_null(False)
     organizer = pl.col(s.ORGANIZER)
     own = organizer.is_null() | organizer.is_in(list(config.owner_emails))
-    facts["shift"] = helper("shift", pl.col(shift.column) & facts["rota"].fill_null(False),
+    facts["shift"] = helper("shift", pl.col(shift.column) & facts["rota"],
                             stage=1)
     facts["leave"] = helper("leave", own & ((pl.col(s.KIND) == "out_of_office").fill_null(False)
                                             | pl.col(leave.column)), stage=1)
@@ -398,11 +447,9 @@ def _domain_steps(facts: dict[str, pl.Expr]) -> list[_Step]:
     """
     work, life, integrated = (d.value for d in (Domain.WORK, Domain.LIFE, Domain.INTEGRATED))
     colleague, consumer, business = facts["colleague"], facts["consumer"], facts["business"]
-    calendar, cal_reason = facts["cal_domain"], facts["cal_reason"]
-    life_calendar = (calendar == Domain.LIFE.value).fill_null(False)
-    work_calendar = (calendar == Domain.WORK.value).fill_null(False)
-    pack, pack_reason = facts["pack"], facts["pack_reason"]
-    pack_is = {d: (pack == d.value).fill_null(False) for d in Domain}
+    cal_reason = facts["cal_reason"]
+    life_calendar, work_calendar = facts["life_calendar"], facts["work_calendar"]
+    pack_is, pack_reason = facts["pack_is"], facts["pack_reason"]
     yes, no = True, False
     evidence, keywords, guess = (DomainSource.EVIDENCE, DomainSource.KEYWORDS,
                                  DomainSource.CALENDAR_GUESS)
@@ -444,7 +491,7 @@ def _evidence_steps(attribute: str, config: Config, facts: dict[str, pl.Expr]) -
     threshold = pl.duration(microseconds=round(config.urgency.short_notice_hours * 3.6e9))
     short = ((pl.col(s.START) - pl.col(s.CREATED)) < threshold).fill_null(False)
     return [_Step(focus, False, "focus block"),
-            _Step(short, True, pl.format("short notice (created {})", pl.col(_LEAD)))]
+            _Step(short, True, pl.format("short notice (created {})", _lead_time()))]
 
 
 def _fallback_steps(attribute: str) -> list[_Step]:
@@ -455,4 +502,4 @@ def _fallback_steps(attribute: str) -> list[_Step]:
     if attribute == IMPORTANT:
         return [_Step(pl.col(_STEP_DOMAIN).is_not_null(), True, "committed time (fallback)")]
     return [_Step(pl.col(s.CREATED).is_not_null(), False,
-                  pl.format("planned ahead (created {})", pl.col(_LEAD)))]
+                  pl.format("planned ahead (created {})", _lead_time()))]
