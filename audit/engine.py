@@ -20,7 +20,7 @@ from audit.accounting import (
     ATTRIBUTED_MINUTES,
     DATE,
     DOMAIN,
-    attribute_time,
+    attribute_time_and_busy,
     busy_summary,
     mark_counted,
 )
@@ -102,7 +102,8 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
     # Time is attributed over the whole window (the next morning closes the last work day);
     # everything shown is the period's.
     in_period = pl.col(DATE) < period.end
-    attributed_window = attribute_time(classified.lazy(), config, window).collect()
+    # (the busy time per date comes from the same sweep of the pieces as their shares)
+    attributed_window, time_per_day = attribute_time_and_busy(classified.lazy(), config, window)
     windows_window = working_windows(config, window, classified)
     attributed = attributed_window.filter(in_period)
     windows = windows_window.filter(in_period)
@@ -119,7 +120,7 @@ def run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Perio
         windows=windows,
         violations=violations.filter(in_period),
         focus=focus_by_day(classified, windows, config),
-        busy=busy_summary(attributed, period).collect().sort(DATE),
+        busy=busy_summary(attributed, period, time_per_day).collect().sort(DATE),
     )
 
 

@@ -128,7 +128,10 @@ def stage(name):
 
 # The audit runs as the CLI runs it (`audit.engine.run_audit`); a stage ends where the
 # next one's function is entered (lazy work is collected between the calls).
-for function, ends in (("attribute_time", "classify+count"), ("working_windows", "attribute"),
+# (a checkout from before `attribute_time_and_busy` calls `attribute_time`)
+attribute = "attribute_time_and_busy" if hasattr(engine, "attribute_time_and_busy") \
+    else "attribute_time"
+for function, ends in ((attribute, "classify+count"), ("working_windows", "attribute"),
                        ("focus_by_day", "boundaries"), ("busy_summary", "focus")):
     def timed(*args, _wrapped=getattr(engine, function), _ends=ends, **kwargs):
         stage(_ends)
