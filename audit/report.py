@@ -90,15 +90,14 @@ def day_table(audit: Audit) -> pl.DataFrame:
         pl.col("minutes").sum().alias("violation_minutes")
     )
     focus = audit.focus.lazy().group_by(DATE).agg(pl.all().sum())
-    return (
-        dates.join(attributed, on=DATE, how="left")
-        .join(focus, on=DATE, how="left")
-        .join(audit.busy.lazy(), on=DATE, how="left")
-        .join(violations, on=DATE, how="left")
-        .fill_null(0.0)
-        .sort(DATE)
-        .collect()
-    )
+    # The sums run side by side (one `collect_all`) and are joined onto the dates, which
+    # are in order, keeping that order: one plan with the joins and a sort took ≈ 0.06 s
+    # CPU more at 1M occurrences (182k days, benchmarks/engine.py).
+    table, *parts = pl.collect_all([dates, attributed, focus, violations])
+    parts.insert(2, audit.busy)
+    for part in parts:
+        table = table.join(part, on=DATE, how="left", maintain_order="left")
+    return table.fill_null(0.0)
 
 
 def _day_frame(days: pl.DataFrame) -> pl.DataFrame:
