@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from audit.accounting import attribute_time, busy_summary, mark_counted
+from audit.accounting import (
+    attribute_time,
+    attribute_time_and_busy,
+    busy_summary,
+    mark_counted,
+)
 from audit.config import Config, Counting
 from core.period import Period
 
@@ -264,3 +269,17 @@ def test_utc_bounds_of_the_property_period():
     first, _ = PROPERTY_PERIOD.utc_bounds()
     assert first == datetime(2026, 10, 23, 22, tzinfo=UTC)
     assert SPAN == 3 * 1440 + 60
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(random_event, max_size=12), st.integers(0, 2))
+def test_busy_time_from_the_shared_sweep_equals_its_own_sweep(draws, extra_days):
+    """`run_audit` takes the busy time per date from `attribute_time_and_busy`'s sweep over
+    a window that runs on after the period; it equals `busy_summary`'s own sweep over the
+    period's pieces, to the bit (sums of whole microseconds)."""
+    frame = random_frame(draws)
+    window = Period(PROPERTY_PERIOD.start, PROPERTY_PERIOD.end + timedelta(days=extra_days), TZ)
+    pieces, time_per_day = attribute_time_and_busy(frame.lazy(), CONFIG, window)
+    in_period = pieces.filter(pl.col("date") < PROPERTY_PERIOD.end)
+    assert_frame_equal(busy_summary(in_period, PROPERTY_PERIOD, time_per_day).collect(),
+                       busy_summary(in_period, PROPERTY_PERIOD).collect(), check_exact=True)

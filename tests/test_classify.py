@@ -122,6 +122,34 @@ def test_user_rules_first_match_per_attribute() -> None:
                              'important: rule "Both"')
 
 
+def test_first_match_across_runs_of_title_rules() -> None:
+    # rules on titles alone are looked up as a run, per distinct title (classify._index);
+    # a rule on more than the title between them still decides in its place
+    config = Config(timezone="UTC", rules=(
+        Rule(name="Board", title="(?i)board", important=True),
+        Rule(name="Meetings", title="(?i)meeting", important=False, urgent=True),
+        Rule(name="Mondays", weekdays=("monday",), important=False),
+        Rule(name="Standups", title="(?i)standup", important=True),
+        Rule(name="Any meeting", title="meeting", urgent=False),
+    ))
+    tuesday = MONDAY_9 + timedelta(days=1)
+    out = classify_rows(
+        event("Board meeting", event_id="a"), event("Team meeting", event_id="b"),
+        event("Standup", event_id="c"),
+        event("Standup", event_id="d", start=tuesday, end=tuesday + timedelta(hours=1)),
+        event(None, event_id="e", start=tuesday, end=tuesday + timedelta(hours=1)),
+        config=config)
+    decided = {r["event_id"]: (r["important"], r["urgent"], r["reason"].split("; ")[1:])
+               for r in out.iter_rows(named=True)}
+    assert decided == {
+        "a": (True, True, ['urgent: rule "Meetings"', 'important: rule "Board"']),
+        "b": (False, True, ['urgent: rule "Meetings"', 'important: rule "Meetings"']),
+        "c": (False, None, ["urgent: no rule matched", 'important: rule "Mondays"']),
+        "d": (True, None, ["urgent: no rule matched", 'important: rule "Standups"']),
+        "e": (None, None, ["urgent: no rule matched", "important: no rule matched"]),
+    }
+
+
 def test_user_rule_beats_calendar_default() -> None:
     config = Config(rules=(KIDS,), calendars=(CalendarDefault("ics:work.ics", "work"),))
     assert one(event("Kids' play"), config=config)["domain"] == "life"
