@@ -1,9 +1,10 @@
 """ICS files and bytes → the normalized event frame (SPEC §3): the public API.
 
 `read_ics` reads one calendar. Parsing and the repairs of producer mistakes live in
-`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk` (the only
-modules that use icalendar, recurring-ical-events, x-wr-timezone and dateutil, each
-imported inside the function that needs it); this module holds:
+`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk`, plain
+series expanded as columns in `connectors.ics_plain` (the only modules that use
+icalendar, recurring-ical-events, x-wr-timezone and dateutil, each imported inside the
+function that needs it); this module holds:
 
 * the public API (`read_ics` and `read_file_bytes`, from `connectors.ics_file` where a
   read the cache answers stops; the bounds other modules import);
