@@ -75,40 +75,52 @@ def plain_occurrences(series: Any, span_start: datetime, span_stop: datetime,
     work = _WORK.get()
     budget = None if work is None else (work.left, set(work.cut_series), set(work.file_cut))
     dates = list(series.rrule_between(span_start, span_stop))
-    tz, duration, exdates, overrides = plan.tz, plan.duration, plan.exdates, plan.overrides
-    if any(d.tzinfo is not tz or d.fold for d in dates):
+    segments = None if any(d.tzinfo is not plan.tz or d.fold for d in dates) else \
+        _segments(series, plan, dates, span_start, span_stop)
+    if segments is None:
         return _library(series, span_start, span_stop, budget)
+    return segments
+
+
+def _segments(series: Any, plan: _Plan, dates: list[datetime], span_start: datetime,
+              span_stop: datetime) -> list[Rows | Any] | None:
+    """`plain_occurrences` from the walk's ``dates``, or None for a date near the ends
+    of the years datetime can hold."""
+    duration, exdates, overrides = plan.duration, plan.exdates, plan.overrides
+    lo, hi = (span_start - _EPOCH) // _US, (span_stop - _EPOCH) // _US
     segments: list[Rows | Any] = []
     starts: list[int] = []
     ends: list[int] = []
-    seen: set[int] = set()
+    seen: set[datetime] = set()
     returned: set[int] = set()  # id() of the overrides yielded or matched
     zero = duration == timedelta(0)
+    named = bool(exdates or overrides)
     for date in dates:
-        # Series.between: a date seen before is skipped (same zone object: equal when
-        # the wall-clock times are), then EXDATEs (by UTC or wall-clock id), then
-        # overrides (`get_any`: the wall-clock id wins over the UTC one)
-        wall = (date.replace(tzinfo=None) - _NAIVE_EPOCH) // _US
-        if wall in seen:
+        # Series.between: a date seen before is skipped (the same set of datetimes), then
+        # EXDATEs (by UTC or wall-clock id), then overrides (`get_any`: the wall-clock id
+        # wins over the UTC one)
+        if date in seen:
             continue
         utc = (date - _EPOCH) // _US
         if not _LOW_US <= utc <= _HIGH_US:
-            return _library(series, span_start, span_stop, budget)
-        if utc in exdates or wall in exdates:
-            continue
-        override = overrides.get(wall, overrides.get(utc))
-        if override is not None:
-            if id(override) in returned:
+            return None
+        if named:
+            wall = (date.replace(tzinfo=None) - _NAIVE_EPOCH) // _US
+            if utc in exdates or wall in exdates:
                 continue
-            returned.add(id(override))
-            occurrence = series.occurrence(override)
-            if occurrence.is_in_span(span_start, span_stop):
-                if starts:
-                    segments.append(_rows(plan, starts, ends))
-                    starts, ends = [], []
-                segments.append(occurrence)
-            continue
-        seen.add(wall)
+            override = overrides.get(wall, overrides.get(utc))
+            if override is not None:
+                if id(override) in returned:
+                    continue
+                returned.add(id(override))
+                occurrence = series.occurrence(override)
+                if occurrence.is_in_span(span_start, span_stop):
+                    if starts:
+                        segments.append(_rows(plan, starts, ends))
+                        starts, ends = [], []
+                    segments.append(occurrence)
+                continue
+        seen.add(date)
         end = ((date + duration) - _EPOCH) // _US
         # time_span_contains_event with comparable times (UTC instants here)
         if (lo <= utc < hi) if zero else (utc < hi and lo < end):
