@@ -115,8 +115,7 @@ def _occurrence_rows(entries: Iterable[_Entry], skipped: _Skipped, start: dateti
                 continue
             for segment in plain:  # rows of the rule's dates, or an override's occurrence
                 if isinstance(segment, ics_plain.Rows):
-                    _add_plain_rows(cols, statics, segment, entry.series.recurrence.core,
-                                    skipped, zone, owners)
+                    _add_plain_rows(cols, segment, skipped, zone, owners)
                 else:
                     _add_rows(cols, statics, [segment], True, skipped, zone, owners)
     finally:
@@ -165,12 +164,13 @@ def _static_and_uid(statics: dict[int, tuple[_Static, str]], adapter: Any,
     return known
 
 
-def _add_plain_rows(cols: dict[str, list], statics: dict[int, tuple[_Static, str]],
-                    rows: ics_plain.Rows, core: Any, skipped: _Skipped, zone: tzinfo,
-                    owners: frozenset[str]) -> None:
+def _add_plain_rows(cols: dict[str, list], rows: ics_plain.Rows, skipped: _Skipped,
+                    zone: tzinfo, owners: frozenset[str]) -> None:
     """`_add_rows` for the rule's dates of a plain series (`connectors.ics_plain`): the
-    same columns from its epoch microseconds."""
-    static, uid = _static_and_uid(statics, core, skipped, zone, owners)
+    same columns from its epoch microseconds. The core's static fields are kept with the
+    series for the next window (a dashboard reads a series once per quarter)."""
+    statics = rows.plan.statics.setdefault((owners, zone), {})
+    static, uid = _static_and_uid(statics, rows.plan.core, skipped, zone, owners)
     n = len(rows.start)
     cols["event_id"].extend(rows.event_id)
     cols["series_id"].extend([uid] * n)

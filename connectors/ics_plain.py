@@ -23,7 +23,7 @@ library's path on the corpus, tests/data/ics and generated series.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -47,6 +47,7 @@ class Rows:
     """Generated occurrences of the series' core, in the library's order: UTC epoch
     microseconds of each start and end, and each row's event id."""
 
+    plan: _Plan
     start: list[int]
     end: list[int]
     event_id: list[str]
@@ -61,6 +62,10 @@ class _Plan:
     exdates: frozenset[int]         # naive recurrence ids of EXDATEs, as microseconds
     overrides: dict[int, Any]       # naive recurrence id (µs) → the override's adapter
     tz: Any
+    uid: str
+    # the core's static fields per (owners, audit zone), kept by `connectors.ics` across
+    # reads: they depend on nothing else
+    statics: dict = field(default_factory=dict)
 
 
 def plain_occurrences(series: Any, span_start: datetime, span_stop: datetime,
@@ -140,8 +145,11 @@ def _other_overrides(series: Any, returned: set[int], span_start: datetime,
         if id(modification) in returned or series.recurrence.check_exdates_datetime & set(
                 modification.recurrence_ids) or series.skip_core_modification(modification):
             continue
-        if modification.is_in_span(span_start, span_stop):
-            found.append(series.occurrence(modification))
+        # the occurrence's window test is the adapter's (the same times), without
+        # make_comparable when all are aware (connectors.ics_walk `_aware_occurrence`)
+        occurrence = series.occurrence(modification)
+        if occurrence.is_in_span(span_start, span_stop):
+            found.append(occurrence)
     return found
 
 
@@ -163,7 +171,7 @@ def _rows(plan: _Plan, starts: list[int], ends: list[int]) -> Rows:
     `core.schema.utc_stamp` writes it: `UTC_STAMP`, from the day's date and the time of
     day, each formatted once (strftime per row was ≈ 6 µs; a Polars query per series
     ≈ 2 ms)."""
-    prefix = f"{plan.core.uid}@"
+    prefix = f"{plan.uid}@"
     ids = []
     for start in starts:
         day, rest = divmod(start, _DAY_US)
@@ -177,7 +185,7 @@ def _rows(plan: _Plan, starts: list[int], ends: list[int]) -> Rows:
         if time_text is None:
             time_text = _TIMES[second] = (_EPOCH + timedelta(seconds=second)).strftime(_TIME_FORMAT)
         ids.append(prefix + date_text + time_text)
-    return Rows(starts, ends, ids)
+    return Rows(plan, starts, ends, ids)
 
 
 # The texts of days and times of day already written (a day has 86,400 seconds; days
@@ -223,7 +231,8 @@ def _plain(series: Any) -> _Plan | None:
         if not isinstance(key, datetime) or key.tzinfo is not None:
             return None
         overrides[(key - _NAIVE_EPOCH) // _US] = adapter
-    return _Plan(recurrence.core, duration, frozenset(exdates), overrides, recurrence.tzinfo)
+    return _Plan(recurrence.core, duration, frozenset(exdates), overrides, recurrence.tzinfo,
+                 recurrence.core.uid)
 
 
 def _plain_core(recurrence: Any) -> bool:
