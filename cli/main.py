@@ -96,7 +96,7 @@ class Context:
         from audit.engine import audit_window, run_audit  # noqa: PLC0415 - fast --help
         from audit.store import load_overrides  # noqa: PLC0415
 
-        events = _small_on_in_memory(self.read_events(audit_window(self.period)))
+        events = self.read_events(audit_window(self.period))
         return run_audit(events, self.config, self.period, load_overrides())
 
     def run_audits(self) -> tuple[Audit, Audit | None]:
@@ -109,33 +109,11 @@ class Context:
         before = previous_period(self.period)
         if before is None:
             return self.run_audit(), None
-        events = _small_on_in_memory(self.read_events(
-            Period(before.start, audit_window(self.period).end, self.period.timezone)))
+        events = self.read_events(
+            Period(before.start, audit_window(self.period).end, self.period.timezone))
         audit, previous = run_audits(events, self.config, (self.period, before),
                                      load_overrides())
         return audit, previous
-
-
-# Below this many occurrences a command's queries run on Polars' in-memory engine instead
-# of the streaming one its `collect()` picks: a small audit is a few hundred tiny queries,
-# whose fixed cost is lower there (`report --sample`, 108 occurrences: ≈ 0.29 → 0.18 s of
-# CPU for the engine and report, measured in one process). At 1M occurrences streaming
-# is the cheaper one (boundaries' sweeps), so large inputs keep Polars' choice.
-IN_MEMORY_BELOW = 100_000
-
-
-def _small_on_in_memory(events: pl.DataFrame) -> pl.DataFrame:
-    """``events``, after choosing the in-memory engine for the rest of the command when
-    they are few (`IN_MEMORY_BELOW`) and POLARS_ENGINE_AFFINITY does not choose one.
-    The choice ends with the command (click closes its context's resources), so a
-    program that runs `main` is left as it was."""
-    context = click.get_current_context(silent=True)
-    if (context is not None and events.height < IN_MEMORY_BELOW
-            and "POLARS_ENGINE_AFFINITY" not in os.environ):
-        import polars as pl  # noqa: PLC0415 - fast --help
-
-        context.with_resource(pl.Config(engine_affinity="in-memory"))
-    return events
 
 
 def _progress(message: str) -> None:

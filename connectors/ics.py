@@ -1,9 +1,10 @@
 """ICS files and bytes → the normalized event frame (SPEC §3): the public API.
 
 `read_ics` reads one calendar. Parsing and the repairs of producer mistakes live in
-`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk` (the only
-modules that use icalendar, recurring-ical-events, x-wr-timezone and dateutil, each
-imported inside the function that needs it); this module holds:
+`connectors.ics_parse`, the bounded recurrence walk in `connectors.ics_walk`, plain
+series expanded as columns in `connectors.ics_plain` (the only modules that use
+icalendar, recurring-ical-events, x-wr-timezone and dateutil, each imported inside the
+function that needs it); this module holds:
 
 * the public API (`read_ics` and `read_file_bytes`, from `connectors.ics_file` where a
   read the cache answers stops; the bounds other modules import);
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from connectors import cache, group_cache, ics_parse, ics_single
+from connectors import cache, group_cache, ics_parse, ics_plain, ics_single
 from connectors.ics_file import (  # the front of a read: the API, re-exported
     MAX_FILE_BYTES,
     Read,
@@ -102,11 +103,21 @@ def _occurrence_rows(entries: Iterable[_Entry], skipped: _Skipped, start: dateti
                 _add_rows(cols, statics, occurrences, False, skipped, zone, owners)
                 continue
             try:
-                occurrences = list(entry.series.between(span_start, span_end))
+                plain = ics_plain.plain_occurrences(entry.series, span_start, span_end) \
+                    if entry.recurring else None
+                occurrences = list(entry.series.between(span_start, span_end)) \
+                    if plain is None else plain
             except errors:
                 skipped.reasons["invalid recurrence"] += entry.size
                 continue
-            _add_rows(cols, statics, occurrences, entry.recurring, skipped, zone, owners)
+            if plain is None:
+                _add_rows(cols, statics, occurrences, entry.recurring, skipped, zone, owners)
+                continue
+            for segment in plain:  # rows of the rule's dates, or an override's occurrence
+                if isinstance(segment, ics_plain.Rows):
+                    _add_plain_rows(cols, segment, skipped, zone, owners)
+                else:
+                    _add_rows(cols, statics, [segment], True, skipped, zone, owners)
     finally:
         if token is not None:
             _WORK.reset(token)
@@ -135,24 +146,47 @@ def _moved(instant: datetime, by: timedelta) -> datetime:
         return high if by > timedelta(0) else low
 
 
+def _static_and_uid(statics: dict[int, tuple[_Static, str]], adapter: Any,
+                    skipped: _Skipped, zone: tzinfo, owners: frozenset[str],
+                    ) -> tuple[_Static, str]:
+    """The VEVENT's static fields and UID, read once per VEVENT (the adapter would look the
+    UID up in the component for every occurrence)."""
+    component = adapter._component
+    known = statics.get(id(component))
+    if known is None:
+        fields = getattr(adapter, "fields", None)  # a one-off event read from its text
+        if fields is not None:
+            static = _static_of(fields, owners, zone)
+        else:
+            static = _read_static(component, owners, zone)
+            _note_unknown_zone(component, skipped)
+        known = statics[id(component)] = (static, adapter.uid)
+    return known
+
+
+def _add_plain_rows(cols: dict[str, list], rows: ics_plain.Rows, skipped: _Skipped,
+                    zone: tzinfo, owners: frozenset[str]) -> None:
+    """`_add_rows` for the rule's dates of a plain series (`connectors.ics_plain`): the
+    same columns from its epoch microseconds. The core's static fields are kept with the
+    series for the next window (a dashboard reads a series once per quarter)."""
+    statics = rows.plan.statics.setdefault((owners, zone), {})
+    static, uid = _static_and_uid(statics, rows.plan.core, skipped, zone, owners)
+    n = len(rows.start)
+    cols["event_id"].extend(rows.event_id)
+    cols["series_id"].extend([uid] * n)
+    cols["start"].extend(rows.start)
+    cols["end"].extend(map(max, rows.end, rows.start))
+    cols["all_day"].extend([False] * n)
+    cols["static"].extend([static] * n)
+
+
 def _add_rows(cols: dict[str, list], statics: dict[int, tuple[_Static, str]],
               occurrences: list,
               recurring: bool, skipped: _Skipped, zone: tzinfo,
               owners: frozenset[str]) -> None:
     for occurrence in occurrences:
         adapter = occurrence._adapter
-        component = adapter._component
-        known = statics.get(id(component))
-        if known is None:
-            fields = getattr(adapter, "fields", None)  # a one-off event read from its text
-            if fields is not None:
-                static = _static_of(fields, owners, zone)
-            else:
-                static = _read_static(component, owners, zone)
-                _note_unknown_zone(component, skipped)
-            # the UID once per VEVENT too (the adapter looks it up in the component)
-            known = statics[id(component)] = (static, adapter.uid)
-        static, uid = known
+        static, uid = _static_and_uid(statics, adapter, skipped, zone, owners)
         begin, finish = occurrence.start, occurrence.end
         all_day = not isinstance(begin, datetime)
         try:

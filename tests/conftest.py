@@ -47,6 +47,15 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
     ics.clear_memory_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_browser_to_wait_for(request: pytest.FixtureRequest,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest has no browser: a first run need not hold the page back while one fetches
+    its scripts (`dashboard.app.FIRST_NUMBERS_ALONE`, a second per new session)."""
+    if hasattr(request.module, "AppTest"):
+        monkeypatch.setattr("dashboard.app.FIRST_NUMBERS_ALONE", 0.0)
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """``../shared/ics-corpus``: skipped with a reason when absent, a failure under CI."""

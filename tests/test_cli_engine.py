@@ -406,9 +406,10 @@ def test_every_command_has_help(capsys):
 
 
 def test_a_small_report_runs_in_memory_and_leaves_the_process_as_it_was(capsys, monkeypatch):
-    """A small input's queries run on Polars' in-memory engine and the collector looks at
-    new objects less often while the command runs (docs/ingest.md, Speed); both end with
-    the command, and the figures are those of the streaming engine."""
+    """A small input's audits run on Polars' in-memory engine (chosen by the engine,
+    audit/engine.py) and the collector looks at new objects less often while the command
+    runs (docs/ingest.md, Speed); both end with the command, and the figures are those of
+    the streaming engine."""
     import gc  # noqa: PLC0415
     import os  # noqa: PLC0415
 
@@ -417,13 +418,13 @@ def test_a_small_report_runs_in_memory_and_leaves_the_process_as_it_was(capsys, 
     from audit import engine  # noqa: PLC0415
 
     seen = []
-    real = engine.run_audits
+    real = engine._run_audits
 
     def spying(*args, **kwargs):
         seen.append((os.environ.get("POLARS_ENGINE_AFFINITY"), gc.get_threshold()[0]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "run_audits", spying)
+    monkeypatch.setattr(engine, "_run_audits", spying)
     state, threshold = pl.Config.state(), gc.get_threshold()
     args = ["--sample", "--week", WEEK]
     small = report_json(capsys, args)

@@ -257,6 +257,28 @@ def test_walking_from_the_window_gives_dateutils_dates(rule: str, dtstart: datet
     assert got == expected
 
 
+MONTHLY_PARTS = ["", ";BYMONTH=2,3", ";BYMONTH=12", ";BYDAY=-1FR", ";BYDAY=2MO,-2TU",
+                 ";BYMONTHDAY=29,30,31;BYSETPOS=-1", ";BYMONTHDAY=-3", ";BYMINUTE=0,30",
+                 ";UNTIL=20300101T000000Z"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule=rules(end="none").filter(lambda r: r.startswith("FREQ=MONTHLY")),
+       more=st.sampled_from(MONTHLY_PARTS), dtstart=starts, zone=zones,
+       offset=st.integers(0, 24 * 9 * 365), hours=st.integers(1, 24 * 100))
+def test_a_monthly_rule_walked_from_a_later_month_gives_dateutils_dates(
+        rule: str, more: str, dtstart: datetime, zone: str, offset: int, hours: int) -> None:
+    """MONTHLY rules start at the 1st of a month of theirs (`_later_month`), years after
+    DTSTART; the 31st, the last Friday, BYSETPOS and BYMONTH among them."""
+    first = dtstart.replace(tzinfo=ZoneInfo(zone))
+    start = first + timedelta(hours=offset)
+    stop = start + timedelta(hours=hours)
+    original = rrulestr(rule + more, dtstart=first)
+    walk = ics_walk._walk_from_window(original, start)
+    got = [d for d in _takewhile_le(walk, stop) if d >= start]
+    assert got == original.between(start, stop, inc=True)
+
+
 def _takewhile_le(walk, stop: datetime) -> list[datetime]:
     out = []
     for when in walk:

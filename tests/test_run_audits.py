@@ -111,3 +111,48 @@ def test_side_by_side_equals_one_after_the_other(monkeypatch: pytest.MonkeyPatch
             assert_frame_equal(getattr(threaded, name), getattr(single, name))
         # as above: the attributed pieces' order is Polars' (nothing reads it)
         assert_frame_equal(threaded.attributed, single.attributed, check_row_order=False)
+
+
+def test_a_small_audit_runs_in_memory_and_gives_what_streaming_gives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run_audit` chooses Polars' in-memory engine for a small input while it runs (the CLI
+    and the dashboard alike), leaves the process as it was, overlapping audits in threads
+    included, and the figures are the streaming engine's."""
+    import os  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    period = Period(date(2026, 11, 16), date(2026, 11, 23), CONFIG.timezone)
+    events = read_sources(Sources(ics=SAMPLE_FILES), config=CONFIG,
+                          period=audit_window(period))
+    seen: list[str | None] = []
+    real = engine._run_audit
+    inside = threading.Barrier(2)
+
+    def spying(*args, **kwargs):
+        seen.append(os.environ.get("POLARS_ENGINE_AFFINITY"))
+        inside.wait(timeout=30)  # both audits are running before either ends
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_run_audit", spying)
+    state = pl.Config.state()
+    got: list[engine.Audit] = []
+    other = threading.Thread(target=lambda: got.append(run_audit(events, CONFIG, period)))
+    other.start()
+    mine = run_audit(events, CONFIG, period)
+    other.join()
+    assert seen == ["in-memory", "in-memory"]
+    assert pl.Config.state() == state
+    assert "POLARS_ENGINE_AFFINITY" not in os.environ
+    monkeypatch.setattr(engine, "_run_audit", real)
+    monkeypatch.setenv("POLARS_ENGINE_AFFINITY", "streaming")  # the person's choice wins
+    streaming = run_audit(events, CONFIG, period)
+    assert os.environ["POLARS_ENGINE_AFFINITY"] == "streaming"
+    for audit in (mine, got[0]):
+        for name in FRAMES:
+            assert_frame_equal(getattr(audit, name), getattr(streaming, name))
+    monkeypatch.setattr(engine, "IN_MEMORY_BELOW", events.height)  # now a large input
+    monkeypatch.delenv("POLARS_ENGINE_AFFINITY")
+    monkeypatch.setattr(engine, "_run_audit", spying)
+    inside = threading.Barrier(1)
+    run_audit(events, CONFIG, period)
+    assert seen[-1] is None
