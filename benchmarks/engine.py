@@ -127,7 +127,9 @@ def stage(name):
 
 
 # The audit runs as the CLI runs it (`audit.engine.run_audit`); a stage ends where the
-# next one's function is entered (lazy work is collected between the calls).
+# next one's function is entered (lazy work is collected between the calls). Since focus
+# runs beside the boundaries at >= 100k occurrences, "boundaries" there ends as soon as
+# focus is started and "focus" holds both: compare their sum with an older checkout's.
 # (a checkout from before `attribute_time_and_busy` calls `attribute_time`)
 attribute = "attribute_time_and_busy" if hasattr(engine, "attribute_time_and_busy") \
     else "attribute_time"
