@@ -31,7 +31,7 @@ from connectors.url import source_for
 from core.errors import AuditError
 from core.period import Period, last_complete_week, week_containing
 from dashboard import connections
-from dashboard.data import SourceSpec, file_entry, kept_week
+from dashboard.data import SourceSpec, file_entry
 
 SAMPLE_DIR = timeaudit_sample.DIR
 SAMPLE_CONFIG = timeaudit_sample.CONFIG
@@ -110,16 +110,6 @@ def _caldav_calendars() -> tuple[caldav_store.Calendar, ...]:
 
 def load_setup() -> Setup:
     """Read connections and settings (cheap: a few small files, every rerun)."""
-    return _setup(st.session_state.get(REFRESH, 0), st.session_state.get(SAMPLE_EDITS, []))
-
-
-def new_session_setup() -> Setup:
-    """`load_setup` as a new session's first run sees it (nothing reloaded, no sample
-    edits), without a session: what `dashboard.launch` warms up before the page asks."""
-    return _setup(0, [])
-
-
-def _setup(refresh: int, sample_edits: list) -> Setup:
     problem = None
     try:
         listed = connections.load_connections()
@@ -128,8 +118,9 @@ def _setup(refresh: int, sample_edits: list) -> Setup:
     google = _google_calendars()
     microsoft = _microsoft_calendars()
     caldav = _caldav_calendars()
+    refresh = st.session_state.get(REFRESH, 0)
     if not listed and not google and not microsoft and not caldav:
-        return _sample_setup(refresh, sample_edits, problem)
+        return _sample_setup(refresh, problem)
     path = config_edit.user_config_path()
     try:
         data = config_edit.read_config_data(path)
@@ -158,33 +149,15 @@ def _setup(refresh: int, sample_edits: list) -> Setup:
     return Setup(False, config, data, str(path), path, problem, tuple(sources), spec)
 
 
-def _sample_setup(refresh: int, sample_edits: list, problem: str | None) -> Setup:
+def _sample_setup(refresh: int, problem: str | None) -> Setup:
     base = config_edit.read_config_data(SAMPLE_CONFIG)
-    data = config_edit.apply_edits(base, sample_edits)
+    data = config_edit.apply_edits(base, st.session_state.get(SAMPLE_EDITS, []))
     label = "sample_data/timeaudit.toml (sample; changes last for this session)"
     config = parse_config(data, file=label)
     files = sorted(timeaudit_sample.CALENDARS)
     sources = tuple(Source(f"ics:{p.name}", p.name, "sample") for p in files)
     spec = SourceSpec(files=tuple(file_entry(p) for p in files), refresh=refresh)
     return Setup(True, config, data, label, None, problem, sources, spec)
-
-
-def warm_first_week() -> None:
-    """Read and audit the week a new session opens on into the dashboard's caches
-    (`dashboard.data.kept_week`), as its first run will ask for it: `dashboard.launch`
-    calls this as the server starts. Only for calendars on this machine (the bundled
-    sample or the person's files): links and synced calendars are left to the page.
-    A page that asks meanwhile waits for this read instead of starting its own (the
-    caches compute a key once)."""
-    setup = new_session_setup()
-    spec = setup.spec
-    if not spec.files or spec.urls or spec.google or spec.microsoft or spec.caldav:
-        return
-    try:
-        kept = store.load_overrides()
-    except AuditError:
-        return  # the page says what is wrong with them
-    kept_week(spec, setup.config, setup.config_key, first_period(setup.config), kept)
 
 
 # ------------------------------------------------------------------ changing settings
@@ -228,15 +201,10 @@ def show(area: str) -> None:
 def chosen_period(config: Config) -> Period:
     """The week that holds ``st.session_state[WEEK_DAY]`` (default: last complete week)."""
     if WEEK_DAY not in st.session_state:
-        st.session_state[WEEK_DAY] = first_period(config).start
+        st.session_state[WEEK_DAY] = last_complete_week(config.timezone,
+                                                        config.week_start).start
     day = st.session_state[WEEK_DAY]
     return week_containing(day, config.timezone, config.week_start)
-
-
-def first_period(config: Config) -> Period:
-    """The week a new session opens on: the last complete one."""
-    first = last_complete_week(config.timezone, config.week_start).start
-    return week_containing(first, config.timezone, config.week_start)
 
 
 def shift_week(days: int) -> None:
