@@ -303,8 +303,11 @@ def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int)
         for side in sides:
             if calendar is not None:
                 connect_file(side.home, calendar)
+        # One at a time, each server started just before its page opens (as `timeaudit
+        # dashboard` opens the browser): a first launch has the machine to itself, and no
+        # side's server warms up while another side's page loads.
+        for side in sides:
             side.url = stack.enter_context(server(side))
-        for side in sides:  # one at a time: a first launch has the machine to itself
             side.page, seconds = open_page(browser, side.url)
             side.record("first launch", seconds)
             print(f"  {side.name}: first launch {seconds:.2f} s", flush=True)
