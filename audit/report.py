@@ -20,7 +20,7 @@ from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.compare import compare_periods, render_comparison
 from audit.domains import Domain, Quadrant
-from audit.engine import Audit
+from audit.engine import Audit, small_on_in_memory
 from audit.goals import goal_rows, render_goals
 from audit.groups import group_rows, render_groups
 from audit.meetings import meeting_report
@@ -249,6 +249,13 @@ def make_report(audit: Audit, by: str | None = None,
 
     Dates are ISO text, hours rounded to 2 decimals (`rounded_hours`), minutes whole numbers.
     """
+    # a small audit's report is tens of tiny queries too (`report --sample`: ≈ 46 → 33 ms
+    # of CPU on the in-memory engine, median of 12 in one process)
+    with small_on_in_memory(audit.events):
+        return _make_report(audit, by, previous)
+
+
+def _make_report(audit: Audit, by: str | None, previous: Audit | None) -> Report:
     days = day_table(audit)
     items = _violation_frame(audit.violations)
     total = days.select(pl.exclude(DATE).sum()).row(0, named=True)
