@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,27 +23,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
+from test_ics_single import read_switched
 from test_ics_window import WIDE, _calendars, _windows, ingest_benchmark
 
-from connectors import ics, ics_plain, ics_walk
-from connectors.ics import CalendarWarning, read_ics
-from core.errors import InvalidCalendar
+from connectors import ics_plain, ics_walk
 
 
 def _read(data: bytes, start: datetime, end: datetime, tz: str, *, plain: bool,
           owners: tuple[str, ...] = ()) -> tuple[pl.DataFrame | str, list[str]]:
-    ics.clear_memory_cache()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CalendarWarning)
-        previous, ics_plain.ENABLED = ics_plain.ENABLED, plain
-        try:
-            frame: pl.DataFrame | str = read_ics(data, start=start, end=end, tz=tz,
-                                                 owner_emails=owners, use_cache=False)
-        except InvalidCalendar as error:
-            frame = str(error)
-        finally:
-            ics_plain.ENABLED = previous
-    return frame, sorted(str(w.message) for w in caught)
+    return read_switched(ics_plain, plain, data, start, end, tz, owners)
 
 
 def _assert_same(data: bytes, start: datetime, end: datetime, tz: str, label: str,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 import pytest
@@ -28,20 +29,27 @@ from connectors.ics_split import split_calendar
 from core.errors import InvalidCalendar
 
 
-def _read(data: bytes, start: datetime, end: datetime, tz: str, *, text: bool,
-          owners: tuple[str, ...] = ()) -> tuple[pl.DataFrame | str, list[str]]:
+def read_switched(module: ModuleType, on: bool, data: bytes, start: datetime, end: datetime,
+                  tz: str, owners: tuple[str, ...] = ()) -> tuple[pl.DataFrame | str, list[str]]:
+    """``read_ics`` of ``data`` (no cache) with a fast path's module (its ``ENABLED``) on
+    or off: the frame, or the error's text, and the warnings' texts."""
     ics.clear_memory_cache()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CalendarWarning)
-        previous, ics_single.ENABLED = ics_single.ENABLED, text
+        previous, module.ENABLED = module.ENABLED, on
         try:
             frame: pl.DataFrame | str = read_ics(data, start=start, end=end, tz=tz,
                                                  owner_emails=owners, use_cache=False)
         except InvalidCalendar as error:
             frame = str(error)
         finally:
-            ics_single.ENABLED = previous
+            module.ENABLED = previous
     return frame, sorted(str(w.message) for w in caught)
+
+
+def _read(data: bytes, start: datetime, end: datetime, tz: str, *, text: bool,
+          owners: tuple[str, ...] = ()) -> tuple[pl.DataFrame | str, list[str]]:
+    return read_switched(ics_single, text, data, start, end, tz, owners)
 
 
 def _assert_same(got: tuple, expected: tuple, label: str) -> None:
