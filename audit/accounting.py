@@ -194,7 +194,7 @@ def attribute_time(lf: pl.LazyFrame | pl.DataFrame, config: Config,
     The pieces are computed when this is called: only their start and end go through the
     sweep, and the shares are put next to the pieces by position (no join of wide rows).
     """
-    return attribute_time_and_busy(lf, config, period)[0].lazy()
+    return _attributed_and_points(lf, config, period)[0].lazy()
 
 
 def attribute_time_and_busy(lf: pl.LazyFrame | pl.DataFrame, config: Config,
@@ -204,6 +204,13 @@ def attribute_time_and_busy(lf: pl.LazyFrame | pl.DataFrame, config: Config,
     the sweep `busy_summary` would run over them is the same sort of the same points
     (benchmarks/engine.py at 1M: one sort of 1.5M points less, ≈ 0.1 s). The sums per
     date are sums of whole microseconds, exact in any order."""
+    attributed, points = _attributed_and_points(lf, config, period)
+    return attributed, _time_per_day(points.lazy()).collect()
+
+
+def _attributed_and_points(lf: pl.LazyFrame | pl.DataFrame, config: Config,
+                           period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`attribute_time` (collected), and the sweep's points it was computed from."""
     lf = lf.lazy()
     if COUNTED not in lf.collect_schema().names():
         lf = mark_counted(lf, config)
@@ -215,7 +222,7 @@ def attribute_time_and_busy(lf: pl.LazyFrame | pl.DataFrame, config: Config,
         shares[ATTRIBUTED_MINUTES],
         minutes_between(pl.col(PIECE_START), pl.col(PIECE_END)).alias(MINUTES),
     )
-    return attributed, _time_per_day(points.lazy()).collect()
+    return attributed, points
 
 
 def is_meeting() -> pl.Expr:
