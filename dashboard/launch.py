@@ -16,9 +16,14 @@ import importlib
 import sys
 import threading
 
-# In the order a first page needs them: the script's modules, then pandas (Streamlit's
-# data editor imports it when the first one is drawn, below the week's numbers).
-WARM = ("dashboard.app", "pandas")
+# In the order a first page needs them: the script's modules up to the week's numbers
+# (`dashboard.app` imports only those), the calendar parser (a first read of the sample or
+# of a new file), then what the page draws after the numbers (the charts' Altair, the
+# events and meetings sections), then pandas (Streamlit's data editor imports it when the
+# first one is drawn). A page that asks for the script early waits only for what its
+# numbers need, not for Altair and pandas (issue 16).
+WARM = ("dashboard.app", "icalendar", "recurring_ical_events", "dashboard.charts",
+        "dashboard.events", "dashboard.meetings", "pandas")
 
 
 def _warm_up() -> None:
