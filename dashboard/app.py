@@ -78,7 +78,7 @@ def render_week(setup: Setup) -> None:
     # The sections below the numbers import what the numbers do not need (the events
     # table's and the meetings' modules here, Altair with the first chart; `dashboard.warm`
     # imports them after a page's first numbers): on a cold server the numbers go out
-    # first (docs/dashboard.md, "A first launch"; issue 16).
+    # first (docs/dashboard.md, "What runs when"; issue 16).
     from dashboard import events, meetings  # noqa: PLC0415 - see above
 
     with header:

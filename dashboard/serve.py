@@ -11,7 +11,7 @@
 - no usage statistics, no e-mail prompt on the first start.
 - no watching of the dashboard's source files: a person does not edit them, and the
   watcher registers every imported module's file after each script run on a cold server
-  (docs/dashboard.md, "A first launch"). While developing: ``--server.fileWatcherType auto``.
+  (docs/dashboard.md, "What runs when"). While developing: ``--server.fileWatcherType auto``.
 - the rest of the checkout's ``.streamlit/config.toml`` (a test keeps the two the same), so
   that an installed dashboard looks and behaves like the checkout's.
 """

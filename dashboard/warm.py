@@ -14,7 +14,7 @@ calendar parser for a first read). The second part waits until a page has sent i
 (`numbers_sent`, called by `dashboard.app`), or `REST_AFTER` seconds without a page: a
 thread importing Altair and pandas while the page's first run works out the numbers takes
 half of the interpreter from it (one runs at a time), so the numbers would wait for them
-all the same (docs/dashboard.md, "A first launch").
+all the same (docs/dashboard.md, "What runs when").
 """
 
 from __future__ import annotations
