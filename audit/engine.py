@@ -112,9 +112,10 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
     # Time is attributed over the whole window (the next morning closes the last work day);
     # everything shown is the period's.
     in_period = pl.col(DATE) < period.end
-    # (the busy time per date comes from the same sweep of the pieces as their shares)
-    attributed_window, time_per_day = attribute_time_and_busy(classified.lazy(), config, window)
-    attributed_window = _aligned_chunks(attributed_window)
+    # (the busy time per date comes from the same sweep of the pieces as their shares, and
+    # the boundaries merge their points into that sweep instead of sorting the pieces again)
+    attributed_window, time_per_day, pieces_sweep = attribute_time_and_busy(
+        classified.lazy(), config, window)
     windows_window = working_windows(config, window, classified)
     attributed = attributed_window.filter(in_period)
     windows = windows_window.filter(in_period)
@@ -132,10 +133,12 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
         # than they take).
         with ThreadPoolExecutor(max_workers=1) as pool:
             focus_job = pool.submit(focus_by_day, classified, windows, config)
-            violations = find_violations(pieces_window, windows_window, config, window)
+            violations = find_violations(pieces_window, windows_window, config, window,
+                                         pieces_sweep)
             focus = focus_job.result()
     else:
-        violations = find_violations(pieces_window, windows_window, config, window)
+        violations = find_violations(pieces_window, windows_window, config, window,
+                                     pieces_sweep)
         focus = focus_by_day(classified, windows, config)
     return Audit(
         config=config,
@@ -269,36 +272,6 @@ def _in_time_order(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.select(after_previous.slice(1).fill_null(False).all()).item():
         return frame.with_columns(start.set_sorted())
     return frame.sort(*_KEY)
-
-
-def _aligned_chunks(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every column cut into chunks at the same rows, without copying them.
-
-    Polars' streaming engine hands back a column computed apart from the rest (the shares
-    of `attribute_time`) in chunks of its own size; a frame whose columns' chunks differ is
-    copied whole (every column rechunked) by each later query that reads it, even a
-    ``select`` of one column. At 1M occurrences that was ≈ 0.3 GB and 0.2-0.5 s per query
-    on the attributed pieces (`find_violations`' select, the period's filter, the report),
-    and the largest term of the audit's peak memory (benchmarks/engine.py). Here the odd
-    columns are sliced at the other columns' chunk boundaries: slices are views, and only a
-    slice that spans two of its own chunks is copied (its rows only). The loop is over
-    columns and chunks (a few dozen), not rows.
-    """
-    counts = frame.n_chunks("all")
-    if len(set(counts)) <= 1:
-        return frame
-    lengths = [chunk.len() for chunk in frame.to_series(counts.index(max(counts))).get_chunks()]
-    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
-    aligned = frame.clone()
-    for index, column in enumerate(frame.iter_columns()):
-        if [chunk.len() for chunk in column.get_chunks()] != lengths:
-            parts = [column.slice(offset, length).rechunk()
-                     for offset, length in zip(offsets, lengths, strict=True)]
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = joined.append(part)
-            aligned.replace_column(index, joined)
-    return aligned
 
 
 def _touching_rows(frame: pl.DataFrame, period: Period) -> pl.DataFrame:

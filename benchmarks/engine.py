@@ -23,6 +23,7 @@ the same load. Targets (issue 16): ≤ 2 s end to end and ≤ 1.5 GB for 1M on 2
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -55,6 +56,7 @@ except ImportError:  # a checkout from before the Report object: the dict, then 
 
 n = int(sys.argv[1])
 distinct_titles = int(sys.argv[2])
+report_out = sys.argv[3] if len(sys.argv) > 3 else ""
 rng = np.random.default_rng(42)
 PER_DAY = 2000 / 365  # occurrences per day of one person's calendar
 days = int(n / PER_DAY) + 1
@@ -155,15 +157,24 @@ with open(os.devnull, "wb") as sink:
 stage("json")
 times["total"], cpu["total"] = time.perf_counter() - t0, time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if report_out:  # after the clock stopped: the text, to compare checkouts byte for byte
+    with open(report_out, "wb") as out:
+        if hasattr(report, "write_json"):
+            report.write_json(out)
+        else:
+            out.write(report.to_json().encode())
 print(json.dumps({"times": times, "cpu": cpu, "peak_mb": peak, "rows": n,
                   "violations": audit.violations.height}))
 """
 
 
-def run(size: int, distinct_titles: int = 0, checkout: Path = ROOT) -> dict:
-    """One run in a fresh process of ``checkout``'s own virtual environment."""
+def run(size: int, distinct_titles: int = 0, checkout: Path = ROOT,
+        report_out: Path | None = None) -> dict:
+    """One run in a fresh process of ``checkout``'s own virtual environment (writing the
+    report's JSON text to ``report_out`` after the measured part, when given)."""
     python = checkout / ".venv" / "bin" / "python"
-    result = subprocess.run([str(python), "-c", CHILD, str(size), str(distinct_titles)],
+    result = subprocess.run([str(python), "-c", CHILD, str(size), str(distinct_titles),
+                             str(report_out or "")],
                             capture_output=True, text=True, check=True, cwd=checkout)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -202,13 +213,23 @@ def main() -> None:
     parser.add_argument("--vs", type=Path, metavar="CHECKOUT",
                         help="also run another checkout (e.g. the main one, with its .venv), "
                              "alternating run by run, and print both")
+    parser.add_argument("--report-dir", type=Path, metavar="DIR",
+                        help="write each checkout's report JSON of its first run at each size "
+                             "to DIR (outside the timing) and print their sha256")
     args = parser.parse_args()
     checkouts = [ROOT, *([args.vs.resolve()] if args.vs else [])]
+    if args.report_dir:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
     for size in args.sizes:
         runs: dict[Path, list[dict]] = {c: [] for c in checkouts}
-        for _ in range(args.reps):
-            for checkout in checkouts:  # alternating: both see the same load on a shared machine
-                runs[checkout].append(run(size, args.distinct_titles, checkout))
+        for rep in range(args.reps):
+            for number, checkout in enumerate(checkouts):  # alternating: the same load for both
+                out = (args.report_dir / f"report-{size}-{number}.json"
+                       if args.report_dir and rep == 0 else None)
+                runs[checkout].append(run(size, args.distinct_titles, checkout, out))
+                if out:
+                    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+                    print(f"{size:>9,} occurrences {checkout}: report sha256 {digest}")
         for checkout in checkouts:
             label = f"{size:>9,} occurrences" + (f" {checkout}" if args.vs else "")
             print(summary(label, runs[checkout]) + f" (median of {args.reps}; CPU s in brackets)")
