@@ -112,34 +112,34 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
     # Time is attributed over the whole window (the next morning closes the last work day);
     # everything shown is the period's.
     in_period = pl.col(DATE) < period.end
-    # (the busy time per date comes from the same sweep of the pieces as their shares, and
-    # the boundaries merge their points into that sweep instead of sorting the pieces again)
-    attributed_window, time_per_day, pieces_sweep = attribute_time_and_busy(
-        classified.lazy(), config, window)
-    windows_window = working_windows(config, window, classified)
-    attributed = attributed_window.filter(in_period)
-    windows = windows_window.filter(in_period)
-    # the boundaries read a few columns of the window's pieces; the rest of that wide
-    # copy is let go before they run (≈ 0.1 GB less peak memory at 1M occurrences)
-    pieces_window = attributed_window.select(_PIECE_COLUMNS)
-    del attributed_window
     if classified.height >= SIDE_BY_SIDE_BELOW:
-        # Focus and boundaries read nothing of each other: focus runs in a thread while
-        # the boundaries' sweep runs (Polars releases the GIL), so the second core works
-        # through the parts of either that run on one thread. At 1M occurrences, the two
-        # alternated in one process on a loaded machine: 9.3/6.6/4.0 s one after the
-        # other, 4.7/4.9/2.1 s side by side, the same CPU (≈ 1.6-1.9 s) and results.
-        # Small audits keep them one after the other (the fixed cost of a thread is more
-        # than they take).
+        # The working windows and focus read only the classified rows (and each other):
+        # they run in a thread while attribution and the boundaries' sweep run (Polars
+        # releases the GIL), so the second core works through the parts of either that
+        # run on one thread. At 1M occurrences focus beside the boundaries alone: 9.3/6.6/
+        # 4.0 s one after the other, 4.7/4.9/2.1 s side by side on a loaded machine, the
+        # same CPU and results; the windows and focus beside attribution too: see
+        # docs/architecture.md. Small audits keep them one after the other (the fixed
+        # cost of a thread is more than they take).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            focus_job = pool.submit(focus_by_day, classified, windows, config)
+            windows_job = pool.submit(working_windows, config, window, classified)
+            focus_job = pool.submit(
+                lambda: focus_by_day(classified, windows_job.result().filter(in_period), config))
+            attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
+                classified, config, window, in_period)
+            windows_window = windows_job.result()
             violations = find_violations(pieces_window, windows_window, config, window,
                                          pieces_sweep)
             focus = focus_job.result()
     else:
+        attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
+            classified, config, window, in_period)
+        windows_window = working_windows(config, window, classified)
         violations = find_violations(pieces_window, windows_window, config, window,
                                      pieces_sweep)
-        focus = focus_by_day(classified, windows, config)
+        focus = focus_by_day(classified, windows_window.filter(in_period), config)
+    del pieces_window, pieces_sweep
+    windows = windows_window.filter(in_period)
     return Audit(
         config=config,
         period=period,
@@ -150,6 +150,21 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
         focus=focus,
         busy=busy_summary(attributed, period, time_per_day).collect().sort(DATE),
     )
+
+
+def _attributed(classified: pl.DataFrame, config: Config, window: Period, in_period: pl.Expr,
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`attribute_time_and_busy` over the window: the period's pieces, the columns of the
+    window's pieces the boundaries read, the busy time per date and the pieces' sweep.
+
+    The busy time per date comes from the same sweep of the pieces as their shares, and
+    the boundaries merge their points into that sweep instead of sorting the pieces
+    again. The rest of the window's wide copy is let go before the boundaries run
+    (≈ 0.1 GB less peak memory at 1M occurrences)."""
+    attributed_window, time_per_day, pieces_sweep = attribute_time_and_busy(
+        classified.lazy(), config, window)
+    return (attributed_window.filter(in_period), attributed_window.select(_PIECE_COLUMNS),
+            time_per_day, pieces_sweep)
 
 
 def slice_audit(audit: Audit, period: Period) -> Audit:

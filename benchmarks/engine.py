@@ -129,16 +129,20 @@ def stage(name):
 
 
 # The audit runs as the CLI runs it (`audit.engine.run_audit`); a stage ends where the
-# next one's function is entered (lazy work is collected between the calls). Since focus
-# runs beside the boundaries at >= 100k occurrences, "boundaries" there ends as soon as
-# focus is started and "focus" holds both: compare their sum with an older checkout's.
+# next one's function is entered (lazy work is collected between the calls). At >= 100k
+# occurrences attribution, the working windows, the boundaries and focus run partly side
+# by side in two threads (focus beside the boundaries; since engine6 the windows and
+# focus beside attribution and the boundaries), so they are one stage, "sweeps": it
+# starts when the first of attribution and the windows is entered and ends when the busy
+# summary is.
 # (a checkout from before `attribute_time_and_busy` calls `attribute_time`)
 attribute = "attribute_time_and_busy" if hasattr(engine, "attribute_time_and_busy") \
     else "attribute_time"
-for function, ends in ((attribute, "classify+count"), ("working_windows", "attribute"),
-                       ("focus_by_day", "boundaries"), ("busy_summary", "focus")):
+for function, ends in ((attribute, "classify+count"), ("working_windows", "classify+count"),
+                       ("busy_summary", "sweeps")):
     def timed(*args, _wrapped=getattr(engine, function), _ends=ends, **kwargs):
-        stage(_ends)
+        if _ends not in times:  # the first of the functions that end it
+            stage(_ends)
         return _wrapped(*args, **kwargs)
     setattr(engine, function, timed)
 
