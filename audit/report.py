@@ -178,6 +178,7 @@ class Report:
         return document
 
 
+_ESCAPED = ['"', "\\", *map(chr, range(0x20))]  # what json escapes with ensure_ascii=False
 _BLOCK_ROWS = 100_000  # rows written by one Polars call (the text of one block in memory)
 
 
@@ -205,11 +206,12 @@ def _json_rows(frame: pl.DataFrame, depth: int) -> Callable[[BinaryIO], None] | 
         return None
     row, field = " " * (2 * depth + 2), " " * (2 * depth + 4)
     # which text columns hold a character json escapes (with ensure_ascii=False: quotes,
-    # backslash, controls): one query for all of them, searched side by side (at 1M
-    # occurrences a query per column, one after the other, took ≈ 0.2 s of wall time)
+    # backslash, controls): one query for all of them, searched side by side, for the
+    # characters as literals (at 1M occurrences a regex query per column, one after the
+    # other, took ≈ 0.14 s CPU and more wall time; this ≈ 0.08 s)
     texts = [c for c, dtype in frame.schema.items()
              if not (dtype.is_numeric() or dtype == pl.Boolean)]
-    escaped = frame.select(pl.col(c).str.contains(r'["\\\x00-\x1f]').any()
+    escaped = frame.select(pl.col(c).str.contains_any(_ESCAPED).any()
                            for c in texts).row(0, named=True) if texts else {}
 
     def value(column: str) -> pl.Expr:
