@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/engine.py [--sizes 100000 300000 1000000] [--reps 3]
                                           [--distinct-titles N] [--vs ../main]
+                                          [--report-dir DIR]
 
 A synthetic frame of N occurrences (≈ 2,000 occurrences a person-year, so 1M is ≈ 500
 person-years laid end to end) goes through classification (the shipped default pack +
@@ -17,7 +18,9 @@ classified rows, which the CLI pays and which makes its later sorts cheaper). Ea
 runs in a fresh child process (peak RSS is per run); it prints the median seconds per stage
 and in total (wall, and CPU seconds of all threads: steadier on a shared machine), and
 peak memory; with ``--vs CHECKOUT`` it runs that checkout too, alternating, so both see
-the same load. Targets (issue 16): ≤ 2 s end to end and ≤ 1.5 GB for 1M on 2 cores.
+the same load; with ``--report-dir`` each checkout's report text of its first run is
+written there after the clock stops and its sha256 printed (outputs must not change).
+Targets (issue 16): ≤ 2 s end to end and ≤ 1.5 GB for 1M on 2 cores.
 """
 
 from __future__ import annotations
