@@ -35,6 +35,7 @@ from audit.intervals import (
     PIECE_START,
     SEG_US,
     US_PER_MINUTE,
+    aligned_chunks,
     boundary_points,
     differences_at_positions,
     shared_minutes_curves,
@@ -197,15 +198,18 @@ def attribute_time(lf: pl.LazyFrame | pl.DataFrame, config: Config,
     return _attributed_and_points(lf, config, period)[0].lazy()
 
 
-def attribute_time_and_busy(lf: pl.LazyFrame | pl.DataFrame, config: Config,
-                            period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`attribute_time` (collected), and the busy and double-booked minutes per local date
-    of its pieces (`busy_summary`'s ``time_per_day``), both from one sweep of the pieces:
-    the sweep `busy_summary` would run over them is the same sort of the same points
-    (benchmarks/engine.py at 1M: one sort of 1.5M points less, ≈ 0.1 s). The sums per
-    date are sums of whole microseconds, exact in any order."""
+def attribute_time_and_busy(lf: pl.LazyFrame | pl.DataFrame, config: Config, period: Period,
+                            ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`attribute_time` (collected), the busy and double-booked minutes per local date of
+    its pieces (`busy_summary`'s ``time_per_day``), and the sweep of its pieces they both
+    come from (`audit.intervals.sweep` with positions in the pieces' row order, which
+    `audit.boundaries.find_violations` merges its boundaries into): the sweep
+    `busy_summary` would run over them is the same sort of the same points (benchmarks/
+    engine.py at 1M: one sort of 1.5M points less, ≈ 0.1 s), and so is the one
+    `find_violations` would run. The sums per date are sums of whole microseconds, exact
+    in any order."""
     attributed, points = _attributed_and_points(lf, config, period)
-    return attributed, _time_per_day(points.lazy()).collect()
+    return attributed, _time_per_day(points.lazy()).collect(), points
 
 
 def _attributed_and_points(lf: pl.LazyFrame | pl.DataFrame, config: Config,
@@ -222,7 +226,9 @@ def _attributed_and_points(lf: pl.LazyFrame | pl.DataFrame, config: Config,
         shares[ATTRIBUTED_MINUTES],
         minutes_between(pl.col(PIECE_START), pl.col(PIECE_END)).alias(MINUTES),
     )
-    return attributed, points
+    # the shares come as one chunk next to pieces in many: re-cut where they are born, so
+    # no caller's later query copies every wide column (`aligned_chunks`)
+    return aligned_chunks(attributed), points
 
 
 def is_meeting() -> pl.Expr:

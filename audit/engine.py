@@ -112,31 +112,34 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
     # Time is attributed over the whole window (the next morning closes the last work day);
     # everything shown is the period's.
     in_period = pl.col(DATE) < period.end
-    # (the busy time per date comes from the same sweep of the pieces as their shares)
-    attributed_window, time_per_day = attribute_time_and_busy(classified.lazy(), config, window)
-    attributed_window = _aligned_chunks(attributed_window)
-    windows_window = working_windows(config, window, classified)
-    attributed = attributed_window.filter(in_period)
-    windows = windows_window.filter(in_period)
-    # the boundaries read a few columns of the window's pieces; the rest of that wide
-    # copy is let go before they run (≈ 0.1 GB less peak memory at 1M occurrences)
-    pieces_window = attributed_window.select(_PIECE_COLUMNS)
-    del attributed_window
     if classified.height >= SIDE_BY_SIDE_BELOW:
-        # Focus and boundaries read nothing of each other: focus runs in a thread while
-        # the boundaries' sweep runs (Polars releases the GIL), so the second core works
-        # through the parts of either that run on one thread. At 1M occurrences, the two
-        # alternated in one process on a loaded machine: 9.3/6.6/4.0 s one after the
-        # other, 4.7/4.9/2.1 s side by side, the same CPU (≈ 1.6-1.9 s) and results.
-        # Small audits keep them one after the other (the fixed cost of a thread is more
-        # than they take).
+        # The working windows and focus read only the classified rows (and each other):
+        # they run in a thread while attribution and the boundaries' sweep run (Polars
+        # releases the GIL), so the second core works through the parts of either that
+        # run on one thread. At 1M occurrences focus beside the boundaries alone: 9.3/6.6/
+        # 4.0 s one after the other, 4.7/4.9/2.1 s side by side on a loaded machine, the
+        # same CPU and results; the windows and focus beside attribution too: see
+        # docs/architecture.md. Small audits keep them one after the other (the fixed
+        # cost of a thread is more than they take).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            focus_job = pool.submit(focus_by_day, classified, windows, config)
-            violations = find_violations(pieces_window, windows_window, config, window)
+            windows_job = pool.submit(working_windows, config, window, classified)
+            focus_job = pool.submit(
+                lambda: focus_by_day(classified, windows_job.result().filter(in_period), config))
+            attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
+                classified, config, window, in_period)
+            windows_window = windows_job.result()
+            violations = find_violations(pieces_window, windows_window, config, window,
+                                         pieces_sweep)
             focus = focus_job.result()
     else:
-        violations = find_violations(pieces_window, windows_window, config, window)
-        focus = focus_by_day(classified, windows, config)
+        attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
+            classified, config, window, in_period)
+        windows_window = working_windows(config, window, classified)
+        violations = find_violations(pieces_window, windows_window, config, window,
+                                     pieces_sweep)
+        focus = focus_by_day(classified, windows_window.filter(in_period), config)
+    del pieces_window, pieces_sweep
+    windows = windows_window.filter(in_period)
     return Audit(
         config=config,
         period=period,
@@ -147,6 +150,21 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
         focus=focus,
         busy=busy_summary(attributed, period, time_per_day).collect().sort(DATE),
     )
+
+
+def _attributed(classified: pl.DataFrame, config: Config, window: Period, in_period: pl.Expr,
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`attribute_time_and_busy` over the window: the period's pieces, the columns of the
+    window's pieces the boundaries read, the busy time per date and the pieces' sweep.
+
+    The busy time per date comes from the same sweep of the pieces as their shares, and
+    the boundaries merge their points into that sweep instead of sorting the pieces
+    again. The rest of the window's wide copy is let go before the boundaries run
+    (≈ 0.1 GB less peak memory at 1M occurrences)."""
+    attributed_window, time_per_day, pieces_sweep = attribute_time_and_busy(
+        classified.lazy(), config, window)
+    return (attributed_window.filter(in_period), attributed_window.select(_PIECE_COLUMNS),
+            time_per_day, pieces_sweep)
 
 
 def slice_audit(audit: Audit, period: Period) -> Audit:
@@ -269,36 +287,6 @@ def _in_time_order(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.select(after_previous.slice(1).fill_null(False).all()).item():
         return frame.with_columns(start.set_sorted())
     return frame.sort(*_KEY)
-
-
-def _aligned_chunks(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every column cut into chunks at the same rows, without copying them.
-
-    Polars' streaming engine hands back a column computed apart from the rest (the shares
-    of `attribute_time`) in chunks of its own size; a frame whose columns' chunks differ is
-    copied whole (every column rechunked) by each later query that reads it, even a
-    ``select`` of one column. At 1M occurrences that was ≈ 0.3 GB and 0.2-0.5 s per query
-    on the attributed pieces (`find_violations`' select, the period's filter, the report),
-    and the largest term of the audit's peak memory (benchmarks/engine.py). Here the odd
-    columns are sliced at the other columns' chunk boundaries: slices are views, and only a
-    slice that spans two of its own chunks is copied (its rows only). The loop is over
-    columns and chunks (a few dozen), not rows.
-    """
-    counts = frame.n_chunks("all")
-    if len(set(counts)) <= 1:
-        return frame
-    lengths = [chunk.len() for chunk in frame.to_series(counts.index(max(counts))).get_chunks()]
-    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
-    aligned = frame.clone()
-    for index, column in enumerate(frame.iter_columns()):
-        if [chunk.len() for chunk in column.get_chunks()] != lengths:
-            parts = [column.slice(offset, length).rechunk()
-                     for offset, length in zip(offsets, lengths, strict=True)]
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = joined.append(part)
-            aligned.replace_column(index, joined)
-    return aligned
 
 
 def _touching_rows(frame: pl.DataFrame, period: Period) -> pl.DataFrame:

@@ -172,19 +172,55 @@ def differences_by_position(at: pl.DataFrame, names: Sequence[str],
     """For the ``count`` intervals of ``at`` (collected `points_with_position`), in their
     row order: ``<name>`` = value at the end minus value at the start."""
     positions = at.get_column(POS)
-    out = []
-    for name in names:  # put the values back in position order: a scatter, not a sort
-        values = pl.repeat(0.0, 2 * count, dtype=pl.Float64, eager=True).alias(name)
-        if count:
-            values.scatter(positions, at.get_column(name))
-        out.append(values.slice(count) - values.slice(0, count))
-    return pl.DataFrame(out)
+    if not count:
+        return pl.DataFrame([pl.Series(name, [], dtype=pl.Float64) for name in names])
+    # Put the values back in position order: the row of each position (a scatter of the
+    # row numbers, not a sort), then one gather per name. Polars' scatter of floats costs
+    # ≈ 5× a gather: at 1M occurrences `find_violations` scattered four curves of 2M
+    # points, ≈ 0.25 s CPU; one scatter of the rows and four gathers, ≈ 0.12 s
+    # (benchmarks/engine.py). (Every position 0 … 2·count − 1 is in ``at`` once.)
+    row_of = pl.repeat(0, 2 * count, dtype=pl.UInt32, eager=True).scatter(
+        positions, pl.int_range(at.height, dtype=pl.UInt32, eager=True))
+    return at.select(
+        (pl.col(name).gather(row_of.slice(count)) - pl.col(name).gather(row_of.slice(0, count)))
+        for name in names)
 
 
 def differences_at_positions(curve: pl.LazyFrame, names: Sequence[str],
                              count: int) -> pl.DataFrame:
     """`differences_by_position` of a lazy curve."""
     return differences_by_position(points_with_position(curve, names).collect(), names, count)
+
+
+def aligned_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every column cut into chunks at the same rows, without copying them.
+
+    A column computed apart from the rest (the shares of `audit.accounting.attribute_time`,
+    one chunk, next to pieces the streaming engine handed back in chunks of its own size)
+    and put next to them keeps its own chunks; a frame whose columns' chunks differ is
+    copied whole (every column rechunked) by each later query that reads it, even a
+    ``select`` of one column. At 1M occurrences that was ≈ 0.3 GB and 0.2-0.5 s per query
+    on the attributed pieces (`find_violations`' select, the period's filter, the report),
+    and the largest term of the audit's peak memory (benchmarks/engine.py). Here the odd
+    columns are sliced at the other columns' chunk boundaries: slices are views, and only a
+    slice that spans two of its own chunks is copied (its rows only). The loop is over
+    columns and chunks (a few dozen), not rows.
+    """
+    counts = frame.n_chunks("all")
+    if len(set(counts)) <= 1:
+        return frame
+    lengths = [chunk.len() for chunk in frame.to_series(counts.index(max(counts))).get_chunks()]
+    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
+    aligned = frame.clone()
+    for index, column in enumerate(frame.iter_columns()):
+        if [chunk.len() for chunk in column.get_chunks()] != lengths:
+            parts = [column.slice(offset, length).rechunk()
+                     for offset, length in zip(offsets, lengths, strict=True)]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined.append(part)
+            aligned.replace_column(index, joined)
+    return aligned
 
 
 # ------------------------------------------------------------------ local days
@@ -248,7 +284,9 @@ def split_at_midnight(lf: pl.LazyFrame | pl.DataFrame, period: Period, days: pl.
             .lazy()
             .with_columns(pl.date_ranges(DATE, "_last").alias(DATE))
             .explode(DATE)
-            .join(days, on=DATE, how="inner")
+            # in the crossing rows' order, so the pieces' rows come in one order run after
+            # run (the streaming engine's join does not keep it; a few rows, no cost)
+            .join(days, on=DATE, how="inner", maintain_order="left")
             .with_columns(
                 pl.max_horizontal(PIECE_START, "day_start").alias(PIECE_START),
                 pl.min_horizontal(PIECE_END, "day_end").alias(PIECE_END),

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/engine.py [--sizes 100000 300000 1000000] [--reps 3]
                                           [--distinct-titles N] [--vs ../main]
+                                          [--report-dir DIR]
 
 A synthetic frame of N occurrences (≈ 2,000 occurrences a person-year, so 1M is ≈ 500
 person-years laid end to end) goes through classification (the shipped default pack +
@@ -17,12 +18,15 @@ classified rows, which the CLI pays and which makes its later sorts cheaper). Ea
 runs in a fresh child process (peak RSS is per run); it prints the median seconds per stage
 and in total (wall, and CPU seconds of all threads: steadier on a shared machine), and
 peak memory; with ``--vs CHECKOUT`` it runs that checkout too, alternating, so both see
-the same load. Targets (issue 16): ≤ 2 s end to end and ≤ 1.5 GB for 1M on 2 cores.
+the same load; with ``--report-dir`` each checkout's report text of its first run is
+written there after the clock stops and its sha256 printed (outputs must not change).
+Targets (issue 16): ≤ 2 s end to end and ≤ 1.5 GB for 1M on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -55,6 +59,7 @@ except ImportError:  # a checkout from before the Report object: the dict, then 
 
 n = int(sys.argv[1])
 distinct_titles = int(sys.argv[2])
+report_out = sys.argv[3] if len(sys.argv) > 3 else ""
 rng = np.random.default_rng(42)
 PER_DAY = 2000 / 365  # occurrences per day of one person's calendar
 days = int(n / PER_DAY) + 1
@@ -127,16 +132,20 @@ def stage(name):
 
 
 # The audit runs as the CLI runs it (`audit.engine.run_audit`); a stage ends where the
-# next one's function is entered (lazy work is collected between the calls). Since focus
-# runs beside the boundaries at >= 100k occurrences, "boundaries" there ends as soon as
-# focus is started and "focus" holds both: compare their sum with an older checkout's.
+# next one's function is entered (lazy work is collected between the calls). At >= 100k
+# occurrences attribution, the working windows, the boundaries and focus run partly side
+# by side in two threads (focus beside the boundaries; since engine6 the windows and
+# focus beside attribution and the boundaries), so they are one stage, "sweeps": it
+# starts when the first of attribution and the windows is entered and ends when the busy
+# summary is.
 # (a checkout from before `attribute_time_and_busy` calls `attribute_time`)
 attribute = "attribute_time_and_busy" if hasattr(engine, "attribute_time_and_busy") \
     else "attribute_time"
-for function, ends in ((attribute, "classify+count"), ("working_windows", "attribute"),
-                       ("focus_by_day", "boundaries"), ("busy_summary", "focus")):
+for function, ends in ((attribute, "classify+count"), ("working_windows", "classify+count"),
+                       ("busy_summary", "sweeps")):
     def timed(*args, _wrapped=getattr(engine, function), _ends=ends, **kwargs):
-        stage(_ends)
+        if _ends not in times:  # the first of the functions that end it
+            stage(_ends)
         return _wrapped(*args, **kwargs)
     setattr(engine, function, timed)
 
@@ -155,15 +164,24 @@ with open(os.devnull, "wb") as sink:
 stage("json")
 times["total"], cpu["total"] = time.perf_counter() - t0, time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if report_out:  # after the clock stopped: the text, to compare checkouts byte for byte
+    with open(report_out, "wb") as out:
+        if hasattr(report, "write_json"):
+            report.write_json(out)
+        else:
+            out.write(report.to_json().encode())
 print(json.dumps({"times": times, "cpu": cpu, "peak_mb": peak, "rows": n,
                   "violations": audit.violations.height}))
 """
 
 
-def run(size: int, distinct_titles: int = 0, checkout: Path = ROOT) -> dict:
-    """One run in a fresh process of ``checkout``'s own virtual environment."""
+def run(size: int, distinct_titles: int = 0, checkout: Path = ROOT,
+        report_out: Path | None = None) -> dict:
+    """One run in a fresh process of ``checkout``'s own virtual environment (writing the
+    report's JSON text to ``report_out`` after the measured part, when given)."""
     python = checkout / ".venv" / "bin" / "python"
-    result = subprocess.run([str(python), "-c", CHILD, str(size), str(distinct_titles)],
+    result = subprocess.run([str(python), "-c", CHILD, str(size), str(distinct_titles),
+                             str(report_out or "")],
                             capture_output=True, text=True, check=True, cwd=checkout)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -202,13 +220,23 @@ def main() -> None:
     parser.add_argument("--vs", type=Path, metavar="CHECKOUT",
                         help="also run another checkout (e.g. the main one, with its .venv), "
                              "alternating run by run, and print both")
+    parser.add_argument("--report-dir", type=Path, metavar="DIR",
+                        help="write each checkout's report JSON of its first run at each size "
+                             "to DIR (outside the timing) and print their sha256")
     args = parser.parse_args()
     checkouts = [ROOT, *([args.vs.resolve()] if args.vs else [])]
+    if args.report_dir:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
     for size in args.sizes:
         runs: dict[Path, list[dict]] = {c: [] for c in checkouts}
-        for _ in range(args.reps):
-            for checkout in checkouts:  # alternating: both see the same load on a shared machine
-                runs[checkout].append(run(size, args.distinct_titles, checkout))
+        for rep in range(args.reps):
+            for number, checkout in enumerate(checkouts):  # alternating: the same load for both
+                out = (args.report_dir / f"report-{size}-{number}.json"
+                       if args.report_dir and rep == 0 else None)
+                runs[checkout].append(run(size, args.distinct_titles, checkout, out))
+                if out:
+                    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+                    print(f"{size:>9,} occurrences {checkout}: report sha256 {digest}")
         for checkout in checkouts:
             label = f"{size:>9,} occurrences" + (f" {checkout}" if args.vs else "")
             print(summary(label, runs[checkout]) + f" (median of {args.reps}; CPU s in brackets)")

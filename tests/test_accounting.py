@@ -20,6 +20,7 @@ from audit.accounting import (
     mark_counted,
 )
 from audit.config import Config, Counting
+from audit.intervals import aligned_chunks
 from core.period import Period
 
 CONFIG = Config(timezone=TZ)
@@ -279,7 +280,41 @@ def test_busy_time_from_the_shared_sweep_equals_its_own_sweep(draws, extra_days)
     period's pieces, to the bit (sums of whole microseconds)."""
     frame = random_frame(draws)
     window = Period(PROPERTY_PERIOD.start, PROPERTY_PERIOD.end + timedelta(days=extra_days), TZ)
-    pieces, time_per_day = attribute_time_and_busy(frame.lazy(), CONFIG, window)
+    pieces, time_per_day, _ = attribute_time_and_busy(frame.lazy(), CONFIG, window)
     in_period = pieces.filter(pl.col("date") < PROPERTY_PERIOD.end)
     assert_frame_equal(busy_summary(in_period, PROPERTY_PERIOD, time_per_day).collect(),
                        busy_summary(in_period, PROPERTY_PERIOD).collect(), check_exact=True)
+
+
+def test_aligned_chunks_keep_the_values_and_cut_every_column_alike() -> None:
+    """`aligned_chunks` re-cuts a column chunked apart from the others (as the streaming
+    engine hands back the attributed shares) at the others' boundaries, values unchanged."""
+    parts = [pl.DataFrame({"a": list(range(i, i + n)), "s": [f"x{j}" for j in range(i, i + n)],
+                           "l": [[j] for j in range(i, i + n)]})
+             for i, n in ((0, 3), (3, 4), (7, 2))]
+    frame = pl.concat(parts, rechunk=False)
+    shares = pl.concat([pl.Series("f", [0.5 * j for j in range(5)]),
+                        pl.Series("f", [0.5 * j for j in range(5, 9)])], rechunk=False)
+    odd = frame.clone()
+    odd.insert_column(3, shares)
+    assert odd.n_chunks("all") == [3, 3, 3, 2]
+
+    aligned = aligned_chunks(odd)
+    assert aligned.equals(odd)
+    assert aligned.n_chunks("all") == [3, 3, 3, 3]
+    assert [len(c) for c in aligned["f"].get_chunks()] == [3, 4, 2]
+    assert aligned_chunks(aligned) is aligned  # already aligned: the frame itself
+
+
+def test_attributed_pieces_come_with_their_columns_chunked_alike() -> None:
+    """The shares are re-cut where they are born (`_attributed_and_points`), so every
+    caller of `attribute_time` gets a frame whose columns share one chunking."""
+    starts = [at("2026-03-23", f"{hour:02d}:00") for hour in range(9, 15)]
+    parts = [events(*(event(f"e{i}", starts[i], starts[i] + timedelta(minutes=90))
+                      for i in (j, j + 1)))
+             for j in (0, 2, 4)]
+    frame = pl.concat(parts, rechunk=False)
+    assert set(frame.n_chunks("all")) == {3}
+    pieces, _, _ = attribute_time_and_busy(frame.lazy(), CONFIG, week("2026-03-23"))
+    assert len(set(pieces.n_chunks("all"))) == 1
+    assert pieces.get_column("attributed_minutes").sum() == 6 * 60 + 30  # 09:00-15:30

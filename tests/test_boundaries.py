@@ -421,3 +421,26 @@ def test_work_inside_the_window_is_never_outside_it(draws, data):
     found = found_violations(random_frame(draws, (inside,)))
     mine = found.filter(pl.col("event_id") == f"e{len(draws)}")
     assert set(mine["type"]) <= {"protected_time", "no_meeting_day", "long_day"}
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["after_hours", "long_day"]),
+                          st.sampled_from(["a", "b", None]), st.sampled_from(["T", "U", None]),
+                          st.integers(1, 90)), max_size=14))
+def test_rows_merged_per_event_and_day_as_a_grouping_merges_them(draws) -> None:
+    """`_one_row_per_event_and_day` (only rows next to one with the same date, type and
+    event id are grouped) gives what grouping every row by its five keys gives, in the
+    order of date, type and event id."""
+    from audit.boundaries import _one_row_per_event_and_day  # noqa: PLC0415
+
+    types = pl.Enum(sorted({"after_hours", "long_day"}))
+    rows = pl.DataFrame(
+        [(date(2026, 3, 23) + timedelta(days=d), t, float(m), e, title, "Work")
+         for d, t, e, title, m in draws],
+        schema=VIOLATION_SCHEMA, orient="row",
+    ).with_columns(pl.col("type").cast(types)).sort("date", "type", "event_id")
+    keys = ["date", "type", "event_id", "title", "calendar"]
+    merged = _one_row_per_event_and_day(rows)
+    grouped = rows.group_by(keys).agg(pl.col("minutes").sum()).select(rows.columns)
+    assert_frame_equal(merged.sort(keys, nulls_last=True), grouped.sort(keys, nulls_last=True))
+    assert merged.equals(merged.sort("date", "type", "event_id", maintain_order=True))

@@ -68,27 +68,3 @@ def test_the_touching_rows_are_a_filter_when_they_are_not_the_first() -> None:
                           "event_id": ["a", "b", "c", "d"]})
     assert _touching_rows(frame, period)["event_id"].to_list() == ["b", "c"]
     assert _touching_rows(frame.slice(1), period)["event_id"].to_list() == ["b", "c"]
-
-
-def test_aligned_chunks_keep_the_values_and_cut_every_column_alike() -> None:
-    """`_aligned_chunks` re-cuts a column chunked apart from the others (as the streaming
-    engine hands back the attributed shares) at the others' boundaries, values unchanged."""
-    import polars as pl  # noqa: PLC0415
-
-    from audit.engine import _aligned_chunks  # noqa: PLC0415
-
-    parts = [pl.DataFrame({"a": list(range(i, i + n)), "s": [f"x{j}" for j in range(i, i + n)],
-                           "l": [[j] for j in range(i, i + n)]})
-             for i, n in ((0, 3), (3, 4), (7, 2))]
-    frame = pl.concat(parts, rechunk=False)
-    shares = pl.concat([pl.Series("f", [0.5 * j for j in range(5)]),
-                        pl.Series("f", [0.5 * j for j in range(5, 9)])], rechunk=False)
-    odd = frame.clone()
-    odd.insert_column(3, shares)
-    assert odd.n_chunks("all") == [3, 3, 3, 2]
-
-    aligned = _aligned_chunks(odd)
-    assert aligned.equals(odd)
-    assert aligned.n_chunks("all") == [3, 3, 3, 3]
-    assert [len(c) for c in aligned["f"].get_chunks()] == [3, 4, 2]
-    assert _aligned_chunks(aligned) is aligned  # already aligned: the frame itself
