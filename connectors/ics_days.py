@@ -43,7 +43,14 @@ def simple_walk(rule: rrule, origin: datetime,
     """dateutil's walk of a plain DAILY or WEEKLY ``rule`` from ``origin`` (the walk's
     DTSTART: the rule's own or a later one of `connectors.ics_walk`), or None when the
     rule is not plain. ``dateutil_walk`` makes dateutil's walk of the same rule from the
-    same start (used only past year 9990).
+    same start (used only past year 9990)."""
+    days = simple_days(rule, origin)
+    return None if days is None else _dates(rule, origin, days, dateutil_walk)
+
+
+def simple_days(rule: rrule, origin: datetime) -> Iterator[int] | None:
+    """The days (ordinals) of `simple_walk`'s dates in its order, each to be combined with
+    every time of the rule's time set, up to year 9990; None when the rule is not plain.
 
     * DAILY: the days ``origin`` + k × INTERVAL whose weekday is in BYDAY (all days
       without BYDAY);
@@ -63,9 +70,9 @@ def simple_walk(rule: rrule, origin: datetime,
         if weekdays is not None and not any(_weekday(day0 + k * interval) in weekdays
                                             for k in range(7)):
             return None  # no day ever matches: dateutil walks on to year 9999
-        return _dates(rule, origin, weekdays, day0, interval, (0,), dateutil_walk)
+        return _days(weekdays, day0, day0, interval, (0,))
     week0 = day0 - (origin.weekday() - rule._wkst) % 7
-    return _dates(rule, origin, weekdays, week0, 7 * interval, range(7), dateutil_walk)
+    return _days(weekdays, day0, week0, 7 * interval, range(7))
 
 
 def _weekday(ordinal: int) -> int:
@@ -73,29 +80,34 @@ def _weekday(ordinal: int) -> int:
     return (ordinal + 6) % 7
 
 
-def _dates(rule: rrule, origin: datetime, weekdays: frozenset[int] | None, first: int,
-           step: int, in_period: Sequence[int],
-           dateutil_walk: Callable[[], Iterable[datetime]]) -> Iterator[datetime]:
-    """The dates of `simple_walk`: periods of ``step`` days from the day ordinal
-    ``first``, the days ``in_period`` of each (never before ``origin``'s day), each
-    combined with each time of the rule's time set, as dateutil's ``_iter`` does."""
-    combine, fromordinal = datetime.combine, date.fromordinal
-    until, times, day0 = rule._until, rule._timeset, origin.toordinal()
-    last = None
+def _days(weekdays: frozenset[int] | None, day0: int, first: int, step: int,
+          in_period: Sequence[int]) -> Iterator[int]:
+    """Periods of ``step`` days from the day ordinal ``first``, the days ``in_period`` of
+    each, never before ``day0``, whose weekday is in ``weekdays`` (all when None)."""
     period = first
     while period < _FAR:
         for offset in in_period:
             day = period + offset
-            if day < day0 or (weekdays is not None and (day + 6) % 7 not in weekdays):
-                continue
-            on = fromordinal(day)
-            for time in times:
-                when = combine(on, time)
-                if until and when > until:
-                    return
-                if when >= origin:
-                    last = when
-                    yield when
+            if day >= day0 and (weekdays is None or (day + 6) % 7 in weekdays):
+                yield day
         period += step
+
+
+def _dates(rule: rrule, origin: datetime, days: Iterator[int],
+           dateutil_walk: Callable[[], Iterable[datetime]]) -> Iterator[datetime]:
+    """Each of ``days`` combined with each time of the rule's time set, with dateutil's
+    ``_iter`` comparisons: past UNTIL the walk ends, before ``origin`` a date is skipped."""
+    combine, fromordinal = datetime.combine, date.fromordinal
+    until, times = rule._until, rule._timeset
+    last = None
+    for day in days:
+        on = fromordinal(day)
+        for time in times:
+            when = combine(on, time)
+            if until and when > until:
+                return
+            if when >= origin:
+                last = when
+                yield when
     # near year 9999: dateutil's own walk of the same rule, after the last date made here
     yield from (when for when in dateutil_walk() if last is None or when > last)

@@ -74,9 +74,17 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule | Iterator[datetime
     the position).
     tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
     """
+    later = _walk_start(rule, start)
+    # a plain DAILY or WEEKLY rule: the same dates, counted out without dateutil
+    simple = ics_days.simple_walk(rule, rule._dtstart if later is None else later,
+                                  functools.partial(_dateutil_walk, rule, later))
+    return _dateutil_walk(rule, later) if simple is None else simple
+
+
+def _walk_start(rule: rrule, start: datetime) -> datetime | None:
+    """Where `_walk_from_window` starts ``rule``'s walk for a window from ``start``, or
+    None: at its own DTSTART."""
     period = _PERIOD.get(rule._freq) if rule._interval >= 1 else None
-    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
-    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
     first = rule._dtstart
     if first.tzinfo is not None:
         start = start.astimezone(first.tzinfo)
@@ -90,14 +98,13 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule | Iterator[datetime
         step = period * rule._interval
         periods = (start.replace(tzinfo=None) - first.replace(tzinfo=None)) // step - 1
         later = first + step * periods if periods > 0 else None  # wall-clock arithmetic
-    # a plain DAILY or WEEKLY rule: the same dates, counted out without dateutil
-    simple = ics_days.simple_walk(rule, first if later is None else later,
-                                  functools.partial(_dateutil_walk, rule, later))
-    return _dateutil_walk(rule, later) if simple is None else simple
+    return later
 
 
 def _dateutil_walk(rule: rrule, later: datetime | None) -> rrule:
     """dateutil's walk of ``rule`` from ``later`` (None: from its own DTSTART)."""
+    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
+    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
     from dateutil.rrule import rrule, weekday  # noqa: PLC0415
 
     if later is None:
