@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_ics_plain import _budget_init, series
 from test_ics_single import read_switched
-from test_ics_window import WIDE, _calendars, _windows
+from test_ics_window import WIDE, _calendars, _windows, ingest_benchmark
 
-from connectors import ics_days, ics_walk
+from connectors import ics_days, ics_plain, ics_walk
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 ZONES = [ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"),
@@ -165,3 +165,68 @@ def test_a_generated_series_reads_the_same_with_days_counted(
                    (start + timedelta(days=27, hours=23), start + timedelta(days=29)),
                    (start + timedelta(days=400), start + timedelta(days=402))):
         _assert_same(data, *window, zone, data.decode(), owners=("me@example.com",))
+
+
+TZIDS = ["Europe/Berlin", "America/New_York", "Pacific/Auckland", "Australia/Lord_Howe"]
+
+
+@st.composite
+def day_series(draw: st.DrawFn) -> tuple[bytes, str, int, datetime, datetime]:
+    """A DAILY or WEEKLY series in a zone (or UTC), maybe with EXDATEs and an override,
+    a step budget and a window."""
+    wall = draw(st.sampled_from(STARTS))
+    tzid = draw(st.sampled_from([*TZIDS, "Z"]))
+    start = f"DTSTART:{wall:%Y%m%dT%H%M%S}Z" if tzid == "Z" else \
+        f"DTSTART;TZID={tzid}:{wall:%Y%m%dT%H%M%S}"
+    lines = ["UID:d@test", start, f"DURATION:PT{draw(st.sampled_from([0, 30, 90, 1500]))}M",
+             "RRULE:" + draw(day_rules().filter(lambda r: "COUNT" not in r))]
+    for days in draw(st.lists(st.integers(0, 400), max_size=3)):
+        lines.append(f"EXDATE:{wall + timedelta(days=days):%Y%m%dT%H%M%S}"
+                     + ("Z" if tzid == "Z" else ""))
+    body = "".join(line + "\r\n" for line in lines)
+    events = [body]
+    if draw(st.booleans()):
+        moved = wall + timedelta(days=draw(st.integers(0, 60)))
+        rid = f"RECURRENCE-ID:{moved:%Y%m%dT%H%M%S}Z" if tzid == "Z" else \
+            f"RECURRENCE-ID;TZID={tzid}:{moved:%Y%m%dT%H%M%S}"
+        events.append(f"UID:d@test\r\n{rid}\r\nDTSTART:{moved:%Y%m%dT%H%M%S}Z\r\n"
+                      "DURATION:PT1H\r\n")
+    data = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            + "".join(f"BEGIN:VEVENT\r\n{e}END:VEVENT\r\n" for e in events)
+            + "END:VCALENDAR\r\n").encode()
+    first = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=draw(st.integers(0, 24 * 500)))
+    last = first + timedelta(hours=draw(st.integers(0, 24 * 120)))
+    budget = draw(st.sampled_from([ics_walk.MAX_STEPS_PER_FILE, 400, 60, 3]))
+    return data, draw(st.sampled_from(["Europe/Berlin", "Asia/Kolkata"])), budget, first, last
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=day_series())
+def test_a_day_counted_series_reads_the_same(case: tuple, monkeypatch: pytest.MonkeyPatch,
+                                              ) -> None:
+    """The integer walk of `ics_plain._counted` (DST gaps, overlaps, UNTIL, EXDATEs, an
+    override, budgets that cut) against dateutil's walk and the datetime path."""
+    data, zone, budget, first, last = case
+    monkeypatch.setattr(ics_walk, "MAX_STEPS_PER_FILE", budget)
+    monkeypatch.setattr(ics_walk._Work, "__init__", _budget_init(budget))
+    _assert_same(data, first, last, zone, data.decode(), owners=("me@example.com",))
+
+
+def test_the_benchmark_series_are_counted_without_datetimes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "years.ics"
+    ingest_benchmark.generate(path, series=40, singles=20)
+    counted = []
+    original = ics_plain._counted
+
+    def count(*args: object) -> object:
+        got = original(*args)
+        counted.append(got is not None)
+        return got
+
+    monkeypatch.setattr(ics_plain, "_counted", count)
+    window = (datetime(2024, 11, 1, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC))
+    _assert_same(path.read_bytes(), *window, "Europe/Berlin", "benchmark")
+    monthly = path.read_text().count("RRULE:FREQ=MONTHLY")
+    assert counted.count(True) == 40 - monthly > 20  # every DAILY and WEEKLY series
