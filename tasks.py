@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOCKS = {"run": ROOT / "requirements.lock", "test": ROOT / "requirements-test.lock"}
+# The project's own packages (pyproject.toml, [tool.setuptools]); the sample is data only.
+PACKAGES = ("core", "audit", "connectors", "cli", "dashboard", "sample_data")
 
 
 def venv_python() -> Path:
@@ -53,7 +55,17 @@ def ensure_environment(flavour: str) -> Path:
         for old in VENV.glob(f".installed-{flavour}-*"):
             old.unlink()
         stamp.touch()
+    compile_sources(python)
     return python
+
+
+def compile_sources(python: Path) -> None:
+    """Write the bytecode of the checkout's own modules, as pip does for every installed
+    package, but for the editable install: the first dashboard page and each command
+    then read it instead of compiling ≈ 70 modules (≈ 0.15 s of CPU on the dashboard's
+    first page, ≈ 0.05 s of a `report --sample`; more where Python is told not to write
+    bytecode, then every run compiles). Only changed files are compiled again."""
+    run(python, "-m", "compileall", "-q", *PACKAGES, "app.py")
 
 
 def dashboard(args: list[str]) -> int:

@@ -1,6 +1,7 @@
 """Browser benchmark: what a person waits for in the dashboard, in a real Chromium.
 
     .venv/bin/python benchmarks/browser.py [--vs /work/main] [--n 20] [--only sample]
+                                           [--launches K]
 
 A real ``timeaudit dashboard`` server on 127.0.0.1 (the checkout's own ``.venv``, user
 directories of its own), driven by Playwright and Debian's ``/usr/bin/chromium`` the way
@@ -11,7 +12,9 @@ generator, 600 series and 25,000 single events, 9 MB) connected as the person's 
 For each, in this order:
 
 * first launch — a new server with empty caches; navigation → the week's numbers (the
-  seven KPI metrics of the chosen week) are on screen;
+  seven KPI metrics of the chosen week) are on screen. ``--launches K`` makes K of them
+  per side (each a new server and new user directories, the sides' order alternating
+  launch by launch), the last one kept for the rest;
 * navigation — ``--n`` more page loads on the same server (another browser tab);
 * week switch — ``--n`` clicks on Previous / Next (alternating 2:1 so new quarters come);
   "numbers" is when the header names the new week and its KPIs are drawn, "settled" when
@@ -280,29 +283,52 @@ def connect_file(home: Path, calendar: Path) -> None:
 @contextmanager
 def server(side: Side) -> Iterator[str]:
     port = free_port()
+    # As the README starts it (`timeaudit dashboard`, its own settings), only without
+    # opening a browser and on a free port.
     command = [str(side.checkout / ".venv" / "bin" / "timeaudit"), "dashboard",
-               "--server.port", str(port), "--server.headless", "true",
-               "--server.fileWatcherType", "none"]
+               "--server.port", str(port), "--server.headless", "true"]
     with serving(command, port=port, cwd=side.home, env=isolated_env(side.home),
                  log=side.home / "streamlit.log") as url:
         yield url
 
 
 def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int,
-                 navigations: int) -> None:
+                 navigations: int, launches: int = 1) -> None:
     print(f"\n== {name} ==", flush=True)
     try:
-        interact(sides, calendar, n, navigations)
+        interact(sides, calendar, n, navigations, launches)
     finally:  # what was measured, also when interrupted (Ctrl-C)
         print_table(name, sides)
 
 
-def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int) -> None:
+def first_launch(browser: Any, side: Side, calendar: Path | None) -> None:
+    """One more first launch of ``side``: a new server with new user directories (empty
+    caches), stopped after its numbers are on screen."""
+    launch = Side(side.name, side.checkout, Path(tempfile.mkdtemp(dir=side.home.parent,
+                                                                  prefix=f"{side.home.name}-")))
+    if calendar is not None:
+        connect_file(launch.home, calendar)
+    with server(launch) as url:
+        page, seconds = open_page(browser, url)
+        close(page)
+    side.record("first launch", seconds)
+    print(f"  {side.name}: first launch {seconds:.2f} s", flush=True)
+
+
+def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int,
+             launches: int = 1) -> None:
     with ExitStack() as stack:
         browser = stack.enter_context(chromium())
         for side in sides:
             if calendar is not None:
                 connect_file(side.home, calendar)
+        # Launches before the kept one, the sides' order alternating (ABBA…): neither side
+        # always launches first on a machine that slows down or speeds up.
+        for index in range(launches - 1):
+            for side in (sides if index % 2 == 0 else sides[::-1]):
+                first_launch(browser, side, calendar)
+        if launches % 2 == 0:  # the kept launch continues the alternation
+            sides = sides[::-1]
         # One at a time, each server started just before its page opens (as `timeaudit
         # dashboard` opens the browser): a first launch has the machine to itself, and no
         # side's server warms up while another side's page loads.
@@ -380,6 +406,8 @@ def main() -> None:
     parser.add_argument("--navigations", type=int, help="page loads on a warm server "
                         "(default: --n)")
     parser.add_argument("--only", choices=("sample", "10-year"))
+    parser.add_argument("--launches", type=int, default=1, help="first launches per side "
+                        "(each a new server with empty caches; default 1)")
     parser.add_argument("--log", type=Path, help="append every measurement to this file "
                         "(JSON lines), to print a table from later with --table")
     parser.add_argument("--table", type=Path, help="print the tables of a --log and stop")
@@ -410,7 +438,8 @@ def main() -> None:
             for side in sides:
                 side.home.mkdir()
             run_scenario(name, sides, calendar, args.n,
-                         args.n if args.navigations is None else args.navigations)
+                         args.n if args.navigations is None else args.navigations,
+                         max(1, args.launches))
 
 
 if __name__ == "__main__":

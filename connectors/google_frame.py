@@ -20,6 +20,7 @@ original start in UTC (``2026-03-29T08:00:00Z``) or, for all-day instances, its 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
-import pyarrow as pa
 
 from core import schema as s
 from core.errors import CalendarWarning
@@ -245,14 +245,21 @@ def _row(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
     }
 
 
-_ARROW_TYPES = {
-    s.EVENT_ID: pa.string(), s.SERIES_ID: pa.string(), s.TITLE: pa.string(),
-    s.DESCRIPTION: pa.string(), s.LOCATION: pa.string(), s.START: pa.int64(),
-    s.END: pa.int64(), s.ALL_DAY: pa.bool_(), s.STATUS: pa.string(), s.RESPONSE: pa.string(),
-    s.BUSY: pa.bool_(), s.KIND: pa.string(), s.ATTENDEES: pa.int32(),
-    s.ORGANIZER: pa.string(), s.ATTENDEE_DOMAINS: pa.list_(pa.string()),
-    s.CATEGORIES: pa.list_(pa.string()), s.COLOR: pa.string(), s.CREATED: pa.int64(),
-}
+@functools.cache
+def _arrow_types() -> dict[str, Any]:
+    """The Arrow type of each mapped column. pyarrow is imported here, when a synced
+    calendar is mapped: the dashboard's first page imports this module (the stores name
+    the accounts) but reads no synced calendar (≈ 0.1 s of imports; issue 16)."""
+    import pyarrow as pa  # noqa: PLC0415 - see the docstring
+
+    return {
+        s.EVENT_ID: pa.string(), s.SERIES_ID: pa.string(), s.TITLE: pa.string(),
+        s.DESCRIPTION: pa.string(), s.LOCATION: pa.string(), s.START: pa.int64(),
+        s.END: pa.int64(), s.ALL_DAY: pa.bool_(), s.STATUS: pa.string(), s.RESPONSE: pa.string(),
+        s.BUSY: pa.bool_(), s.KIND: pa.string(), s.ATTENDEES: pa.int32(),
+        s.ORGANIZER: pa.string(), s.ATTENDEE_DOMAINS: pa.list_(pa.string()),
+        s.CATEGORIES: pa.list_(pa.string()), s.COLOR: pa.string(), s.CREATED: pa.int64(),
+    }
 
 
 def events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: str,
@@ -287,8 +294,10 @@ def events_to_frame(items: Iterable[Mapping[str, Any]], *, calendar_id: str,
     if not rows:
         return s.empty_events()
     n = len(rows)
+    import pyarrow as pa  # noqa: PLC0415 - see `_arrow_types`
+
     columns = {name: pa.array([row[name] for row in rows], kind)
-               for name, kind in _ARROW_TYPES.items()}
+               for name, kind in _arrow_types().items()}
     table = pa.table({
         s.SOURCE: pa.array([source] * n, pa.string()),
         s.CALENDAR: pa.array([calendar_name] * n, pa.string()),

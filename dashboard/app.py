@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from dashboard import events, meetings, state, views
+from dashboard import state, views, warm
 from dashboard.data import Week, derived, kept_week
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
@@ -62,6 +62,7 @@ def render_week(setup: Setup) -> None:
     with header:
         views.render_header(setup, week)
     sparklines = views.render_kpis(week)
+    warm.numbers_sent()  # a launch's warm-up may import what the rest of the page needs
     if st.session_state.get(SHOWN) != week.key:
         alone = NUMBERS_ALONE if SHOWN in st.session_state else FIRST_NUMBERS_ALONE
         # New numbers (another week, an override, other settings): they go out on their
@@ -74,6 +75,12 @@ def render_week(setup: Setup) -> None:
         started = time.perf_counter()
         prepare(week)
         time.sleep(max(0.0, alone - (time.perf_counter() - started)))
+    # The sections below the numbers import what the numbers do not need (the events
+    # table's and the meetings' modules here, Altair with the first chart; `dashboard.warm`
+    # imports them after a page's first numbers): on a cold server the numbers go out
+    # first (docs/dashboard.md, "What runs when"; issue 16).
+    from dashboard import events, meetings  # noqa: PLC0415 - see above
+
     with header:
         views.render_calendar_defaults(setup, week)
     sparklines()
@@ -90,6 +97,8 @@ def render_week(setup: Setup) -> None:
 def prepare(week: Week) -> None:
     """Work out what the views below the numbers derive from ``week`` (kept per week by
     `dashboard.data.derived`, which the views then find), with the choices on screen."""
+    from dashboard import events, meetings  # noqa: PLC0415 - see `render_week`
+
     for compute in (views.inferred_defaults, views.sparkline_frames, views.per_day_frame,
                     views.quadrant_frames, views.timeline_frames, views.violation_tables,
                     views.focus_figures, meetings.tables, views.trend_frames,

@@ -9,6 +9,9 @@
   internet (to print an "External URL") unless an address is set. A user who wants another
   address passes ``--server.address`` on purpose and wins.
 - no usage statistics, no e-mail prompt on the first start.
+- no watching of the dashboard's source files: a person does not edit them, and the
+  watcher registers every imported module's file after each script run on a cold server
+  (docs/dashboard.md, "What runs when"). While developing: ``--server.fileWatcherType auto``.
 - the rest of the checkout's ``.streamlit/config.toml`` (a test keeps the two the same), so
   that an installed dashboard looks and behaves like the checkout's.
 """
@@ -29,6 +32,7 @@ SETTINGS = {
     "server.showEmailPrompt": "false",
     "client.toolbarMode": "minimal",
     "server.maxUploadSize": "50",
+    "server.fileWatcherType": "none",
 }
 
 

@@ -12,6 +12,7 @@ import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -20,9 +21,7 @@ import streamlit as st
 from audit import config_edit
 from audit.config import WEEKDAYS, Config
 from audit.domains import DOMAINS
-from connectors import caldav as caldav_api
-from connectors import caldav_store, google_auth, google_store
-from connectors import google as google_api
+from connectors import caldav_store, google_store
 from connectors.ics import read_ics
 from connectors.url import fetch_calendar
 from core import clock
@@ -30,8 +29,15 @@ from core.errors import AuditError
 from core.period import Period, parse_date, parse_week, week_containing
 from dashboard import connections, settings_form, state, zone
 from dashboard.figures import week_label
-from dashboard.microsoft_panel import render_microsoft
 from dashboard.state import REFRESH, Setup, say, show
+
+if TYPE_CHECKING:
+    from connectors import caldav as caldav_api
+    from connectors import google as google_api
+
+# The account panels' modules (Google sign-in, CalDAV, Microsoft) are imported where a panel
+# is drawn or used: the week picker above the numbers comes from this module, and a first
+# page shows its numbers before the sidebar (≈ 0.1 s of a cold server's imports; issue 16).
 
 NO_DOMAIN = "— rules decide"
 # What the calendar's default-domain menu shows: short enough for the sidebar.
@@ -177,6 +183,8 @@ def render_calendars(setup: Setup, period: Period) -> None:
     st.button("Add link", key="add_link", on_click=_add_link, args=(setup, period))
     show("link")
     render_google(setup)
+    from dashboard.microsoft_panel import render_microsoft  # noqa: PLC0415 - see the imports
+
     render_microsoft()
     render_caldav(setup)
 
@@ -330,6 +338,8 @@ More in `docs/google.md`.
 
 def render_google(setup: Setup) -> None:
     del setup  # the account lives in the store
+    from connectors import google_auth  # noqa: PLC0415 - see the imports
+
     signed_in = google_auth.token_path().exists()
     with st.expander("Google Calendar", icon=":material/event:",
                      expanded=signed_in or "google" in st.session_state.get("messages", {})):
@@ -368,6 +378,8 @@ def _remember_google_client(key: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "client_secret.json"
         path.write_bytes(client.getvalue())
+        from connectors import google_auth  # noqa: PLC0415 - see the imports
+
         try:
             google_auth.remember_client_secrets(path, label=client.name)
         except AuditError as error:
@@ -387,6 +399,8 @@ def _progress_bar() -> tuple[st.delta_generator.DeltaGenerator, object]:
 
 
 def _connect_google() -> None:
+    from connectors import google as google_api  # noqa: PLC0415 - see the imports
+
     st.info("A Google sign-in page opens in your browser; finish there (within five "
             "minutes).", icon=":material/open_in_new:")
     try:
@@ -398,6 +412,8 @@ def _connect_google() -> None:
 
 
 def _sync_google() -> None:
+    from connectors import google as google_api  # noqa: PLC0415 - see the imports
+
     bar, report = _progress_bar()
     try:
         results = google_api.sync(progress=report)
@@ -437,6 +453,8 @@ def _select_google(known: list[google_store.Calendar]) -> None:
 
 
 def _google_logout() -> None:
+    from connectors import google as google_api  # noqa: PLC0415 - see the imports
+
     google_api.logout()
     say("google", "info", "Signed out of Google on this machine. Synced events stay until "
         "you run `timeaudit google logout --forget-data`.")
@@ -481,6 +499,8 @@ def render_caldav(setup: Setup) -> None:
 def _connect_caldav() -> None:
     """The form's callback (before the script runs, so the password field can be emptied:
     the password is not kept in the session); the first sync follows in the script."""
+    from connectors import caldav as caldav_api  # noqa: PLC0415 - see the imports
+
     password = st.session_state.get("caldav_password") or ""
     st.session_state["caldav_password"] = ""
     try:
@@ -493,6 +513,8 @@ def _connect_caldav() -> None:
 
 
 def _sync_caldav(before: str = "") -> None:
+    from connectors import caldav as caldav_api  # noqa: PLC0415 - see the imports
+
     bar = st.progress(0.0, text="Contacting the CalDAV server …")
 
     def report(step: caldav_api.SyncProgress) -> None:
@@ -538,6 +560,8 @@ def _select_caldav(known: list[caldav_store.Calendar]) -> None:
 
 
 def _caldav_logout() -> None:
+    from connectors import caldav as caldav_api  # noqa: PLC0415 - see the imports
+
     caldav_api.logout(forget_data=True)
     say("caldav", "info", "Disconnected: the password and the synced CalDAV events are "
         "deleted from this machine.")

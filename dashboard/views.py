@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +15,22 @@ from audit.classify import calendar_defaults
 from audit.export import PRIVACY_LEVELS, csv_bytes, export_frames
 from core import clock
 from core.errors import AuditError
-from dashboard import charts, figures, labels, state, zone
+from dashboard import figures, labels, state, zone
 from dashboard.data import Week, derived
 from dashboard.state import Setup, say
 
 
+def _charts() -> ModuleType:
+    """`dashboard.charts`, imported by the first chart or chart frame: it imports Altair
+    (≈ 0.3 s of a cold server), which the week's numbers, drawn first, do not need (issue 16)."""
+    from dashboard import charts  # noqa: PLC0415 - see the docstring
+
+    return charts
+
+
 def chart(key: str, build: Callable[..., Any], *frames: pl.DataFrame, **params: Any) -> None:
     """Show the Altair chart ``build(*frames, **params)`` (see `charts.spec`)."""
-    st.vega_lite_chart(charts.spec(build, *frames, **params), width="stretch", key=key)
+    st.vega_lite_chart(_charts().spec(build, *frames, **params), width="stretch", key=key)
 
 
 _CLOCK = ["day", "order", "start_h", "end_h"]
@@ -156,7 +165,7 @@ def render_kpis(week: Week) -> Callable[[], None]:
         frames = derived(week, sparkline_frames)
         for box, key, unit in sparks:
             with box:
-                chart(f"spark_{key}", charts.sparkline_chart, frames[key], unit=unit)
+                chart(f"spark_{key}", _charts().sparkline_chart, frames[key], unit=unit)
 
     return draw_sparklines
 
@@ -168,8 +177,8 @@ SPARK_SCALES = {"work": 1.0, "life": 1.0, "integrated": 1.0, "unclassified": 1.0
 
 def sparkline_frames(week: Week) -> dict[str, pl.DataFrame]:
     """Each KPI's last weeks, as its sparkline shows them."""
-    trend = charts.trend_data(week.trend, week.period.start)
-    return {name: charts.spark_data(trend, name, scale) for name, scale in SPARK_SCALES.items()}
+    trend = _charts().trend_data(week.trend, week.period.start)
+    return {name: _charts().spark_data(trend, name, scale) for name, scale in SPARK_SCALES.items()}
 
 
 def render_planned_note(week: Week) -> None:
@@ -193,11 +202,11 @@ def render_week_shape(week: Week) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("Work, life, integrated per day", anchor=False)
-        chart("per_day", charts.per_day_chart, derived(week, per_day_frame))
+        chart("per_day", _charts().per_day_chart, derived(week, per_day_frame))
     with right, st.container(key="matrix"):
         st.subheader("Eisenhower matrix", anchor=False)
         quadrants, matrix = derived(week, quadrant_frames)
-        chart("matrix_chart", charts.matrix_chart, matrix)
+        chart("matrix_chart", _charts().matrix_chart, matrix)
         unknown = quadrants.filter(pl.col("quadrant") == "unclassified").row(0, named=True)
         if unknown["hours"] > 0:
             st.caption(f"Not in the matrix: {unknown['hours']:.1f} h "
@@ -206,13 +215,13 @@ def render_week_shape(week: Week) -> None:
 
 
 def per_day_frame(week: Week) -> pl.DataFrame:
-    return charts.with_order(figures.per_day(week.audit).with_columns(
+    return _charts().with_order(figures.per_day(week.audit).with_columns(
         pl.col("date").dt.strftime("%a %-d").alias("day")), week.period.start)
 
 
 def quadrant_frames(week: Week) -> tuple[pl.DataFrame, pl.DataFrame]:
     quadrants = figures.quadrants(week.audit)
-    return quadrants, charts.matrix_data(quadrants)
+    return quadrants, _charts().matrix_data(quadrants)
 
 
 # ------------------------------------------------------------------ boundaries
@@ -224,7 +233,7 @@ def render_boundaries(week: Week) -> None:
     st.caption("Each row is a day, hours of the day across. Blue band: working hours; "
                "yellow: protected time; red: the part of work that crossed a boundary. "
                "Long days are whole days, so they are in the table below.")
-    chart("timeline", charts.week_timeline_chart, *derived(week, timeline_frames))
+    chart("timeline", _charts().week_timeline_chart, *derived(week, timeline_frames))
     violations = audit.violations
     if violations.is_empty():
         st.success("No boundary violations this week.", icon=":material/verified:")
@@ -251,12 +260,12 @@ def timeline_frames(week: Week) -> tuple[pl.DataFrame, ...]:
     """The frames of the week's timeline chart: days, working hours, protected time, the
     counted pieces of each event and the violations."""
     audit, first = week.audit, week.period.start
-    return (charts.days_frame(week.period.days).select(_CLOCK),
-            charts.with_order(figures.working_bands(audit), first).select(_CLOCK),
-            charts.with_order(figures.protected_bands(audit), first).select(*_CLOCK, "name"),
-            charts.with_order(figures.timeline_pieces(audit), first).select(
+    return (_charts().days_frame(week.period.days).select(_CLOCK),
+            _charts().with_order(figures.working_bands(audit), first).select(_CLOCK),
+            _charts().with_order(figures.protected_bands(audit), first).select(*_CLOCK, "name"),
+            _charts().with_order(figures.timeline_pieces(audit), first).select(
                 *_CLOCK, "title", "calendar", "domain", "quadrant", "minutes"),
-            charts.with_order(figures.violation_segments(audit), first).select(
+            _charts().with_order(figures.violation_segments(audit), first).select(
                 *_CLOCK, labels.violation_label(), "title", "minutes"))
 
 
@@ -314,12 +323,12 @@ def render_focus(week: Week) -> None:
                 f"you scheduled as focus blocks. Not counted as focus: {fragmented:.1f} h of "
                 f"free working time broken into stretches shorter than "
                 f"{week.audit.config.focus.min_block_minutes} min.")
-    chart("focus_bullet", charts.focus_bullet_chart, *charts.bullet_data(
+    chart("focus_bullet", _charts().focus_bullet_chart, *_charts().bullet_data(
         focus=report["focus"], scheduled=scheduled, fragmented=fragmented,
         working=report["working"], target=target))
     if segments.height:
-        lo, hi = charts.focus_range(segments)
-        chart("focus_timeline", charts.focus_timeline_chart, segments, lo=lo, hi=hi,
+        lo, hi = _charts().focus_range(segments)
+        chart("focus_timeline", _charts().focus_timeline_chart, segments, lo=lo, hi=hi,
               rows=segments["day"].n_unique())
     else:
         st.info("No working hours this week, so no focus time to find.")
@@ -330,7 +339,7 @@ def focus_figures(week: Week) -> tuple[dict, float, float, pl.DataFrame]:
     the focus timeline's segments."""
     report = figures.weekly_figures(week.audit).row(0, named=True)
     focus = week.audit.focus
-    segments = charts.with_order(figures.focus_segments(week.audit), week.period.start) \
+    segments = _charts().with_order(figures.focus_segments(week.audit), week.period.start) \
         .select(*_CLOCK, "kind", "minutes")
     return (report, float(focus["protected_focus_minutes"].sum()) / 60,
             float(focus["fragmented_minutes"].sum()) / 60, segments)
@@ -346,13 +355,13 @@ def heatmap_frame(week: Week, span: str) -> pl.DataFrame:
     """The heat map's cells: this week's work minutes per hour, or the average week's."""
     if span == AVERAGE:
         weeks = max(week.trend.height, 1)
-        return charts.heatmap_data(
+        return _charts().heatmap_data(
             week.hourly.group_by("weekday", "hour").agg(pl.col("minutes").sum() / weeks))
-    return charts.heatmap_data(week.hourly.filter(pl.col("week") == week.period.start))
+    return _charts().heatmap_data(week.hourly.filter(pl.col("week") == week.period.start))
 
 
 def trend_frames(week: Week) -> tuple[pl.DataFrame, ...]:
-    return tuple(charts.trend_frames(charts.trend_data(week.trend, week.period.start)))
+    return tuple(_charts().trend_frames(_charts().trend_data(week.trend, week.period.start)))
 
 
 def render_patterns(week: Week) -> None:
@@ -364,10 +373,10 @@ def render_patterns(week: Week) -> None:
         title = f"Average work minutes per hour over {max(week.trend.height, 1)} weeks"
     else:
         title = "Work minutes per hour this week"
-    chart("heatmap", charts.heatmap_chart, derived(week, heatmap_frame, span), title=title)
+    chart("heatmap", _charts().heatmap_chart, derived(week, heatmap_frame, span), title=title)
     st.markdown(f"**The last {week.trend.height} weeks**")
     frames = derived(week, trend_frames)
-    for index, (column, build, frame) in enumerate(zip(st.columns(3), charts.TREND_CHARTS,
+    for index, (column, build, frame) in enumerate(zip(st.columns(3), _charts().TREND_CHARTS,
                                                         frames, strict=True)):
         with column:
             chart(f"trend_{index}", build, frame)
