@@ -24,18 +24,25 @@ library's path on the corpus, tests/data/ics and generated series.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from connectors import ics_days
 from connectors.ics_parse import _EPOCH, _US
-from connectors.ics_walk import _WORK
+from connectors.ics_walk import _WORK, MAX_OCCURRENCES_PER_SERIES, _walk_start
 from core.schema import UTC_STAMP
 
 # Tests turn this off to compare with the library's path.
 ENABLED = True
 
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the epoch of naive recurrence ids
+_EPOCH_DAY = _NAIVE_EPOCH.toordinal()
+_DAILY, _WEEKLY = 3, 2  # dateutil.rrule.DAILY, WEEKLY: the rules `connectors.ics_days` counts
+# A plain series longer than this takes the datetime path (its end could leave the years
+# datetime holds).
+_LONGEST = timedelta(days=300)
 _DAY_US = 86_400_000_000
 # Years 1000–9998 only (others take the library's path): four-digit years in event ids,
 # and no time near the ends of what datetime holds overflows when moved to another zone.
@@ -79,6 +86,10 @@ def plain_occurrences(series: Any, span_start: datetime, span_stop: datetime,
     if plan is None or lo >= hi:
         return None
     work = _WORK.get()
+    if work is not None and ics_days.ENABLED:
+        counted = _counted(series, plan, span_start, span_stop, work)
+        if counted is not None:
+            return counted
     budget = None if work is None else (work.left, set(work.cut_series), set(work.file_cut))
     dates = list(series.rrule_between(span_start, span_stop))
     segments = None if any(d.tzinfo is not plan.tz or d.fold for d in dates) else \
@@ -136,6 +147,180 @@ def _segments(series: Any, plan: _Plan, dates: list[datetime], span_start: datet
         segments.append(_rows(plan, starts, ends))
     segments.extend(_other_overrides(series, returned, span_start, span_stop))
     return segments
+
+
+def _counted(series: Any, plan: _Plan, span_start: datetime, span_stop: datetime,
+             work: Any) -> list[Rows | Any] | None:
+    """`plain_occurrences` without a datetime per date, for a series whose one rule is a
+    plain DAILY or WEEKLY rule with one time of day (`connectors.ics_days`), or None.
+
+    What `connectors.ics_walk` and `_segments` do per date, done on integers (wall-clock
+    and UTC epoch microseconds, the UTC offset of each wall-clock time asked of the zone
+    with fold 0, as the aware datetime would): the library's rule set first yields DTSTART,
+    then the rule's walk from `ics_walk._walk_start`; each date is a step of the budget,
+    the walk ends past UNTIL and breaks at the first date after the span, dates before
+    the span are skipped. Whenever the steps would reach the budget (a cut, with its
+    warning), a date is outside years 1000–9998 or the walk reaches year 9990, this
+    returns None before touching the budget and the dates are walked as before."""
+    rule, until_us = _counted_rule(series, plan)
+    if rule is None:
+        return None
+    rule_set, start = series.recurrence.rrules[0], series.recurrence.start
+    # Series.rrule_between widens the span; the walk compares instants with it
+    first = span_start - series._subtract_from_start
+    last = span_stop + series._add_to_stop
+    later = _walk_start(rule, first)
+    origin = rule._dtstart if later is None else later
+    days = ics_days.simple_days(rule, origin)
+    limit = min(MAX_OCCURRENCES_PER_SERIES, work.left - len(rule_set._rdate))
+    if days is None or limit <= 0:
+        return None
+    first_us, last_us = (first - _EPOCH) // _US, (last - _EPOCH) // _US
+    offset = _offset_of(plan.tz)
+    walls: list[int] = []
+    utcs: list[int] = []
+    start_utc = (start - _EPOCH) // _US
+    if rule_set._rdate and first_us <= start_utc <= last_us:
+        walls.append((start.replace(tzinfo=None) - _NAIVE_EPOCH) // _US)
+        utcs.append(start_utc)
+    time = rule._timeset[0]
+    time_us = ((time.hour * 60 + time.minute) * 60 + time.second) * 1_000_000 \
+        + time.microsecond
+    origin_wall = (origin.replace(tzinfo=None) - _NAIVE_EPOCH) // _US
+    steps = 0
+    for day in days:
+        wall = (day - _EPOCH_DAY) * _DAY_US + time_us
+        utc = wall - offset(wall)
+        if until_us is not None and utc > until_us:
+            break  # dateutil's walk ends
+        if wall < origin_wall:
+            continue
+        steps += 1
+        if utc > last_us:
+            break
+        if utc >= first_us:
+            walls.append(wall)
+            utcs.append(utc)
+        if steps == limit:
+            return None  # the walk would be cut here
+    else:
+        return None  # year 9990: dateutil's walk takes over
+    steps += len(rule_set._rdate)
+    if steps >= work.left:
+        return None  # a budget used up to the last step counts as cut
+    segments = _segments_of(series, plan, walls, utcs, span_start, span_stop, offset)
+    if segments is not None:
+        work.left -= steps
+    return segments
+
+
+def _counted_rule(series: Any, plan: _Plan) -> tuple[Any, int | None]:
+    """The series' one rule and its UNTIL (UTC epoch µs, or None) when `_counted` can
+    walk it: the library's rule set holds DTSTART alone (or nothing, past UNTIL), the
+    rule has one time of day and DTSTART's zone, and its UNTIL (if any) is aware and the
+    one the library compares with; (None, None) otherwise."""
+    from dateutil.rrule import rrule, rruleset  # noqa: PLC0415
+
+    recurrence = series.recurrence
+    rules = recurrence.rrules
+    if len(rules) != 2 or not isinstance(rules[0], rruleset) or not isinstance(rules[1], rrule):
+        return None, None
+    (rule_set, rule), start = rules, recurrence.start
+    if rule_set._rrule or rule_set._exrule or rule_set._exdate or len(rule_set._rdate) > 1 \
+            or (rule_set._rdate and rule_set._rdate[0] is not start) or start.fold \
+            or rule._freq not in (_DAILY, _WEEKLY) or len(rule._timeset or ()) != 1 \
+            or rule._tzinfo is not plan.tz \
+            or plan.duration > _LONGEST:
+        return None, None
+    until, named_until = rule._until, getattr(rule, "until", None)
+    if until is None and named_until is None:
+        return rule, None
+    if isinstance(until, datetime) and isinstance(named_until, datetime) \
+            and named_until.tzinfo and until.tzinfo and named_until == until:
+        return rule, (until - _EPOCH) // _US
+    return None, None
+
+
+def _segments_of(  # noqa: PLR0912 - `_segments` step by step, on integers
+        series: Any, plan: _Plan, walls: list[int], utcs: list[int], span_start: datetime,
+        span_stop: datetime, offset: Callable[[int], int]) -> list[Rows | Any] | None:
+    """`_segments` of dates given as wall-clock and UTC epoch microseconds (the same
+    steps, in the same order), or None for a date outside years 1000–9998."""
+    duration, exdates, overrides = plan.duration, plan.exdates, plan.overrides
+    duration_us = duration // _US
+    lo, hi = (span_start - _EPOCH) // _US, (span_stop - _EPOCH) // _US
+    segments: list[Rows | Any] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    seen: set[int] = set()  # walls: dates of one zone are equal when their walls are
+    returned: set[int] = set()
+    zero = duration_us == 0
+    named = bool(exdates or overrides)
+    for wall, utc in zip(walls, utcs, strict=True):
+        if wall in seen:
+            continue
+        if not _LOW_US <= utc <= _HIGH_US:
+            return None
+        if named:
+            if utc in exdates or wall in exdates:
+                continue
+            override = overrides.get(wall)  # the wall-clock id first, as `get_any`
+            if override is None:
+                override = overrides.get(utc)
+            if override is not None:
+                if id(override) in returned:
+                    continue
+                returned.add(id(override))
+                occurrence = series.occurrence(override)
+                if occurrence.is_in_span(span_start, span_stop):
+                    if starts:
+                        segments.append(_rows(plan, starts, ends))
+                        starts, ends = [], []
+                    segments.append(occurrence)
+                continue
+        seen.add(wall)
+        if zero:
+            if lo <= utc < hi:
+                starts.append(utc)
+                ends.append(utc)
+            continue
+        end_wall = wall + duration_us  # the end in wall-clock time, as date + duration
+        end = end_wall - offset(end_wall)
+        if utc < hi and lo < end:
+            starts.append(utc)
+            ends.append(end)
+    if starts:
+        segments.append(_rows(plan, starts, ends))
+    segments.extend(_other_overrides(series, returned, span_start, span_stop))
+    return segments
+
+
+def _offset_of(tz: Any) -> Callable[[int], int]:
+    """The UTC offset (µs) of a wall-clock time (epoch µs) in ``tz`` with fold 0: what an
+    aware datetime of that wall-clock time and tzinfo gives (for a time in a DST gap, the
+    offset before it; in an overlap, the first). Answers are kept per zone and wall-clock
+    time (`_OFFSETS`): meetings start and end on the same few times of day, so most are
+    asked again (the benchmark's two quarters: ≈ 57k asked, ≈ 14k different)."""
+    if len(_OFFSETS) > _ZONES_KEPT:
+        _OFFSETS.clear()
+    known = _OFFSETS.setdefault(tz, {})
+    utcoffset, naive, one = tz.utcoffset, _NAIVE_EPOCH, _US
+
+    def offset(wall: int) -> int:
+        got = known.get(wall)
+        if got is None:
+            if len(known) > _OFFSETS_KEPT:
+                known.clear()
+            got = known[wall] = utcoffset(naive + timedelta(microseconds=wall)) // one
+        return got
+    return offset
+
+
+# Offsets already asked, per zone object (ZoneInfo compares by identity, a fixed offset by
+# its value: either way the same answers), and how many are kept.
+_OFFSETS: dict[Any, dict[int, int]] = {}
+_ZONES_KEPT = 64
+_OFFSETS_KEPT = 200_000
 
 
 def _other_overrides(series: Any, returned: set[int], span_start: datetime,

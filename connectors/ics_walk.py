@@ -14,9 +14,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from connectors import ics_days
 
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
@@ -54,7 +57,7 @@ _PERIOD = {6: timedelta(seconds=1), 5: timedelta(minutes=1), 4: timedelta(hours=
            3: timedelta(days=1), _WEEKLY: timedelta(days=7)}
 
 
-def _walk_from_window(rule: rrule, start: datetime) -> rrule:
+def _walk_from_window(rule: rrule, start: datetime) -> rrule | Iterator[datetime]:
     """The same rule, walked from a DTSTART near ``start`` instead of its own one.
 
     dateutil walks every rule from DTSTART (`rrule.between` too): FREQ=MINUTELY from 1990
@@ -71,11 +74,17 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule:
     the position).
     tests/test_ics_bounds.py compares this with dateutil's own walk for generated rules.
     """
-    from dateutil.rrule import rrule, weekday  # noqa: PLC0415
+    later = _walk_start(rule, start)
+    # a plain DAILY or WEEKLY rule: the same dates, counted out without dateutil
+    simple = ics_days.simple_walk(rule, rule._dtstart if later is None else later,
+                                  functools.partial(_dateutil_walk, rule, later))
+    return _dateutil_walk(rule, later) if simple is None else simple
 
+
+def _walk_start(rule: rrule, start: datetime) -> datetime | None:
+    """Where `_walk_from_window` starts ``rule``'s walk for a window from ``start``, or
+    None: at its own DTSTART."""
     period = _PERIOD.get(rule._freq) if rule._interval >= 1 else None
-    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
-    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
     first = rule._dtstart
     if first.tzinfo is not None:
         start = start.astimezone(first.tzinfo)
@@ -89,6 +98,15 @@ def _walk_from_window(rule: rrule, start: datetime) -> rrule:
         step = period * rule._interval
         periods = (start.replace(tzinfo=None) - first.replace(tzinfo=None)) // step - 1
         later = first + step * periods if periods > 0 else None  # wall-clock arithmetic
+    return later
+
+
+def _dateutil_walk(rule: rrule, later: datetime | None) -> rrule:
+    """dateutil's walk of ``rule`` from ``later`` (None: from its own DTSTART)."""
+    # The library builds its rules with cache=True: a walk of 100,000 steps would stay in
+    # memory with the parsed calendar. The walk uses an uncached copy (dateutil's replace).
+    from dateutil.rrule import rrule, weekday  # noqa: PLC0415
+
     if later is None:
         return rule.replace(cache=False)
     byweekday = None
