@@ -15,6 +15,9 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -74,6 +77,35 @@ def key_for(content: hashlib._Hash, *, source: str, calendar: str | None, zone: 
     return digest.hexdigest()
 
 
+# The writes queued by `writes_deferred` in the running thread (None: write at once).
+_DEFERRED: ContextVar[list[Callable[[], None]] | None] = ContextVar("_DEFERRED",
+                                                                     default=None)
+
+
+@contextmanager
+def writes_deferred() -> Iterator[list[Callable[[], None]]]:
+    """Within it, this thread's `store` and `connectors.group_cache.store` queue their
+    writes, serialising included, on the list it yields instead of writing: the caller runs
+    them later (the dashboard, after the numbers are sent, docs/dashboard.md). Each write
+    is atomic and swallows its own failures, so a write that never runs or fails leaves
+    the cache as it was."""
+    pending: list[Callable[[], None]] = []
+    token = _DEFERRED.set(pending)
+    try:
+        yield pending
+    finally:
+        _DEFERRED.reset(token)
+
+
+def write_or_defer(write: Callable[[], None]) -> None:
+    """``write()`` now, or queued on the list of the enclosing `writes_deferred`."""
+    pending = _DEFERRED.get()
+    if pending is None:
+        write()
+    else:
+        pending.append(write)
+
+
 def load(key: str) -> tuple[pl.DataFrame, list[str]] | None:
     path = cache_dir() / f"{key}.parquet"
     try:
@@ -87,7 +119,13 @@ def load(key: str) -> tuple[pl.DataFrame, list[str]] | None:
 
 
 def store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
-    """Write an entry atomically; a cache that cannot be written is not an error."""
+    """Write an entry atomically (or queue it, `writes_deferred`); a cache that cannot be
+    written is not an error."""
+    messages = list(messages)  # the caller's list may change before a queued write runs
+    write_or_defer(lambda: _store(key, frame, messages))
+
+
+def _store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
     directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -86,8 +86,14 @@ def load(key: str, schema: pl.Schema) -> Stored | None:
 
 def store(key: str, rows: pl.DataFrame,
           groups: Sequence[tuple[str, int, int, Any, Any]], names: dict[str, str]) -> None:
-    """Write an entry atomically (``groups`` in the order of ``rows``); a cache that cannot
-    be written is not an error."""
+    """Write an entry atomically (``groups`` in the order of ``rows``), or queue it
+    (`connectors.cache.writes_deferred`); a cache that cannot be written is not an error."""
+    groups, names = list(groups), dict(names)  # the caller's may change before a queued write
+    cache.write_or_defer(lambda: _store(key, rows, groups, names))
+
+
+def _store(key: str, rows: pl.DataFrame, groups: list[tuple[str, int, int, Any, Any]],
+           names: dict[str, str]) -> None:
     directory = cache_dir()
     try:
         meta = json.dumps({"groups": list(groups), "names": names}).encode()

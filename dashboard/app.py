@@ -15,7 +15,7 @@ import time
 import streamlit as st
 
 from dashboard import state, views, warm
-from dashboard.data import Week, derived, kept_week
+from dashboard.data import Week, derived, kept_week, write_behind
 from dashboard.sidebar import render_sidebar, render_week_picker, settings_submitted
 from dashboard.state import Setup
 
@@ -63,6 +63,7 @@ def render_week(setup: Setup) -> None:
         views.render_header(setup, week)
     sparklines = views.render_kpis(week)
     warm.numbers_sent()  # a launch's warm-up may import what the rest of the page needs
+    write_behind()  # the disk cache writes of what was read for them (docs/dashboard.md)
     if st.session_state.get(SHOWN) != week.key:
         alone = NUMBERS_ALONE if SHOWN in st.session_state else FIRST_NUMBERS_ALONE
         # New numbers (another week, an override, other settings): they go out on their

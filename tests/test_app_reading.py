@@ -130,3 +130,20 @@ def test_typed_working_hours_are_stored_canonically(app: AppTest) -> None:
     saved = tomllib.loads(config_edit.user_config_path().read_text(encoding="utf-8"))
     assert saved["working_hours"] == {"monday": "08:30-17:30", "tuesday": "09:00-17:00"}
     assert next(t for t in app.text_input if t.label == "Tuesday").value == "09:00-17:00"
+
+
+def test_the_disk_cache_is_written_after_the_numbers(app: AppTest) -> None:
+    """The reads' disk cache writes are queued and written by a thread once the numbers
+    are out (`dashboard.data.write_behind`): none is lost, none left queued."""
+    import threading  # noqa: PLC0415
+
+    from connectors import cache, group_cache  # noqa: PLC0415
+    from dashboard import data  # noqa: PLC0415
+
+    for thread in threading.enumerate():
+        if thread.name == "timeaudit-cache-writes":
+            thread.join(timeout=60)
+    assert data._PENDING == []
+    assert list(cache.cache_dir().glob("*.parquet"))
+    assert list(group_cache.cache_dir().glob("*.groups"))
+    assert not list(cache.cache_dir().glob("*.partial"))

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from connectors import cache, ics_parse
+from connectors import cache, group_cache, ics_parse
 from connectors import ics as ics_module
 from connectors.ics import CalendarWarning, read_ics
 from core import schema as s
@@ -272,3 +272,42 @@ def test_a_different_charset_is_a_different_entry() -> None:
     assert "Café" in as_utf8[s.TITLE].to_list()
     assert "CafÃ©" in as_latin1[s.TITLE].to_list()
     assert len(entries()) == 2
+
+
+def group_entries() -> list[Path]:
+    directory = group_cache.cache_dir()
+    return sorted(directory.glob("*.groups")) if directory.is_dir() else []
+
+
+def test_deferred_writes_wait_for_the_caller_and_then_serve_a_new_process(
+        calendar_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with cache.writes_deferred() as pending:
+        first = read_ics(calendar_file, **WEEK)
+    assert entries() == []
+    assert group_entries() == []
+    assert len(pending) == 2  # the whole read and its groups
+    for write in pending:
+        write()
+    assert len(entries()) == 1
+    assert len(group_entries()) == 1
+    forbid_parsing(monkeypatch)  # a new process: the queued writes made the entries
+    assert_frame_equal(read_ics(calendar_file, **WEEK), first)
+
+
+def test_a_deferred_write_that_fails_leaves_the_cache_as_it_was(
+        calendar_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = read_ics(calendar_file, **WEEK)
+    before = {p: p.read_bytes() for p in entries() + group_entries()}
+    with cache.writes_deferred() as pending:
+        read_ics(calendar_file, **{**WEEK, "end": date(2026, 3, 31)})
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("connectors.cache.write_private", refuse)
+    monkeypatch.setattr("connectors.group_cache.write_private", refuse)
+    for write in pending:
+        write()  # swallowed: a cache that cannot be written is no error
+    assert {p: p.read_bytes() for p in entries() + group_entries()} == before
+    forbid_parsing(monkeypatch)
+    assert_frame_equal(read_ics(calendar_file, **WEEK), first)
