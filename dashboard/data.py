@@ -17,7 +17,8 @@ both happen in blocks aligned on a fixed grid of weeks (a week never straddles t
   (`audit.engine.slice_audit`: equal to auditing the week alone, which the tests check,
   except that calendar defaults are inferred from the whole block's events,
   docs/classification.md);
-* `block_patterns` — that audit regrouped per week (trend figures, hourly work).
+* `block_patterns` — that audit regrouped per week (trend figures); `block_hourly` — its
+  hourly work (the heat map), only once the heat map asks, after the numbers.
 
 So moving a week costs a slice and the drawing; stepping into the next quarter costs one
 block audit; an override recomputes only the blocks whose events it touches; a settings
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -253,10 +255,19 @@ def block_audit(start: date, timezone: str, spec_key: str, config_key: str,
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def block_patterns(start: date, timezone: str, spec_key: str, config_key: str,
-                   overrides_key: str, _audit: Audit) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per-week figures and hourly work of a block (for the trend and the heat map)."""
+                   overrides_key: str, _audit: Audit) -> pl.DataFrame:
+    """Per-week figures of a block (the trend, and the numbers' comparisons)."""
     del start, timezone, spec_key, config_key, overrides_key
-    return weekly_figures(_audit), hourly_work(_audit)
+    return weekly_figures(_audit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def block_hourly(start: date, timezone: str, spec_key: str, config_key: str,
+                 overrides_key: str, _audit: Audit) -> pl.DataFrame:
+    """Hourly work of a block (the heat map): worked out when the heat map asks for it,
+    after the numbers (`Week.hourly_frame`)."""
+    del start, timezone, spec_key, config_key, overrides_key
+    return hourly_work(_audit)
 
 
 @dataclass(frozen=True)
@@ -266,7 +277,8 @@ class Week:
     period: Period
     audit: Audit
     trend: pl.DataFrame    # `weekly_figures` of the 12 weeks ending with the chosen one
-    hourly: pl.DataFrame   # `hourly_work` of those weeks
+    # `hourly_work` of those weeks, or what works it out when first asked (`hourly_frame`)
+    hourly: pl.DataFrame | Callable[[], pl.DataFrame]
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
     previous_audit: Audit | None = None  # the week before (the report's comparison)
@@ -274,6 +286,10 @@ class Week:
     # week): the views keep what they derive from a week under it (`derived`); "" for a
     # week not kept by `kept_week` (nothing kept)
     key: str = ""
+
+    def hourly_frame(self) -> pl.DataFrame:
+        """`hourly`, worked out now if it was left for later (`load_week`)."""
+        return self.hourly() if callable(self.hourly) else self.hourly
 
     @property
     def current(self) -> dict:
@@ -312,7 +328,8 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
     weeks = [period.start - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
     reads: dict[date, Block] = {}
     audits: dict[date, Audit] = {}
-    trend, hourly = [], []
+    trend: list[pl.DataFrame] = []
+    hourly: list[tuple[tuple, Audit]] = []
     for week in weeks:
         first = block_start(week, config.week_start)
         if first in audits:
@@ -324,9 +341,8 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         touching = relevant_overrides(overrides, events)
         keys = (first, timezone, spec_key, config_key, frame_key(touching))
         audits[first] = block_audit(*keys, events, config, touching)
-        figures, hours = block_patterns(*keys, audits[first])
-        trend.append(figures)
-        hourly.append(hours)
+        trend.append(block_patterns(*keys, audits[first]))
+        hourly.append((keys, audits[first]))
     in_range = pl.col("week").is_between(weeks[0], weeks[-1])
     before = period.previous()
     before_block = audits.get(block_start(before.start, config.week_start))
@@ -334,7 +350,9 @@ def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
         period=period,
         audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
         trend=pl.concat(trend).filter(in_range).sort("week"),
-        hourly=pl.concat(hourly).filter(in_range),
+        # the heat map's hours are not among the numbers: worked out after them, once
+        hourly=functools.cache(lambda: pl.concat([block_hourly(*keys, audit)
+                                                  for keys, audit in hourly]).filter(in_range)),
         warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
         errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
         previous_audit=None if before_block is None else slice_audit(before_block, before),

@@ -353,11 +353,12 @@ HEAT_SPAN, THIS_WEEK, AVERAGE = "heat_span", "This week", "12-week average"
 
 def heatmap_frame(week: Week, span: str) -> pl.DataFrame:
     """The heat map's cells: this week's work minutes per hour, or the average week's."""
+    hourly = week.hourly_frame()
     if span == AVERAGE:
         weeks = max(week.trend.height, 1)
         return _charts().heatmap_data(
-            week.hourly.group_by("weekday", "hour").agg(pl.col("minutes").sum() / weeks))
-    return _charts().heatmap_data(week.hourly.filter(pl.col("week") == week.period.start))
+            hourly.group_by("weekday", "hour").agg(pl.col("minutes").sum() / weeks))
+    return _charts().heatmap_data(hourly.filter(pl.col("week") == week.period.start))
 
 
 def trend_frames(week: Week) -> tuple[pl.DataFrame, ...]:

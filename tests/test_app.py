@@ -453,6 +453,16 @@ def test_the_trend_across_a_year_of_reading_equals_auditing_each_week() -> None:
         assert row == pytest.approx(alone), row["week"]
     assert_frame_equal(figures.weekly_figures(week.audit),
                        figures.weekly_figures(week_audit(chosen)))
+    # the heat map's hours, worked out only when asked (after the numbers), are each
+    # week's own hours, across both blocks
+    assert callable(week.hourly)
+    hours = week.hourly_frame()
+    assert set(hours["week"].unique().to_list()) <= set(week.trend["week"].to_list())
+    for start in (chosen, chosen - timedelta(weeks=2)):
+        assert_frame_equal(hours.filter(pl.col("week") == start).sort("weekday", "hour"),
+                           figures.hourly_work(week_audit(start)).sort("weekday", "hour"),
+                           check_exact=False)
+    assert week.hourly_frame() is hours  # worked out once
 
 
 def test_focus_segments_add_up_to_the_engines_focus(block: tuple) -> None:
