@@ -122,11 +122,11 @@ def store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
     """Write an entry atomically (or queue it, `writes_deferred`); a cache that cannot be
     written is not an error."""
     messages = list(messages)  # the caller's list may change before a queued write runs
-    write_or_defer(lambda: _store(key, frame, messages))
+    directory = cache_dir()  # the folder of now, also for a write that runs later
+    write_or_defer(lambda: _store(directory, key, frame, messages))
 
 
-def _store(key: str, frame: pl.DataFrame, messages: list[str]) -> None:
-    directory = cache_dir()
+def _store(directory: Path, key: str, frame: pl.DataFrame, messages: list[str]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private(directory / f"{key}.json", json.dumps(messages).encode())

@@ -89,12 +89,12 @@ def store(key: str, rows: pl.DataFrame,
     """Write an entry atomically (``groups`` in the order of ``rows``), or queue it
     (`connectors.cache.writes_deferred`); a cache that cannot be written is not an error."""
     groups, names = list(groups), dict(names)  # the caller's may change before a queued write
-    cache.write_or_defer(lambda: _store(key, rows, groups, names))
+    directory = cache_dir()  # the folder of now, also for a write that runs later
+    cache.write_or_defer(lambda: _store(directory, key, rows, groups, names))
 
 
-def _store(key: str, rows: pl.DataFrame, groups: list[tuple[str, int, int, Any, Any]],
-           names: dict[str, str]) -> None:
-    directory = cache_dir()
+def _store(directory: Path, key: str, rows: pl.DataFrame,
+           groups: list[tuple[str, int, int, Any, Any]], names: dict[str, str]) -> None:
     try:
         meta = json.dumps({"groups": list(groups), "names": names}).encode()
         body = io.BytesIO()
