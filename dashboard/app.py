@@ -62,10 +62,10 @@ def render_week(setup: Setup) -> None:
     with header:
         views.render_header(setup, week)
     sparklines = views.render_kpis(week)
-    warm.numbers_sent()  # a launch's warm-up may import what the rest of the page needs
     write_behind()  # the disk cache writes of what was read for them (docs/dashboard.md)
     if st.session_state.get(SHOWN) != week.key:
-        alone = NUMBERS_ALONE if SHOWN in st.session_state else FIRST_NUMBERS_ALONE
+        first = SHOWN not in st.session_state
+        alone = FIRST_NUMBERS_ALONE if first else NUMBERS_ALONE
         # New numbers (another week, an override, other settings): they go out on their
         # own. The browser redraws the page one batch of arrived elements at a time; with
         # the charts and tables in the same batch it shows the numbers only when it has
@@ -75,11 +75,13 @@ def render_week(setup: Setup) -> None:
         st.session_state[SHOWN] = week.key
         started = time.perf_counter()
         prepare(week)
+        if first:
+            warm.import_rest()  # what the rest of the page needs, in this run (see warm)
         time.sleep(max(0.0, alone - (time.perf_counter() - started)))
     # The sections below the numbers import what the numbers do not need (the events
-    # table's and the meetings' modules here, Altair with the first chart; `dashboard.warm`
-    # imports them after a page's first numbers): on a cold server the numbers go out
-    # first (docs/dashboard.md, "What runs when"; issue 16).
+    # table's and the meetings' modules here, Altair with the first chart; a session's
+    # first run imports them while its numbers are alone, `dashboard.warm`): on a cold
+    # server the numbers go out first (docs/dashboard.md, "What runs when"; issue 16).
     from dashboard import events, meetings  # noqa: PLC0415 - see above
 
     with header:
