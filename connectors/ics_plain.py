@@ -101,52 +101,15 @@ def plain_occurrences(series: Any, span_start: datetime, span_stop: datetime,
 
 def _segments(series: Any, plan: _Plan, dates: list[datetime], span_start: datetime,
               span_stop: datetime) -> list[Rows | Any] | None:
-    """`plain_occurrences` from the walk's ``dates``, or None for a date near the ends
-    of the years datetime can hold."""
-    duration, exdates, overrides = plan.duration, plan.exdates, plan.overrides
-    lo, hi = (span_start - _EPOCH) // _US, (span_stop - _EPOCH) // _US
-    segments: list[Rows | Any] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    seen: set[datetime] = set()
-    returned: set[int] = set()  # id() of the overrides yielded or matched
-    zero = duration == timedelta(0)
-    named = bool(exdates or overrides)
-    for date in dates:
-        # Series.between: a date seen before is skipped (the same set of datetimes), then
-        # EXDATEs (by UTC or wall-clock id), then overrides (`get_any`: the wall-clock id
-        # wins over the UTC one)
-        if date in seen:
-            continue
-        utc = (date - _EPOCH) // _US
-        if not _LOW_US <= utc <= _HIGH_US:
-            return None
-        if named:
-            wall = (date.replace(tzinfo=None) - _NAIVE_EPOCH) // _US
-            if utc in exdates or wall in exdates:
-                continue
-            override = overrides.get(wall, overrides.get(utc))
-            if override is not None:
-                if id(override) in returned:
-                    continue
-                returned.add(id(override))
-                occurrence = series.occurrence(override)
-                if occurrence.is_in_span(span_start, span_stop):
-                    if starts:
-                        segments.append(_rows(plan, starts, ends))
-                        starts, ends = [], []
-                    segments.append(occurrence)
-                continue
-        seen.add(date)
-        end = ((date + duration) - _EPOCH) // _US
-        # time_span_contains_event with comparable times (UTC instants here)
-        if (lo <= utc < hi) if zero else (utc < hi and lo < end):
-            starts.append(utc)
-            ends.append(end)
-    if starts:
-        segments.append(_rows(plan, starts, ends))
-    segments.extend(_other_overrides(series, returned, span_start, span_stop))
-    return segments
+    """`plain_occurrences` from the walk's ``dates`` (all in ``plan.tz``, fold 0), or None
+    for a date near the ends of the years datetime can hold: `_segments_of` on their
+    wall-clock and UTC microseconds. For such dates an end ``date + duration`` is the
+    wall-clock time ``wall + duration`` with the zone's fold-0 offset (`_offset_of`), and
+    two dates are equal when their wall-clock times are."""
+    walls = [(date.replace(tzinfo=None) - _NAIVE_EPOCH) // _US for date in dates]
+    utcs = [(date - _EPOCH) // _US for date in dates]
+    return _segments_of(series, plan, walls, utcs, span_start, span_stop,
+                        _offset_of(plan.tz))
 
 
 def _counted(series: Any, plan: _Plan, span_start: datetime, span_stop: datetime,
@@ -241,11 +204,17 @@ def _counted_rule(series: Any, plan: _Plan) -> tuple[Any, int | None]:
     return None, None
 
 
-def _segments_of(  # noqa: PLR0912 - `_segments` step by step, on integers
+def _segments_of(  # noqa: PLR0912 - `Series.between` step by step, on integers
         series: Any, plan: _Plan, walls: list[int], utcs: list[int], span_start: datetime,
         span_stop: datetime, offset: Callable[[int], int]) -> list[Rows | Any] | None:
-    """`_segments` of dates given as wall-clock and UTC epoch microseconds (the same
-    steps, in the same order), or None for a date outside years 1000–9998."""
+    """`plain_occurrences` from the walk's dates given as wall-clock and UTC epoch
+    microseconds (``offset``: the zone's, `_offset_of`), or None for a date outside years
+    1000–9998.
+
+    `Series.between`, per date: a date seen before is skipped (the same set of
+    datetimes), then EXDATEs (by UTC or wall-clock id), then overrides (`get_any`: the
+    wall-clock id wins over the UTC one); the rest is kept when it touches the span
+    (`time_span_contains_event`, with comparable times: UTC instants here)."""
     duration, exdates, overrides = plan.duration, plan.exdates, plan.overrides
     duration_us = duration // _US
     lo, hi = (span_start - _EPOCH) // _US, (span_stop - _EPOCH) // _US
