@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
-from audit.accounting import ATTRIBUTED_MINUTES, DATE, period_days
+from audit.accounting import ATTRIBUTED_MINUTES, DATE, DOMAIN, QUADRANT, period_days
 from audit.boundaries import VIOLATION_TYPES
 from audit.compare import compare_periods, render_comparison
 from audit.domains import Domain, Quadrant
@@ -76,11 +76,11 @@ def target_hours(audit: Audit) -> float:
 def day_table(audit: Audit) -> pl.DataFrame:
     """One row per local date: minutes per domain and quadrant, focus, working, violations."""
     dates = period_days(audit.period).select(DATE)
-    domain, quadrant = pl.col("domain"), pl.col("quadrant")
+    domain, quadrant = pl.col(DOMAIN), pl.col(QUADRANT)
     minutes = pl.col(ATTRIBUTED_MINUTES)
     # one pass over the attributed pieces for every domain and quadrant
     attributed = (
-        audit.attributed.lazy()
+        audit.pieces_with(DOMAIN, QUADRANT).lazy()
         .select(DATE,
                 *(pl.when(domain == d).then(minutes).otherwise(0.0).alias(d) for d in DOMAINS),
                 *(pl.when(quadrant == q).then(minutes).otherwise(0.0).alias(quadrant_column(q))
