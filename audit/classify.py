@@ -202,9 +202,58 @@ def _reasons(frame: pl.DataFrame,
     indices = [index for _, _, index in chains]
     keys = frame.select(*indices, *(pl.when(pl.any_horizontal(rows)).then(pl.col(column))
                                     .alias(column) for column, rows in reads.items()))
-    texts = keys.unique().with_columns(pl.concat_str(parts).alias(REASON))
-    return keys.join(texts, on=keys.columns, how="left", nulls_equal=True,
-                     maintain_order="left").get_column(REASON)
+    number = _combination_number(keys)
+    if keys.height == 0:  # (`replace_strict` with nothing to replace keeps the integers)
+        return pl.Series(REASON, [], pl.String)
+    if number is None:  # the key does not fit one integer: joined back on all its columns
+        texts = keys.unique().with_columns(pl.concat_str(parts).alias(REASON))
+        return keys.join(texts, on=keys.columns, how="left", nulls_equal=True,
+                         maintain_order="left").get_column(REASON)
+    numbered = keys.with_columns(number.alias(_COMBINATION))
+    texts = (numbered.filter(pl.col(_COMBINATION).is_first_distinct())
+             .select(_COMBINATION, pl.concat_str(parts).alias(REASON)))
+    return numbered.select(pl.col(_COMBINATION).replace_strict(
+        texts[_COMBINATION], texts[REASON], return_dtype=pl.String)).to_series().alias(REASON)
+
+
+_COMBINATION = f"{_HELPER}combination"
+
+
+def _combination_number(keys: pl.DataFrame) -> pl.Expr | None:
+    """One unsigned integer per row of ``keys`` that is equal exactly where the rows are
+    (nulls equal), or None when it would not fit 63 bits or a column is neither integer
+    nor text.
+
+    Each column becomes a dense code (0 for null; an integer's offset from the column's
+    minimum, a text's number among its distinct values) and the codes are the digits of
+    one number in mixed radix. Finding the distinct combinations and looking each row's
+    text up by one integer instead of joining on all key columns: benchmarks/engine.py at
+    1M, `_reasons` ≈ 0.23 → ≈ 0.11 s wall (classify ≈ 1.1 → 0.85 s CPU), same texts.
+    """
+    integers = [c for c, dtype in keys.schema.items() if dtype.is_integer()]
+    bounds = keys.select(*(pl.col(c).min().cast(pl.Int64).alias(f"{c} min") for c in integers),
+                         *(pl.col(c).max().cast(pl.Int64).alias(f"{c} max") for c in integers)
+                         ).row(0, named=True) if integers else {}
+    number: pl.Expr = pl.lit(0, pl.UInt64)
+    size = 1
+    for column, dtype in keys.schema.items():
+        if column in integers:
+            low, high = bounds[f"{column} min"], bounds[f"{column} max"]
+            if low is None:  # null throughout
+                continue
+            code = pl.col(column).cast(pl.Int64) - (low - 1)
+            radix = high - low + 2
+        elif dtype == pl.String:
+            values = keys.get_column(column).unique().drop_nulls()
+            code = pl.col(column).cast(pl.Enum(values)).to_physical().cast(pl.Int64) + 1
+            radix = values.len() + 1
+        else:
+            return None
+        size *= radix
+        if size >= 2**63:
+            return None
+        number = number * radix + code.fill_null(0).cast(pl.UInt64)
+    return number
 
 
 def calendar_defaults(events: pl.DataFrame, config: Config) -> pl.DataFrame:
