@@ -19,7 +19,7 @@ from audit.domains import (
 )
 from audit.evidence import LEAVE_TITLE, PEOPLE, SHIFT_TITLE, infer_calendars, people_frame
 from audit.learning import learned_corrections, normalized_title
-from audit.rules import is_external, local_wall_clock, rule_conditions
+from audit.rules import local_wall_clock, rule_conditions
 from core import schema as s
 
 DOMAIN = "domain"
@@ -98,7 +98,13 @@ def classify_events(events: pl.LazyFrame, config: Config,
     shift, leave = matchers("evidence", [Rule(name="shift", title=SHIFT_TITLE, domain="work"),
                                          Rule(name="leave", title=LEAVE_TITLE, domain="life")],
                             "{}")
-    matches = _rule_matches(frame, [*user, *packed, *calendars, shift, leave], config)
+    rules = [m.rule for m in (*user, *packed, *calendars)]
+    # who is in each event, once per distinct organizer and attendee domains; with it
+    # whether someone is external, which rules read (per row: ≈ 0.06 s CPU at 1M,
+    # benchmarks/engine.py)
+    people = people_frame(frame, config.work_domains, config.owner_emails,
+                          external=any(r.external is not None for r in rules))
+    matches = _rule_matches(frame, [*user, *packed, *calendars, shift, leave], config, people)
     # what several chains read is computed once, into a helper column
     # (a helper that reads another helper goes into a later stage)
     helpers: dict[str, pl.Expr] = dict(zip((_LEAD, _LEAD_UNIT),
@@ -111,7 +117,7 @@ def classify_events(events: pl.LazyFrame, config: Config,
         (later if stage else helpers)[f"{_HELPER}{name}"] = expr
         return pl.col(f"{_HELPER}{name}")
 
-    facts = _facts(frame, config, matches, shift, leave, helper)
+    facts = _facts(frame, config, people, matches, shift, leave, helper)
     learned = learned_corrections(frame, overrides)
     # the domain the keyword pack gives (its first rule that matches and sets one)
     pack_domain = _rule_steps(DOMAIN, packed)
@@ -309,7 +315,7 @@ _NUMBER = f"{_HELPER}number_"
 
 
 def _rule_matches(frame: pl.DataFrame, matchers: Sequence[_Matcher],
-                  config: Config) -> _Matches:
+                  config: Config, people: pl.DataFrame) -> _Matches:
     """One boolean column per matcher (named ``matcher.column``): all its conditions hold.
 
     A text condition (regex or glob on title, description, location, calendar, source,
@@ -325,7 +331,8 @@ def _rule_matches(frame: pl.DataFrame, matchers: Sequence[_Matcher],
         ("local_start", local_wall_clock(s.START, config.timezone),
          any(r.weekdays or r.time for r in rules)),
         ("local_end", local_wall_clock(s.END, config.timezone), any(r.time for r in rules)),
-        ("external", is_external(config.work_domains), any(r.external is not None for r in rules)),
+        ("external", pl.lit(people["external"]) if "external" in people.columns else None,
+         any(r.external is not None for r in rules)),
     ) if needed}
     text: dict[str, dict[str, list[pl.Expr]]] = {}  # column → matcher → its conditions on it
     per_row: dict[str, list[pl.Expr]] = {m.column: [] for m in matchers}
@@ -517,7 +524,7 @@ def _lead_time() -> pl.Expr:
                                      _lookup(_LEAD_UNITS, unit.cast(pl.UInt32)))))
 
 
-def _facts(frame: pl.DataFrame, config: Config, matches: _Matches,
+def _facts(frame: pl.DataFrame, config: Config, people: pl.DataFrame, matches: _Matches,
            shift: _Matcher, leave: _Matcher, helper: Callable[[str, pl.Expr], pl.Expr]
            ) -> dict[str, pl.Expr]:
     """The evidence `_domain_steps` and `_evidence_steps` read, as helper columns.
@@ -529,7 +536,6 @@ def _facts(frame: pl.DataFrame, config: Config, matches: _Matches,
     ``shift``: a duty on a rota calendar; ``leave``: the owner's own out-of-office or leave
     marker; ``focus``: a focus-time block (Google ``eventType``).
     """
-    people = people_frame(frame, config.work_domains, config.owner_emails)
     facts = {name: helper(name, pl.lit(people[name])) for name in PEOPLE}
     shift_title = matches.get_column(shift.column)
     calendars = infer_calendars(frame, config.work_domains, config.owner_emails,
