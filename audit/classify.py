@@ -542,9 +542,12 @@ def _facts(frame: pl.DataFrame, config: Config, people: pl.DataFrame, matches: _
                                 people=people, shift=shift_title)
     # a row's calendar, by its number in ``calendars``; what the calendar looks like is
     # looked up by that number (the evidence text only where a reason is written)
-    calendar = helper("calendar", pl.col(s.SOURCE).replace_strict(
-        calendars[s.SOURCE], pl.int_range(calendars.height, dtype=pl.UInt32, eager=True),
-        default=None, return_dtype=pl.UInt32))
+    # (by the source's number in an enum of the calendars' sources, as `_rule_matches`
+    # numbers text values: at 1M rows ≈ 0.04 s CPU, where `replace_strict` took ≈ 0.08)
+    known = calendars.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("number"), s.SOURCE
+                             ).drop_nulls(s.SOURCE)
+    calendar = helper("calendar", pl.lit(known["number"]).gather(
+        pl.col(s.SOURCE).cast(pl.Enum(known[s.SOURCE])).to_physical()))
     facts["cal_reason"] = _lookup(calendars["evidence"], calendar)
     for name, values in (("life_calendar", calendars["domain"] == Domain.LIFE.value),
                          ("work_calendar", calendars["domain"] == Domain.WORK.value),
