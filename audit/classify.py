@@ -236,7 +236,7 @@ def _combination_number(keys: pl.DataFrame) -> pl.Expr | None:
     text up by one integer instead of joining on all key columns: benchmarks/engine.py at
     1M, `_reasons` ≈ 0.23 → ≈ 0.11 s wall (classify ≈ 1.1 → 0.85 s CPU), same texts.
     """
-    integers = [c for c, dtype in keys.schema.items() if dtype.is_integer()]
+    integers = [c for c, dtype in keys.schema.items() if dtype.is_integer() and dtype != pl.UInt64]
     bounds = keys.select(*(pl.col(c).min().cast(pl.Int64).alias(f"{c} min") for c in integers),
                          *(pl.col(c).max().cast(pl.Int64).alias(f"{c} max") for c in integers)
                          ).row(0, named=True) if integers else {}
@@ -247,8 +247,10 @@ def _combination_number(keys: pl.DataFrame) -> pl.Expr | None:
             low, high = bounds[f"{column} min"], bounds[f"{column} max"]
             if low is None:  # null throughout
                 continue
-            code = pl.col(column).cast(pl.Int64) - (low - 1)
             radix = high - low + 2
+            if radix >= 2**63:
+                return None
+            code = pl.col(column).cast(pl.Int64) - low + 1
         elif dtype == pl.String:
             values = keys.get_column(column).unique().drop_nulls()
             code = pl.col(column).cast(pl.Enum(values)).to_physical().cast(pl.Int64) + 1

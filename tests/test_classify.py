@@ -441,5 +441,9 @@ def test_combination_number_gives_up_where_it_would_not_fit() -> None:
     wide = pl.DataFrame({"a": [-2**62, 2**62], "b": [0, 2**40]})
     assert classify._combination_number(wide) is None
     assert classify._combination_number(pl.DataFrame({"a": [[1], [2]]})) is None
+    extremes = pl.DataFrame({"a": [-2**63, 2**63 - 1]}, schema={"a": pl.Int64})
+    assert classify._combination_number(extremes) is None
+    assert classify._combination_number(pl.DataFrame({"a": [2**64 - 1]}, schema={"a": pl.UInt64})
+                                        ) is None
     assert classify._combination_number(pl.DataFrame({"a": [None, None]}, schema={"a": pl.Int8})
                                         ) is not None
