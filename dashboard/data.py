@@ -53,6 +53,7 @@ from connectors.url import fetch_calendar
 from core import schema as s
 from core.errors import AuditError
 from core.period import Period
+from dashboard import heap
 from dashboard.figures import hourly_work, weekly_figures
 
 READ_WEEKS = 13   # a quarter of calendar read at once
@@ -192,15 +193,17 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         _PENDING.extend(pending)
     notes.extend(str(w.message) for w in caught)
     events = s.validate_events(s.merge_events(frames))
+    heap.keep_read()  # what was read stays out of the collector's full passes (dashboard.heap)
     return Block(start, events, tuple(dict.fromkeys(notes)), tuple(errors))
 
 
 def write_behind() -> None:
     """Write the queued disk cache entries of `load_block` in a background thread (called
     once the numbers are sent). Each write is atomic and swallows its own failure: one
-    that fails, or never runs because the server stops, leaves the cache as it was."""
+    that fails, or never runs because the server stops, leaves the cache as it was. The
+    same thread runs the garbage collector's full pass when one is due (`dashboard.heap`)."""
     with _PENDING_LOCK:
-        if not _PENDING:
+        if not _PENDING and not heap.tidy_due():
             return
     threading.Thread(target=_write_pending, name="timeaudit-cache-writes",
                      daemon=True).start()
@@ -211,10 +214,11 @@ def _write_pending() -> None:
         while True:
             with _PENDING_LOCK:
                 if not _PENDING:
-                    return
+                    break
                 write = _PENDING.pop(0)
             with contextlib.suppress(Exception):  # a cache that cannot be written is no error
                 write()
+        heap.tidy()
 
 
 def week_slice(events: pl.DataFrame, period: Period) -> pl.DataFrame:
