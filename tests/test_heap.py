@@ -32,13 +32,6 @@ def test_a_read_freezes_what_is_alive(fresh: None) -> None:
     assert heap.tidy_due() is False  # the first freeze is the yardstick
 
 
-def test_young_garbage_is_collected_before_freezing(fresh: None) -> None:
-    dead = weakref.ref(_Node())  # a dead cycle, not collected yet
-    assert dead() is not None
-    heap.keep_read()
-    assert dead() is None
-
-
 def test_a_frozen_cycle_that_dies_is_collected_once_the_heap_doubled(
         fresh: None, monkeypatch: pytest.MonkeyPatch) -> None:
     node = _Node()
