@@ -18,7 +18,9 @@ both happen in blocks aligned on a fixed grid of weeks (a week never straddles t
   except that calendar defaults are inferred from the whole block's events,
   docs/classification.md);
 * `block_patterns` — that audit regrouped per week (trend figures); `block_hourly` — its
-  hourly work (the heat map), only once the heat map asks, after the numbers.
+  hourly work (the heat map), only once the heat map asks, after the numbers;
+* before the numbers only the blocks of the chosen week and the week before are read and
+  audited; the trend's earlier block when the views below the numbers ask (`load_week`).
 
 So moving a week costs a slice and the drawing; stepping into the next quarter costs one
 block audit; an override recomputes only the blocks whose events it touches; a settings
