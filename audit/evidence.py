@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from audit.rules import work_domain_regex
+from audit.rules import is_external, work_domain_regex
 from core import schema as s
 
 # Mail providers people use for private mail: an address there is a person, not a company.
@@ -120,8 +120,9 @@ PEOPLE = ("colleague", "consumer", "business", "partner")
 
 
 def people_frame(events: pl.DataFrame, work_domains: Sequence[str],
-                 owner_emails: Sequence[str]) -> pl.DataFrame:
-    """`people_flags` of every row of ``events`` (columns colleague, consumer, business).
+                 owner_emails: Sequence[str], *, external: bool = False) -> pl.DataFrame:
+    """`people_flags` of every row of ``events`` (columns colleague, consumer, business,
+    partner; with ``external``, also `audit.rules.is_external` as ``external``).
 
     Evaluated once per distinct (organizer, attendee domains): a calendar repeats its
     people, and the regexes over the domains are the expensive part (at 1M rows:
@@ -143,8 +144,11 @@ def people_frame(events: pl.DataFrame, work_domains: Sequence[str],
     distinct = distinct.with_columns(
         pl.col("people").list.eval(pl.element().is_in(partners.implode())).list.any()
         .fill_null(False).alias("partner"))
-    return keyed.select("key").join(distinct.select("key", *PEOPLE), on="key", how="left",
-                                    maintain_order="left").select(PEOPLE)
+    columns = [*PEOPLE, *(["external"] if external else [])]
+    if external:
+        distinct = distinct.with_columns(is_external(work_domains).alias("external"))
+    return keyed.select("key").join(distinct.select("key", *columns), on="key", how="left",
+                                    maintain_order="left").select(columns)
 
 
 def title_flags(titles: pl.Series, pattern: str) -> pl.Series:

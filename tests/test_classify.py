@@ -414,3 +414,36 @@ def test_two_hundred_thousand_rows_without_python_per_row(monkeypatch: pytest.Mo
     assert out.height == 200_000
     assert out["reason"].null_count() == 0
     assert set(out["quadrant"].unique()) <= {q.value for q in Quadrant}
+
+
+small_int = st.none() | st.integers(-3, 3)
+small_unsigned = st.none() | st.integers(0, 5)
+key_text = st.none() | st.sampled_from(["", "a", "b", "tentative"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(small_int, small_unsigned, key_text,
+                          st.none() | st.integers(-2**40, 2**40)), min_size=1, max_size=30))
+def test_combination_number_is_equal_exactly_where_the_keys_are(rows: list[Any]) -> None:
+    # `_reasons` writes a text per distinct key and finds a row's by one integer
+    # (`_combination_number`) instead of joining on every key column
+    keys = pl.DataFrame(rows, schema={"a": pl.Int16, "b": pl.UInt32, "c": pl.String,
+                                      "d": pl.Int64}, orient="row")
+    number = classify._combination_number(keys)
+    assert number is not None
+    numbers = keys.select(number.alias("n")).to_series().to_list()
+    for i, row in enumerate(rows):
+        for j, other in enumerate(rows):
+            assert (numbers[i] == numbers[j]) == (row == other)
+
+
+def test_combination_number_gives_up_where_it_would_not_fit() -> None:
+    wide = pl.DataFrame({"a": [-2**62, 2**62], "b": [0, 2**40]})
+    assert classify._combination_number(wide) is None
+    assert classify._combination_number(pl.DataFrame({"a": [[1], [2]]})) is None
+    extremes = pl.DataFrame({"a": [-2**63, 2**63 - 1]}, schema={"a": pl.Int64})
+    assert classify._combination_number(extremes) is None
+    assert classify._combination_number(pl.DataFrame({"a": [2**64 - 1]}, schema={"a": pl.UInt64})
+                                        ) is None
+    assert classify._combination_number(pl.DataFrame({"a": [None, None]}, schema={"a": pl.Int8})
+                                        ) is not None

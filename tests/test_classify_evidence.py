@@ -14,7 +14,10 @@ import pytest
 
 from audit.classify import calendar_defaults, classify_events
 from audit.config import Config, parse_config
+from audit.evidence import people_frame
+from audit.rules import is_external
 from connectors.ics import read_ics
+from core.schema import EVENT_SCHEMA
 
 START = datetime(2026, 11, 16, tzinfo=UTC)
 END = datetime(2026, 11, 23, tzinfo=UTC)
@@ -172,3 +175,18 @@ def test_a_calendar_of_bare_duty_codes_is_a_rota() -> None:
                          event("OFF", event_id="off", all_day=True))
     assert out["domain"].to_list() == ["work", "work", "work", "work", "life"]
     assert out["reason"][0].startswith("domain: a shift on a rota")
+
+
+def test_people_frame_tells_external_like_the_rule_matcher() -> None:
+    # classification reads a rule's `external` condition from `people_frame`, worked out
+    # once per distinct organizer and attendee domains, instead of per row
+    domains = [[], ["example.com"], ["mail.example.com", "gmail.com"], ["acme.org"],
+               None, ["example.com"], ["acme.org"]]
+    organizers = [None, "me@example.com", "x@acme.org", None, "a@gmail.com", "b@acme.org",
+                  None]
+    events = pl.DataFrame({"attendee_domains": domains, "organizer": organizers}).select(
+        pl.col(name).cast(EVENT_SCHEMA[name]) for name in ("attendee_domains", "organizer"))
+    people = people_frame(events, ["example.com"], ["me@example.com"], external=True)
+    expected = events.select(is_external(["example.com"]).alias("external")).to_series()
+    assert people["external"].to_list() == expected.to_list()
+    assert "external" not in people_frame(events, ["example.com"], []).columns
