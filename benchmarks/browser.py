@@ -28,6 +28,12 @@ For each, in this order:
 
 With ``--vs OTHER`` the same interactions run against a server of the other checkout (its
 own ``.venv``) in the same run, interleaved one by one, so both see the same machine load.
+Each interaction starts as soon as the previous one's script run has finished, when that
+page's browser is often still drawing what came after the numbers (≈ 0.5–1 s of main-thread
+work after a year jump on the 10-year calendar): so a side's interaction shares the two
+cores with the other side's drawing. ``--settled`` waits before each interaction until
+every page is drawn and its browser idle (and 0.3 s more), as a person clicks on a page
+they have seen.
 """
 
 from __future__ import annotations
@@ -126,6 +132,40 @@ IDLE = """(selector) => {
     const state = document.querySelector(selector)?.getAttribute('data-test-script-state');
     return state && state !== 'running' && state !== 'initial';
 }"""
+
+
+# The page is drawn and its browser idle: no script run, every visible chart drawn (as
+# `benchmarks/page_timeline.py`'s "page drawn", but a chart in a closed expander or another
+# tab is never drawn, and a table below the fold may never get its canvas), then two idle
+# callbacks in a row (the main thread had nothing left to do).
+DRAWN = """(selector) => {
+    const app = document.querySelector(selector);
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && charts.every(chart => chart.offsetParent === null
+                                 || chart.querySelector('canvas, svg'));
+}"""
+UNDRAWN = """(selector) => [
+    document.querySelector(selector)?.getAttribute('data-test-script-state'),
+    ...[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .filter(chart => chart.offsetParent !== null && !chart.querySelector('canvas, svg'))
+        .map(chart => 'chart ' + chart.getBoundingClientRect().top)]"""
+SETTLE_TIMEOUT = 10_000  # ms; then the interaction starts anyway, with a note
+IDLE_TWICE = """() => new Promise(done => requestIdleCallback(
+    () => requestIdleCallback(() => done(true), {timeout: 5000}), {timeout: 5000}))"""
+SETTLE_PAUSE = 0.3  # s: what a server does after its run (cache writes) has finished too
+
+
+def settle(pages: list[Any]) -> None:
+    """Until every page is drawn and its browser idle (``--settled``), and a moment more."""
+    for page in pages:
+        try:
+            page.wait_for_function(DRAWN, arg=RUNNING, timeout=SETTLE_TIMEOUT, polling=50)
+        except Exception as error:  # a benchmark's note, not a failure
+            print(f"  a page not drawn after {SETTLE_TIMEOUT / 1000:g} s ({page.url}): "
+                  f"{page.evaluate(UNDRAWN, RUNNING)}; {str(error)[:80]}", flush=True)
+        page.evaluate(IDLE_TWICE)
+    time.sleep(SETTLE_PAUSE)
 
 
 def watch_runs(page: Any) -> None:
@@ -293,10 +333,10 @@ def server(side: Side) -> Iterator[str]:
 
 
 def run_scenario(name: str, sides: list[Side], calendar: Path | None, n: int,
-                 navigations: int, launches: int = 1) -> None:
+                 navigations: int, launches: int = 1, settled: bool = False) -> None:
     print(f"\n== {name} ==", flush=True)
     try:
-        interact(sides, calendar, n, navigations, launches)
+        interact(sides, calendar, n, navigations, launches, settled)
     finally:  # what was measured, also when interrupted (Ctrl-C)
         print_table(name, sides)
 
@@ -316,7 +356,7 @@ def first_launch(browser: Any, side: Side, calendar: Path | None) -> None:
 
 
 def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int,
-             launches: int = 1) -> None:
+             launches: int = 1, settled: bool = False) -> None:
     with ExitStack() as stack:
         browser = stack.enter_context(chromium())
         for side in sides:
@@ -344,6 +384,8 @@ def interact(sides: list[Side], calendar: Path | None, n: int, navigations: int,
             try:
                 for index in range(count):
                     for side in sides:
+                        if settled:  # no side's drawing or work left over from before
+                            settle([other.page for other in sides])
                         step(side, index)
             except Exception as error:
                 print(f"  {step.__name__ if hasattr(step, '__name__') else step}: "
@@ -408,6 +450,10 @@ def main() -> None:
     parser.add_argument("--only", choices=("sample", "10-year"))
     parser.add_argument("--launches", type=int, default=1, help="first launches per side "
                         "(each a new server with empty caches; default 1)")
+    parser.add_argument("--settled", action="store_true", help="before each interaction, "
+                        "wait until every side's page is drawn and its browser idle (a "
+                        "person clicks on a drawn page; without it a side's interaction "
+                        "overlaps the drawing the other side's last one left)")
     parser.add_argument("--log", type=Path, help="append every measurement to this file "
                         "(JSON lines), to print a table from later with --table")
     parser.add_argument("--table", type=Path, help="print the tables of a --log and stop")
@@ -439,7 +485,7 @@ def main() -> None:
                 side.home.mkdir()
             run_scenario(name, sides, calendar, args.n,
                          args.n if args.navigations is None else args.navigations,
-                         max(1, args.launches))
+                         max(1, args.launches), args.settled)
 
 
 if __name__ == "__main__":

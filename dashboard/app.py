@@ -85,6 +85,7 @@ def render_week(setup: Setup) -> None:
     from dashboard import events, meetings  # noqa: PLC0415 - see above
 
     with header:
+        views.render_read_notes(week)
         views.render_calendar_defaults(setup, week)
     sparklines()
     views.render_week_shape(week)
@@ -95,6 +96,7 @@ def render_week(setup: Setup) -> None:
     events.render_events(setup, week)
     views.render_export(week)
     meetings.render_one_page(week)
+    write_behind()  # and those of the trend's earlier quarter, read after the numbers
 
 
 def prepare(week: Week) -> None:

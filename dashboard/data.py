@@ -18,7 +18,9 @@ both happen in blocks aligned on a fixed grid of weeks (a week never straddles t
   except that calendar defaults are inferred from the whole block's events,
   docs/classification.md);
 * `block_patterns` — that audit regrouped per week (trend figures); `block_hourly` — its
-  hourly work (the heat map), only once the heat map asks, after the numbers.
+  hourly work (the heat map), only once the heat map asks, after the numbers;
+* before the numbers only the blocks of the chosen week and the week before are read and
+  audited; the trend's earlier block when the views below the numbers ask (`load_week`).
 
 So moving a week costs a slice and the drawing; stepping into the next quarter costs one
 block audit; an override recomputes only the blocks whose events it touches; a settings
@@ -53,6 +55,7 @@ from connectors.url import fetch_calendar
 from core import schema as s
 from core.errors import AuditError
 from core.period import Period
+from dashboard import heap
 from dashboard.figures import hourly_work, weekly_figures
 
 READ_WEEKS = 13   # a quarter of calendar read at once
@@ -192,15 +195,17 @@ def load_block(spec_key: str, start: date, timezone: str, owners: tuple[str, ...
         _PENDING.extend(pending)
     notes.extend(str(w.message) for w in caught)
     events = s.validate_events(s.merge_events(frames))
+    heap.keep_read()  # what was read stays out of the collector's full passes (dashboard.heap)
     return Block(start, events, tuple(dict.fromkeys(notes)), tuple(errors))
 
 
 def write_behind() -> None:
     """Write the queued disk cache entries of `load_block` in a background thread (called
     once the numbers are sent). Each write is atomic and swallows its own failure: one
-    that fails, or never runs because the server stops, leaves the cache as it was."""
+    that fails, or never runs because the server stops, leaves the cache as it was. The
+    same thread runs the garbage collector's full pass when one is due (`dashboard.heap`)."""
     with _PENDING_LOCK:
-        if not _PENDING:
+        if not _PENDING and not heap.tidy_due():
             return
     threading.Thread(target=_write_pending, name="timeaudit-cache-writes",
                      daemon=True).start()
@@ -211,10 +216,11 @@ def _write_pending() -> None:
         while True:
             with _PENDING_LOCK:
                 if not _PENDING:
-                    return
+                    break
                 write = _PENDING.pop(0)
             with contextlib.suppress(Exception):  # a cache that cannot be written is no error
                 write()
+        heap.tidy()
 
 
 def week_slice(events: pl.DataFrame, period: Period) -> pl.DataFrame:
@@ -272,34 +278,60 @@ def block_hourly(start: date, timezone: str, spec_key: str, config_key: str,
 
 @dataclass(frozen=True)
 class Week:
-    """Everything the views show for the chosen week."""
+    """Everything the views show for the chosen week.
+
+    What only the views below the numbers need may be left for later: a field given as a
+    function is worked out when first asked (`trend`, `hourly_frame`, `warnings`,
+    `errors`), after the numbers (`load_week`)."""
 
     period: Period
     audit: Audit
-    trend: pl.DataFrame    # `weekly_figures` of the 12 weeks ending with the chosen one
-    # `hourly_work` of those weeks, or what works it out when first asked (`hourly_frame`)
+    # `weekly_figures` of the 12 weeks ending with the chosen one (`trend`)
+    trend_frame: pl.DataFrame | Callable[[], pl.DataFrame]
+    # `hourly_work` of those weeks (`hourly_frame`)
     hourly: pl.DataFrame | Callable[[], pl.DataFrame]
-    warnings: tuple[str, ...]
-    errors: tuple[str, ...]
+    read_warnings: tuple[str, ...] | Callable[[], tuple[str, ...]]  # (`warnings`)
+    read_errors: tuple[str, ...] | Callable[[], tuple[str, ...]]    # (`errors`)
     previous_audit: Audit | None = None  # the week before (the report's comparison)
     # a fingerprint of everything the above depends on (sources, settings, overrides,
     # week): the views keep what they derive from a week under it (`derived`); "" for a
     # week not kept by `kept_week` (nothing kept)
     key: str = ""
+    # `weekly_figures` of the chosen and the previous week at least (`current`,
+    # `previous`), known before the numbers; None: take them from `trend`
+    near: pl.DataFrame | None = None
 
     def hourly_frame(self) -> pl.DataFrame:
         """`hourly`, worked out now if it was left for later (`load_week`)."""
-        return self.hourly() if callable(self.hourly) else self.hourly
+        return _now(self.hourly)
+
+    @property
+    def trend(self) -> pl.DataFrame:
+        return _now(self.trend_frame)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return _now(self.read_warnings)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return _now(self.read_errors)
 
     @property
     def current(self) -> dict:
-        rows = self.trend.filter(pl.col("week") == self.period.start)
+        figures = self.trend if self.near is None else self.near
+        rows = figures.filter(pl.col("week") == self.period.start)
         return rows.row(0, named=True)
 
     @property
     def previous(self) -> dict | None:
-        rows = self.trend.filter(pl.col("week") == self.period.start - timedelta(days=7))
+        figures = self.trend if self.near is None else self.near
+        rows = figures.filter(pl.col("week") == self.period.start - timedelta(days=7))
         return rows.row(0, named=True) if rows.height else None
+
+
+def _now(value: T | Callable[[], T]) -> T:
+    return value() if callable(value) else value
 
 
 def kept_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
@@ -322,40 +354,59 @@ def _kept_week(spec_key: str, config_key: str, start: date, end: date, timezone:
 
 def load_week(spec: SourceSpec, config: Config, config_key: str, period: Period,
               overrides: pl.DataFrame) -> Week:
-    """The chosen week's audit, with the trend of the weeks before it."""
+    """The chosen week's audit, with the trend of the weeks before it.
+
+    Only the blocks of the chosen week and of the week before are read and audited now
+    (the numbers and their changes); the trend's earlier block — in 11 of 13 week
+    positions the 12 weeks reach into one — is read and audited when the views below the
+    numbers first ask for the trend, the heat map's hours or the reading notes."""
     timezone, owners = period.timezone, tuple(config.owner_emails)
     spec_key = spec.key()
     weeks = [period.start - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
+    firsts = list(dict.fromkeys(block_start(week, config.week_start) for week in weeks))
     reads: dict[date, Block] = {}
-    audits: dict[date, Audit] = {}
-    trend: list[pl.DataFrame] = []
-    hourly: list[tuple[tuple, Audit]] = []
-    for week in weeks:
-        first = block_start(week, config.week_start)
-        if first in audits:
-            continue
-        quarter = block_start(week, config.week_start, READ_WEEKS)
-        if quarter not in reads:
-            reads[quarter] = load_block(spec_key, quarter, timezone, owners)
-        events = week_slice(reads[quarter].events, audit_window(block_period(first, timezone)))
-        touching = relevant_overrides(overrides, events)
-        keys = (first, timezone, spec_key, config_key, frame_key(touching))
-        audits[first] = block_audit(*keys, events, config, touching)
-        trend.append(block_patterns(*keys, audits[first]))
-        hourly.append((keys, audits[first]))
-    in_range = pl.col("week").is_between(weeks[0], weeks[-1])
+    audits: dict[date, tuple] = {}
+
+    def audited(first: date) -> tuple:
+        """The block from ``first``: its cache keys, then its audit (once per `load_week`)."""
+        if first not in audits:
+            quarter = block_start(first, config.week_start, READ_WEEKS)
+            if quarter not in reads:
+                reads[quarter] = load_block(spec_key, quarter, timezone, owners)
+            events = week_slice(reads[quarter].events,
+                                audit_window(block_period(first, timezone)))
+            touching = relevant_overrides(overrides, events)
+            keys = (first, timezone, spec_key, config_key, frame_key(touching))
+            audits[first] = (*keys, block_audit(*keys, events, config, touching))
+        return audits[first]
+
     before = period.previous()
-    before_block = audits.get(block_start(before.start, config.week_start))
+    chosen, before_first = (block_start(day, config.week_start)
+                            for day in (period.start, before.start))
+    near = [first for first in firsts if first in (chosen, before_first)]
+    near_figures = pl.concat([block_patterns(*audited(first)) for first in near])
+    in_range = pl.col("week").is_between(weeks[0], weeks[-1])
+
+    def every_read() -> list[Block]:
+        for first in firsts:
+            audited(first)
+        return [reads[quarter] for quarter in sorted(reads)]
+
+    before_block = audits.get(before_first)
     return Week(
         period=period,
-        audit=slice_audit(audits[block_start(period.start, config.week_start)], period),
-        trend=pl.concat(trend).filter(in_range).sort("week"),
+        audit=slice_audit(audited(chosen)[-1], period),
+        trend_frame=functools.cache(lambda: pl.concat(
+            [block_patterns(*audited(first)) for first in firsts]).filter(in_range).sort("week")),
         # the heat map's hours are not among the numbers: worked out after them, once
-        hourly=functools.cache(lambda: pl.concat([block_hourly(*keys, audit)
-                                                  for keys, audit in hourly]).filter(in_range)),
-        warnings=tuple(dict.fromkeys(w for b in reads.values() for w in b.warnings)),
-        errors=tuple(dict.fromkeys(e for b in reads.values() for e in b.errors)),
-        previous_audit=None if before_block is None else slice_audit(before_block, before),
+        hourly=functools.cache(lambda: pl.concat(
+            [block_hourly(*audited(first)) for first in firsts]).filter(in_range)),
+        read_warnings=functools.cache(lambda: tuple(dict.fromkeys(
+            w for block in every_read() for w in block.warnings))),
+        read_errors=functools.cache(lambda: tuple(dict.fromkeys(
+            e for block in every_read() for e in block.errors))),
+        previous_audit=None if before_block is None else slice_audit(before_block[-1], before),
+        near=near_figures,
     )
 
 

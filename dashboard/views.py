@@ -46,6 +46,12 @@ def render_header(setup: Setup, week: Week) -> None:
                f"{week.period.timezone} · {what} · "
                f"{week.audit.events.height} occurrences this week")
     zone.render_zone_prompt(setup)
+
+
+def render_read_notes(week: Week) -> None:
+    """What reading the calendars reported: a source that failed, and the notes (skipped
+    or repaired events). The header's part after the numbers: `dashboard.app` draws it
+    there, since the trend's earlier quarter may be read after them (`load_week`)."""
     for error in week.errors:
         st.error(error, icon=":material/error:")
     if week.warnings:

@@ -438,6 +438,37 @@ def test_a_week_cut_out_of_a_block_is_the_weeks_own_audit(block: tuple) -> None:
                            figures.weekly_figures(whole).filter(pl.col("week") == start))
 
 
+def test_the_numbers_wait_only_for_the_blocks_of_the_week_and_the_week_before(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trend's earlier block is audited when the trend is first asked for (after the
+    numbers, `load_week`); the numbers' own figures are the trend's rows."""
+    chosen = date(2026, 12, 14)  # its block and its previous week's start 2026-11-30;
+    assert {data.block_start(day, "monday") for day in (chosen, chosen - timedelta(days=7))} \
+        == {date(2026, 11, 30)}  # its trend reaches back into the block before
+    audited: list[date] = []
+    block_audit = data.block_audit
+
+    def counted(start: date, *args: object) -> object:
+        audited.append(start)
+        return block_audit(start, *args)
+
+    monkeypatch.setattr(data, "block_audit", counted)
+    spec = data.SourceSpec(files=tuple(data.file_entry(p) for p in SAMPLE_FILES))
+    period = Period(chosen, chosen + timedelta(days=7), CONFIG.timezone)
+    week = data.load_week(spec, CONFIG, "sample", period, store.load_overrides())
+    current, previous = week.current, week.previous
+    assert audited == [date(2026, 11, 30)]
+    trend = week.trend
+    assert sorted(audited) == [date(2026, 8, 31), date(2026, 11, 30)]
+    assert trend.height == data.TREND_WEEKS
+    assert current == trend.filter(pl.col("week") == chosen).row(0, named=True)
+    assert previous == trend.filter(
+        pl.col("week") == chosen - timedelta(days=7)).row(0, named=True)
+    assert week.trend is trend  # worked out once
+    assert isinstance(week.warnings, tuple)
+    assert len(audited) == 2  # no block audited again
+
+
 def test_the_trend_across_a_year_of_reading_equals_auditing_each_week() -> None:
     """Weeks in two read-years and several audit blocks: every trend row is what auditing
     that week alone gives."""
