@@ -122,29 +122,29 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
     # classification is row by row, so the rest is dropped before it.
     window = audit_window(period)
     touching = events.lazy().filter(_touching(window))
-    if isinstance(events, pl.LazyFrame):  # read once, not by each query that reads it
-        touching = touching.collect().lazy()
-    large = touching.select(pl.len()).collect().item() >= SIDE_BY_SIDE_BELOW
+    # Sorted once, here: `events` is shown in time order, and pieces cut from time-ordered
+    # rows come out nearly sorted, which makes every later sweep's sort cheaper. The
+    # readers give their rows in that order already (`core.schema.one_per_occurrence`):
+    # then checking it on the three key columns is all (sorting the classified rows moves
+    # every wide column: 0.6 s and ≈ 0.5 GB at 1M rows, benchmarks/engine.py).
+    classified = _in_time_order(
+        mark_counted(classify_events(touching, config, overrides), config).collect())
     # Time is attributed over the whole window (the next morning closes the last work day);
     # everything shown is the period's.
     in_period = pl.col(DATE) < period.end
-    if large:
-        # The working windows and focus read none of the classification (the rows'
-        # times, kind, title, status, answer and `mark_counted`, which reads those too),
-        # and give the same figures for the rows in any order: they run in a thread from
-        # the rows touching the window while the rows are classified, then attribution
-        # and the boundaries' sweep run (Polars releases the GIL), so the second core
-        # works through the parts of either that run on one thread. At 1M occurrences:
-        # focus beside the boundaries alone: 9.3/6.6/4.0 s one after the other,
-        # 4.7/4.9/2.1 s side by side on a loaded machine, the same CPU and results; the
-        # windows and focus beside attribution and then beside classification too: see
+    if classified.height >= SIDE_BY_SIDE_BELOW:
+        # The working windows and focus read only the classified rows (and each other):
+        # they run in a thread while attribution and the boundaries' sweep run (Polars
+        # releases the GIL), so the second core works through the parts of either that
+        # run on one thread. At 1M occurrences focus beside the boundaries alone: 9.3/6.6/
+        # 4.0 s one after the other, 4.7/4.9/2.1 s side by side on a loaded machine, the
+        # same CPU and results; the windows and focus beside attribution too: see
         # docs/architecture.md. Small audits keep them one after the other (the fixed
         # cost of a thread is more than they take).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            windows_job = pool.submit(working_windows, config, window, touching)
+            windows_job = pool.submit(working_windows, config, window, classified)
             focus_job = pool.submit(
-                lambda: focus_by_day(touching, windows_job.result().filter(in_period), config))
-            classified = _classified(touching, config, overrides)
+                lambda: focus_by_day(classified, windows_job.result().filter(in_period), config))
             window_events, pieces_window, time_per_day, pieces_sweep = \
                 attributed_pieces_and_busy(classified, config, window)
             windows_window = windows_job.result()
@@ -152,7 +152,6 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
                                          pieces_sweep, window_events)
             focus = focus_job.result()
     else:
-        classified = _classified(touching, config, overrides)
         window_events, pieces_window, time_per_day, pieces_sweep = \
             attributed_pieces_and_busy(classified, config, window)
         windows_window = working_windows(config, window, classified)
@@ -176,20 +175,6 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
         .collect().sort(DATE),
         window_events=window_events,
     )
-
-
-def _classified(touching: pl.LazyFrame, config: Config,
-                overrides: pl.DataFrame | None) -> pl.DataFrame:
-    """The rows classified and marked by `mark_counted`, in time order.
-
-    Sorted once, here: `events` is shown in time order, and pieces cut from time-ordered
-    rows come out nearly sorted, which makes every later sweep's sort cheaper. The
-    readers give their rows in that order already (`core.schema.one_per_occurrence`):
-    then checking it on the three key columns is all (sorting the classified rows moves
-    every wide column: 0.6 s and ≈ 0.5 GB at 1M rows, benchmarks/engine.py).
-    """
-    return _in_time_order(
-        mark_counted(classify_events(touching, config, overrides), config).collect())
 
 
 def slice_audit(audit: Audit, period: Period) -> Audit:

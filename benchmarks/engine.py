@@ -136,15 +136,14 @@ def stage(name):
 # occurrences attribution, the working windows, the boundaries and focus run partly side
 # by side in two threads (focus beside the boundaries; since engine6 the windows and
 # focus beside attribution and the boundaries), so they are one stage, "sweeps": it
-# starts when attribution is entered and ends when the busy summary is.
+# starts when the first of attribution and the windows is entered and ends when the busy
+# summary is.
 # (the engine calls `attributed_pieces_and_busy` since engine8; a checkout from before
 # calls `attribute_time_and_busy`, and one from before that `attribute_time`)
 attribute = next(name for name in ("attributed_pieces_and_busy", "attribute_time_and_busy",
                                    "attribute_time") if hasattr(engine, name))
-# Since engine8 the windows and focus start in their thread before classification (they
-# read none of it), so "classify+count" ends when attribution is entered, on both sides:
-# what of the windows and focus runs beside classification is counted in that stage.
-for function, ends in ((attribute, "classify+count"), ("busy_summary", "sweeps")):
+for function, ends in ((attribute, "classify+count"), ("working_windows", "classify+count"),
+                       ("busy_summary", "sweeps")):
     def timed(*args, _wrapped=getattr(engine, function), _ends=ends, **kwargs):
         if _ends not in times:  # the first of the functions that end it
             stage(_ends)
