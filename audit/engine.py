@@ -10,6 +10,7 @@ show the numbers and the occurrences behind them.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -23,8 +24,7 @@ import polars as pl
 from audit.accounting import (
     ATTRIBUTED_MINUTES,
     DATE,
-    DOMAIN,
-    attribute_time_and_busy,
+    attributed_pieces_and_busy,
     busy_summary,
     mark_counted,
 )
@@ -32,9 +32,9 @@ from audit.boundaries import find_violations, violation_segments, working_window
 from audit.classify import classify_events
 from audit.config import Config
 from audit.focus import focus_by_day, focus_segments
-from audit.intervals import PIECE_END, PIECE_START
+from audit.intervals import EVENT_ROW, rows_at, with_rows
 from core.period import Period
-from core.schema import ATTENDEES, CALENDAR, END, EVENT_ID, START, TITLE, overlapping
+from core.schema import ATTENDEES, END, EVENT_ID, START, overlapping
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,31 @@ class Audit:
     config: Config
     period: Period
     events: pl.DataFrame       # every occurrence: §3 columns + classification + counting
-    attributed: pl.DataFrame   # counted time: one row per (occurrence, local date)
+    pieces: pl.DataFrame       # counted time, narrow: one row per (occurrence, local date)
     windows: pl.DataFrame      # working windows per date (boundaries.working_windows)
     violations: pl.DataFrame   # §7 rows
     focus: pl.DataFrame        # §8 minutes per date
     busy: pl.DataFrame         # busy / double-booked / meeting minutes per date
+    window_events: pl.DataFrame  # the occurrences of the audit window ``pieces`` point into
+
+    # ``pieces`` are `audit.accounting.attributed_pieces`' (``_event_row``, the row of
+    # ``window_events`` they are cut from, and the piece's own columns): the engine and the
+    # report read the few columns of the occurrences they need (`pieces_with`), and the
+    # wide ``attributed`` is made only when asked (benchmarks/engine.py at 1M occurrences:
+    # copying every column of every piece was ≈ 0.25 s CPU and ≈ 0.3 GB, docs/architecture.md).
+
+    @functools.cached_property
+    def attributed(self) -> pl.DataFrame:
+        """Counted time: one row per (occurrence, local date), every column of the
+        occurrence then ``piece_start, piece_end, date, attributed_minutes, minutes``
+        (`audit.accounting.attribute_time`). Made when first asked, then kept."""
+        return with_rows(self.window_events, self.pieces)
+
+    def pieces_with(self, *columns: str) -> pl.DataFrame:
+        """``pieces`` with the columns ``columns`` of their occurrences added."""
+        return pl.concat([self.pieces, rows_at(self.window_events.select(columns),
+                                               self.pieces.get_column(EVENT_ROW))],
+                         how="horizontal")
 
     def minutes_per_event(self) -> pl.DataFrame:
         """Attributed minutes of each occurrence within the period (0 for uncounted)."""
@@ -125,46 +145,36 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
             windows_job = pool.submit(working_windows, config, window, classified)
             focus_job = pool.submit(
                 lambda: focus_by_day(classified, windows_job.result().filter(in_period), config))
-            attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
-                classified, config, window, in_period)
+            window_events, pieces_window, time_per_day, pieces_sweep = \
+                attributed_pieces_and_busy(classified, config, window)
             windows_window = windows_job.result()
             violations = find_violations(pieces_window, windows_window, config, window,
-                                         pieces_sweep)
+                                         pieces_sweep, window_events)
             focus = focus_job.result()
     else:
-        attributed, pieces_window, time_per_day, pieces_sweep = _attributed(
-            classified, config, window, in_period)
+        window_events, pieces_window, time_per_day, pieces_sweep = \
+            attributed_pieces_and_busy(classified, config, window)
         windows_window = working_windows(config, window, classified)
         violations = find_violations(pieces_window, windows_window, config, window,
-                                     pieces_sweep)
+                                     pieces_sweep, window_events)
         focus = focus_by_day(classified, windows_window.filter(in_period), config)
-    del pieces_window, pieces_sweep
-    windows = windows_window.filter(in_period)
+    del pieces_sweep
+    # time is attributed over the window; the pieces shown are the period's
+    pieces = pieces_window.filter(in_period)
+    del pieces_window
+    attendees = window_events.get_column(ATTENDEES).gather(pieces.get_column(EVENT_ROW))
     return Audit(
         config=config,
         period=period,
         events=_touching_rows(classified, period),
-        attributed=attributed,
-        windows=windows,
+        pieces=pieces,
+        windows=windows_window.filter(in_period),
         violations=violations.filter(in_period),
         focus=focus,
-        busy=busy_summary(attributed, period, time_per_day).collect().sort(DATE),
+        busy=busy_summary(pieces.with_columns(attendees), period, time_per_day)
+        .collect().sort(DATE),
+        window_events=window_events,
     )
-
-
-def _attributed(classified: pl.DataFrame, config: Config, window: Period, in_period: pl.Expr,
-                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """`attribute_time_and_busy` over the window: the period's pieces, the columns of the
-    window's pieces the boundaries read, the busy time per date and the pieces' sweep.
-
-    The busy time per date comes from the same sweep of the pieces as their shares, and
-    the boundaries merge their points into that sweep instead of sorting the pieces
-    again. The rest of the window's wide copy is let go before the boundaries run
-    (≈ 0.1 GB less peak memory at 1M occurrences)."""
-    attributed_window, time_per_day, pieces_sweep = attribute_time_and_busy(
-        classified.lazy(), config, window)
-    return (attributed_window.filter(in_period), attributed_window.select(_PIECE_COLUMNS),
-            time_per_day, pieces_sweep)
 
 
 def slice_audit(audit: Audit, period: Period) -> Audit:
@@ -182,7 +192,7 @@ def slice_audit(audit: Audit, period: Period) -> Audit:
     dates = pl.col(DATE).is_between(period.start, period.end, closed="left")
     return replace(
         audit, period=period, events=audit.events.filter(_touching(period)),
-        attributed=audit.attributed.filter(dates), windows=audit.windows.filter(dates),
+        pieces=audit.pieces.filter(dates), windows=audit.windows.filter(dates),
         violations=audit.violations.filter(dates), focus=audit.focus.filter(dates),
         busy=audit.busy.filter(dates))
 
@@ -269,9 +279,6 @@ def _touching(period: Period) -> pl.Expr:
     return overlapping(*period.utc_bounds())
 
 
-# what `find_violations` reads of the attributed pieces
-_PIECE_COLUMNS = (DATE, PIECE_START, PIECE_END, ATTRIBUTED_MINUTES, DOMAIN, ATTENDEES, EVENT_ID,
-                  TITLE, CALENDAR)
 _KEY = (START, END, EVENT_ID)  # the time order of `run_audit`'s events
 
 

@@ -138,9 +138,10 @@ def stage(name):
 # focus beside attribution and the boundaries), so they are one stage, "sweeps": it
 # starts when the first of attribution and the windows is entered and ends when the busy
 # summary is.
-# (a checkout from before `attribute_time_and_busy` calls `attribute_time`)
-attribute = "attribute_time_and_busy" if hasattr(engine, "attribute_time_and_busy") \
-    else "attribute_time"
+# (the engine calls `attributed_pieces_and_busy` since engine8; a checkout from before
+# calls `attribute_time_and_busy`, and one from before that `attribute_time`)
+attribute = next(name for name in ("attributed_pieces_and_busy", "attribute_time_and_busy",
+                                   "attribute_time") if hasattr(engine, name))
 for function, ends in ((attribute, "classify+count"), ("working_windows", "classify+count"),
                        ("busy_summary", "sweeps")):
     def timed(*args, _wrapped=getattr(engine, function), _ends=ends, **kwargs):

@@ -20,7 +20,8 @@ from audit.accounting import (
     mark_counted,
 )
 from audit.config import Config, Counting
-from audit.intervals import aligned_chunks
+from audit.engine import audit_window, run_audit
+from audit.intervals import aligned_chunks, rows_at
 from core.period import Period
 
 CONFIG = Config(timezone=TZ)
@@ -318,3 +319,35 @@ def test_attributed_pieces_come_with_their_columns_chunked_alike() -> None:
     pieces, _, _ = attribute_time_and_busy(frame.lazy(), CONFIG, week("2026-03-23"))
     assert len(set(pieces.n_chunks("all"))) == 1
     assert pieces.get_column("attributed_minutes").sum() == 6 * 60 + 30  # 09:00-15:30
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.integers(0, 11), unique=True), st.lists(st.integers(0, 11)))
+def test_rows_at_is_a_gather(rising, rest):
+    """`rows_at` picks the rising head of the row numbers by a mask and the rest by a
+    gather: the same rows as one gather, in the same order."""
+    frame = pl.DataFrame({"n": range(12), "s": [f"row {i}" for i in range(12)],
+                          "l": [[i, i] for i in range(12)]})
+    rows = pl.Series(sorted(rising) + rest, dtype=pl.UInt32)
+    assert_frame_equal(rows_at(frame, rows), frame[rows])
+
+
+def test_the_audits_wide_pieces_are_attribute_times() -> None:
+    """`Audit.attributed`, made from the narrow pieces when asked, is `attribute_time` of
+    the window's occurrences cut to the period, row for row; `pieces_with` adds columns of
+    the same rows."""
+    frame = events(
+        event("a", at(MONDAY, "09:00"), at(MONDAY, "10:30"), attendees=2),
+        event("b", at(MONDAY, "10:00"), at(MONDAY, "11:00")),
+        event("night", at(MONDAY, "23:00"), at("2026-03-24", "01:30")),
+        event("last", at("2026-03-29", "23:30"), at("2026-03-30", "00:30")),
+    )
+    period = week(MONDAY)
+    audit = run_audit(frame, CONFIG, period)
+    expected = (attribute_time(audit.window_events.lazy(), CONFIG, audit_window(period))
+                .collect().filter(pl.col("date") < period.end))
+    assert_frame_equal(audit.attributed, expected, check_exact=True)
+    assert audit.attributed.height == 5  # a, b, night twice, last once (its Monday is after)
+    assert_frame_equal(audit.pieces_with("event_id", "attendees"),
+                       pl.concat([audit.pieces, expected.select("event_id", "attendees")],
+                                 how="horizontal"))

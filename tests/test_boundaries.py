@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from audit.accounting import attribute_time
+from audit.accounting import attribute_time, attributed_pieces
 from audit.boundaries import VIOLATION_SCHEMA, find_violations, working_windows
 from audit.config import WEEKDAYS, Boundaries, Config, ProtectedBlock, TimeRange
 from core.period import Period
@@ -444,3 +444,15 @@ def test_rows_merged_per_event_and_day_as_a_grouping_merges_them(draws) -> None:
     grouped = rows.group_by(keys).agg(pl.col("minutes").sum()).select(rows.columns)
     assert_frame_equal(merged.sort(keys, nulls_last=True), grouped.sort(keys, nulls_last=True))
     assert merged.equals(merged.sort("date", "type", "event_id", maintain_order=True))
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.lists(random_event, max_size=10))
+def test_violations_of_narrow_pieces_equal_those_of_the_wide_ones(draws):
+    """`run_audit` hands `find_violations` the narrow pieces of `attributed_pieces` and the
+    occurrences they number; the rows are those of the wide `attribute_time`, to the bit."""
+    frame = random_frame(draws)
+    windows = working_windows(PROPERTY_CONFIG, PROPERTY_PERIOD, frame)
+    events, pieces, sweep = attributed_pieces(frame.lazy(), PROPERTY_CONFIG, PROPERTY_PERIOD)
+    narrow = find_violations(pieces, windows, PROPERTY_CONFIG, PROPERTY_PERIOD, sweep, events)
+    assert_frame_equal(narrow, found_violations(frame), check_exact=True)

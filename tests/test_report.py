@@ -478,6 +478,19 @@ def test_floats_json_would_write_with_an_exponent_are_left_to_json():
     assert '"work": 1e-07' in written
 
 
+def test_the_json_text_of_rows_with_nulls_is_what_json_dumps_writes():
+    """A text column without nulls has its quotes joined to the text around it; one with
+    nulls, a null number and a text column last come out as ``json.dumps`` writes them."""
+    items = pl.DataFrame({"date": ["2026-03-23", "2026-03-24", "2026-03-25"],
+                          "minutes": [3, None, 5], "title": ["a", None, 'q"uote'],
+                          "calendar": ["Work", "Home", "Work"]})
+    days = pl.DataFrame({"date": ["2026-03-23"], "work": [1.5], "note": [None]},
+                        schema={"date": pl.String, "work": pl.Float64, "note": pl.String})
+    document = {"period": {}, "violations": {"count": 3, "items": []}, "days": []}
+    report = Report(document, items, days)
+    assert report.to_json() == json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+
+
 # --- focus ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("gap", "focus", "fragmented"), [
