@@ -32,7 +32,7 @@ from audit.boundaries import find_violations, violation_segments, working_window
 from audit.classify import classify_events
 from audit.config import Config
 from audit.focus import focus_by_day, focus_segments
-from audit.intervals import EVENT_ROW, rows_at, with_rows
+from audit.intervals import with_columns_of, with_rows
 from core.period import Period
 from core.schema import ATTENDEES, END, EVENT_ID, START, overlapping
 
@@ -66,13 +66,11 @@ class Audit:
 
     def pieces_with(self, *columns: str) -> pl.DataFrame:
         """``pieces`` with the columns ``columns`` of their occurrences added."""
-        return pl.concat([self.pieces, rows_at(self.window_events.select(columns),
-                                               self.pieces.get_column(EVENT_ROW))],
-                         how="horizontal")
+        return with_columns_of(self.window_events, self.pieces, *columns)
 
     def minutes_per_event(self) -> pl.DataFrame:
         """Attributed minutes of each occurrence within the period (0 for uncounted)."""
-        per_event = self.attributed.group_by(EVENT_ID, START).agg(
+        per_event = self.pieces_with(EVENT_ID, START).group_by(EVENT_ID, START).agg(
             pl.col(ATTRIBUTED_MINUTES).sum()
         )
         return (
@@ -162,7 +160,6 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
     # time is attributed over the window; the pieces shown are the period's
     pieces = pieces_window.filter(in_period)
     del pieces_window
-    attendees = window_events.get_column(ATTENDEES).gather(pieces.get_column(EVENT_ROW))
     return Audit(
         config=config,
         period=period,
@@ -171,8 +168,8 @@ def _run_audit(events: pl.DataFrame | pl.LazyFrame, config: Config, period: Peri
         windows=windows_window.filter(in_period),
         violations=violations.filter(in_period),
         focus=focus,
-        busy=busy_summary(pieces.with_columns(attendees), period, time_per_day)
-        .collect().sort(DATE),
+        busy=busy_summary(with_columns_of(window_events, pieces, ATTENDEES), period,
+                          time_per_day).collect().sort(DATE),
         window_events=window_events,
     )
 

@@ -317,6 +317,13 @@ def rows_at(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
     return pl.concat([picked, frame[rows.slice(rising)]])
 
 
+def with_columns_of(frame: pl.DataFrame, pieces: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """``pieces`` (with ``_event_row``) with the columns ``columns`` of their rows of
+    ``frame`` added after their own."""
+    return pl.concat([pieces, rows_at(frame.select(columns), pieces.get_column(EVENT_ROW))],
+                     how="horizontal")
+
+
 def with_rows(frame: pl.DataFrame, pieces: pl.DataFrame) -> pl.DataFrame:
     """Each of ``pieces`` (with ``_event_row``) after its row of ``frame``: every column of
     ``frame``, then the pieces' own (`aligned_chunks`, so later queries copy nothing)."""

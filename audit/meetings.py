@@ -64,7 +64,7 @@ from audit.accounting import (
 )
 from audit.boundaries import WINDOW_END, WINDOW_START, WORKING
 from audit.engine import Audit
-from audit.intervals import EVENT_ROW, rows_at
+from audit.intervals import with_columns_of
 from audit.rules import work_domain_regex
 from core.schema import (
     ATTENDEE_DOMAINS,
@@ -113,13 +113,11 @@ def meeting_pieces(audit: Audit) -> pl.LazyFrame:
     the period: it counts the meeting once) and ``_external``."""
     first_instant, _ = audit.period.utc_bounds()
     # the occurrences' columns of meeting pieces only (`audit.engine.Audit.pieces_with`)
-    pieces = audit.pieces_with(ATTENDEES).filter(is_meeting())
-    occurrences = rows_at(
-        audit.window_events.select(START, END, EVENT_ID, SERIES_ID, TITLE, RESPONSE, ORGANIZER,
-                                   ATTENDEE_DOMAINS, DOMAIN),
-        pieces.get_column(EVENT_ROW))
+    meetings = audit.pieces_with(ATTENDEES).filter(is_meeting())
+    pieces = with_columns_of(audit.window_events, meetings, START, END, EVENT_ID, SERIES_ID,
+                             TITLE, RESPONSE, ORGANIZER, ATTENDEE_DOMAINS, DOMAIN)
     return (
-        pl.concat([pieces, occurrences], how="horizontal").lazy()
+        pieces.lazy()
         .select(DATE, PIECE_START, PIECE_END, START, END, EVENT_ID, SERIES_ID, TITLE,
                 RESPONSE, ORGANIZER, ATTENDEES, ATTENDEE_DOMAINS, DOMAIN, MINUTES,
                 ATTRIBUTED_MINUTES)
